@@ -1,0 +1,55 @@
+# phva — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install init lint typecheck test-deps postgres-bin bench clean
+
+$(BIN)/phva: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/phva
+
+install: $(BIN)/phva
+
+init: install
+	$(BIN)/phva init
+
+run: init
+	@echo ""
+	@echo "phva en http://$(HOST):$(PORT)/"
+	@echo "  usuario:    admin"
+	@echo "  contraseña: $$(cat $${PHVA_INSTANCE_DIR:-instance}/admin-password.txt 2>/dev/null || echo '(la que fijó en PHVA_ADMIN_PASSWORD)')"
+	@echo ""
+	$(BIN)/phva serve --host $(HOST) --port $(PORT)
+
+# PostgreSQL server binaries for the integration tests (the fixture starts a throwaway cluster).
+postgres-bin:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Instalando PostgreSQL (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; \
+	fi
+
+test-deps: install postgres-bin
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+test: test-deps lint typecheck
+	@set +e; $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest no ejecutó ninguna prueba: eso es un fallo."; exit 1; fi; exit $$rc
+
+bench: install
+	$(BIN)/python -m bench.complete_task
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

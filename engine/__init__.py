@@ -1,0 +1,1 @@
+"""phva engine: definitions, runtime, legal calendar and persistence. Never imports Flask."""

@@ -1,0 +1,114 @@
+"""The one SpiffWorkflow serializer configuration used for specs (at deploy) and instances (at run time).
+
+Two fixes over the stock configuration (SPIFF_NOTES.md):
+- service tasks get a converter, else any process with one fails to serialize;
+- instance state is stored without the spec (kept once per version) and tasks are restored parents
+  first, so a reordered JSON (jsonb, sort_keys) cannot silently empty the task data.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import copy
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+STATE_FORMAT = "phva-1"
+
+
+def parents_first(tasks: dict[str, Any], root: str) -> dict[str, Any]:
+    """Reorder serialized tasks so each parent precedes its children (data is a delta on the parent)."""
+    ordered: dict[str, Any] = {}
+    stack = [root]
+    while stack:
+        task_id = stack.pop()
+        dct = tasks.get(task_id)
+        if dct is None or task_id in ordered:
+            continue
+        ordered[task_id] = dct
+        stack.extend(reversed(dct["children"]))
+    for task_id, dct in tasks.items():  # unreachable leftovers keep their place at the end
+        ordered.setdefault(task_id, dct)
+    return ordered
+
+
+class StateWorkflowConverter(BpmnWorkflowConverter):
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> Any:
+        if "spec" in dct:  # a stock serialization with the spec embedded
+            spec = self.registry.restore(dct.pop("spec"))
+            subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        tasks = parents_first(dct["tasks"], dct["root"])
+        workflow.tasks = self.mapping_from_dict(tasks, UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class StateSubWorkflowConverter(BpmnSubWorkflowConverter):
+    def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
+        dct = dict(dct, tasks=parents_first(dct["tasks"], dct["root"]))
+        return super().from_dict(dct, task, top_workflow)
+
+
+def _config() -> dict[Any, Any]:
+    cfg = copy(CAMUNDA_CONFIG)
+    cfg[ServiceTask] = BpmnTaskSpecConverter
+    cfg[BpmnWorkflow] = StateWorkflowConverter
+    cfg[BpmnSubWorkflow] = StateSubWorkflowConverter
+    return cfg
+
+
+REGISTRY = BpmnWorkflowSerializer.configure(_config())
+SERIALIZER = BpmnWorkflowSerializer(REGISTRY)
+
+
+def specs_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    """Serialize a process spec with the specs of its call activities, stored once per version."""
+    return json.dumps(
+        {
+            "spec": REGISTRY.convert(spec),
+            "subprocess_specs": {name: REGISTRY.convert(s) for name, s in subprocess_specs.items()},
+        }
+    )
+
+
+def specs_from_json(text: str) -> tuple[Any, dict[str, Any]]:
+    dct = json.loads(text)
+    spec = REGISTRY.restore(dct["spec"])
+    subs = {name: REGISTRY.restore(s) for name, s in dct["subprocess_specs"].items()}
+    return spec, subs
+
+
+def workflow_to_json(workflow: Any) -> str:
+    dct = REGISTRY.convert(workflow)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    dct["format"] = STATE_FORMAT
+    return json.dumps(dct, separators=(",", ":"))
+
+
+def workflow_from_json(text: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any:
+    dct = json.loads(text)
+    dct.pop("format", None)
+    SERIALIZER.migrate(dct)
+    return REGISTRY.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

@@ -1,0 +1,329 @@
+"""The SpiffWorkflow facade: one live instance between load and save.
+
+Everything SpiffWorkflow-shaped stays in this package; callers get plain dataclasses.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ManualTask, NoneTask, ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.clock import Clock
+from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
+from engine.runtime import spiff_patches
+from engine.runtime.compaction import compact
+
+log = logging.getLogger(__name__)
+
+ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+MAX_ADVANCE_ROUNDS = 10_000
+
+
+class TaskNotReady(Exception):
+    """The task is not a READY human task (completed already, cancelled, or not a user task)."""
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    spiff_id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    documentation: str | None
+    extensions: Mapping[str, Any]
+    process_id: str
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    spiff_id: str
+    bpmn_id: str
+    name: str | None
+    kind: str
+    timer_type: str
+    interrupting: bool
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    spiff_id: str
+    bpmn_id: str
+    message_name: str
+
+
+@dataclass(frozen=True)
+class IncidentInfo:
+    spiff_id: str | None
+    bpmn_id: str | None
+    kind: str
+    message: str
+
+
+@dataclass
+class ServiceRegistry:
+    """Python handlers for service tasks, by external topic, class name or expression name."""
+
+    handlers: dict[str, ServiceHandler] = field(default_factory=dict)
+
+    def register(self, name: str, handler: ServiceHandler) -> None:
+        self.handlers[name] = handler
+
+    def lookup(self, implementation: Mapping[str, Any] | None) -> tuple[str, ServiceHandler | None]:
+        impl = implementation or {}
+        name = str(impl.get("topic") or impl.get("value") or "")
+        name = name.removeprefix("${").removeprefix("#{").removesuffix("}")
+        return name, self.handlers.get(name)
+
+
+class ProcessRun:
+    def __init__(self, workflow: Any) -> None:
+        self.workflow = workflow
+
+    # ---- life cycle -------------------------------------------------------------------------
+    @classmethod
+    def start(cls, spec: Any, subprocess_specs: dict[str, Any], script_engine: Any,
+              data: Mapping[str, Any] | None = None) -> ProcessRun:
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        if data:
+            workflow.data.update(copy.deepcopy(dict(data)))
+            for task in workflow.get_tasks(state=TaskState.READY | TaskState.FUTURE):
+                task.data.update(copy.deepcopy(dict(data)))
+        return cls(workflow)
+
+    @classmethod
+    def load(cls, state: str, spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> ProcessRun:
+        workflow = workflow_from_json(state, spec, subprocess_specs)
+        workflow.script_engine = script_engine  # not serialized: attach after every restore
+        return cls(workflow)
+
+    def dump(self) -> str:
+        compact(self.workflow)
+        return workflow_to_json(self.workflow)
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.workflow.completed)
+
+    def data(self) -> dict[str, Any]:
+        """The instance's current data: the last completed task's, else the workflow's."""
+        last = self.workflow.last_task
+        source = last.data if last is not None else self.workflow.data
+        return dict(source)
+
+    # ---- running ----------------------------------------------------------------------------
+    def advance(self, clock: Clock, services: ServiceRegistry) -> IncidentInfo | None:
+        """Run engine steps, pass-through tasks, service tasks and due timers until only waits remain."""
+        with spiff_patches.using_clock(clock):
+            for _ in range(MAX_ADVANCE_ROUNDS):
+                try:
+                    self.workflow.refresh_timers()
+                    self.workflow.do_engine_steps()
+                    progressed = self._run_automatic_tasks(services)
+                except WorkflowException as error:
+                    return _incident_from(error)
+                except _ServiceFailure as failure:
+                    return failure.incident
+                if not progressed:
+                    return None
+        return IncidentInfo(None, None, "engine", "El proceso no se detiene: revise los ciclos del modelo.")
+
+    def _run_automatic_tasks(self, services: ServiceRegistry) -> bool:
+        progressed = False
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.STARTED):
+            spec = task.task_spec
+            if task.state == TaskState.READY and isinstance(spec, NoneTask | ManualTask):
+                task.run()  # Camunda 7 passes through abstract and manual tasks
+                progressed = True
+            elif task.state == TaskState.STARTED and isinstance(spec, ServiceTask):
+                self._call_service(task, services)
+                progressed = True
+        return progressed
+
+    def _call_service(self, task: Any, services: ServiceRegistry) -> None:
+        impl = getattr(task.task_spec, "extensions", {}).get("implementation")
+        name, handler = services.lookup(impl)
+        if handler is None:
+            raise _ServiceFailure(_task_incident(
+                task, "service", f"No hay un manejador registrado para la tarea de servicio '{name or '?'}'."))
+        try:
+            result = handler(copy.deepcopy(task.data))
+            if result:
+                check_json_native(result)
+                task.data.update(copy.deepcopy(dict(result)))
+        except Exception as error:  # a handler's failure becomes a visible, retryable incident
+            task.error()
+            raise _ServiceFailure(_task_incident(task, "service", f"{type(error).__name__}: {error}")) from error
+        task.complete()
+
+    # ---- human tasks ------------------------------------------------------------------------
+    def human_tasks(self) -> list[HumanTask]:
+        return [_human(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def _ready_human(self, spiff_id: str) -> Any:
+        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(spiff_id)
+        return task
+
+    def task_data(self, spiff_id: str) -> dict[str, Any]:
+        return dict(self._ready_human(spiff_id).data)
+
+    def complete(self, spiff_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Complete a READY human task with validated data; returns the data before."""
+        task = self._ready_human(spiff_id)
+        before = copy.deepcopy(task.data)
+        task.set_data(**copy.deepcopy(dict(data)))
+        task.run()
+        return before
+
+    def evaluate(self, spiff_id: str, source: str) -> Any:
+        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        return self.workflow.script_engine.evaluate(task, source)
+
+    def retry(self, spiff_id: str | None) -> None:
+        """Put a failed task back to READY so the next advance runs it again."""
+        if spiff_id is None:
+            return
+        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        if task is not None and task.state in (TaskState.ERROR, TaskState.STARTED):
+            task._set_state(TaskState.READY)
+
+    # ---- waits ------------------------------------------------------------------------------
+    def timers(self) -> list[WaitingTimer]:
+        found = []
+        for task in self.workflow.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+                continue
+            due = _timer_due(task, definition)
+            if due is None:
+                continue
+            spec = task.task_spec
+            found.append(WaitingTimer(
+                spiff_id=str(task.id), bpmn_id=spec.bpmn_id or spec.name, name=spec.bpmn_name,
+                kind=_event_kind(spec), timer_type=_timer_type(definition),
+                interrupting=bool(getattr(spec, "cancel_activity", True)), due_at=due))
+        return found
+
+    def messages(self) -> list[WaitingMessage]:
+        found = []
+        for task in self.workflow.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if task.state == TaskState.WAITING and isinstance(definition, MessageEventDefinition):
+                found.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name))
+        return found
+
+    def send_message(self, name: str, payload: Mapping[str, Any] | None) -> None:
+        definition = MessageEventDefinition(name)
+        self.workflow.send_event(BpmnEvent(definition, {"payload": dict(payload or {}), "result_var": None}))
+
+    def finished_activity_ids(self) -> set[str]:
+        """BPMN ids of activities and events finished since the last save (history is pruned at dump)."""
+        trees = [self.workflow, *self.workflow.subprocesses.values()]
+        return {
+            t.task_spec.bpmn_id
+            for tree in trees
+            for t in tree.tasks.values()
+            if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id
+        }
+
+
+class _ServiceFailure(Exception):
+    def __init__(self, incident: IncidentInfo) -> None:
+        super().__init__(incident.message)
+        self.incident = incident
+
+
+def check_json_native(value: Any, path: str = "") -> None:
+    """Task data must stay JSON: no dates, decimals or objects; no 'typename' key (breaks restore)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"La clave {key!r} en '{path or 'datos'}' debe ser texto.")
+            if key == "typename":
+                raise ValueError(f"El nombre de dato 'typename' está reservado ({path or 'datos'}).")
+            check_json_native(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_json_native(item, f"{path}[{index}]")
+    elif not (value is None or isinstance(value, str | int | float | bool)):
+        raise ValueError(f"El valor de '{path}' no es JSON ({type(value).__name__}); use texto ISO para fechas.")
+
+
+def _human(task: Any) -> HumanTask:
+    spec = task.task_spec
+    return HumanTask(
+        spiff_id=str(task.id), bpmn_id=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane, documentation=getattr(spec, "documentation", None),
+        extensions=getattr(spec, "extensions", {}) or {}, process_id=task.workflow.spec.name)
+
+
+def _timer_due(task: Any, definition: Any) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return spiff_timer_datetime(value)
+    except ValueError:
+        return None
+
+
+def spiff_timer_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=spiff_patches.spiff_timer.LOCALTZ)
+    return parsed.astimezone(UTC)
+
+
+def _event_kind(spec: Any) -> str:
+    if isinstance(spec, BoundaryEvent):
+        return "boundary"
+    if isinstance(spec, StartEvent):
+        return "start"
+    return "intermediate"
+
+
+def _timer_type(definition: Any) -> str:
+    if isinstance(definition, CycleTimerEventDefinition):
+        return "cycle"
+    if isinstance(definition, DurationTimerEventDefinition):
+        return "duration"
+    return "date"
+
+
+def _task_incident(task: Any, kind: str, message: str) -> IncidentInfo:
+    return IncidentInfo(str(task.id), task.task_spec.bpmn_id, kind, message)
+
+
+def _incident_from(error: WorkflowException) -> IncidentInfo:
+    task = getattr(error, "task", None)
+    message = str(error)
+    kind = "script" if "script" in type(error).__name__.lower() or task is not None else "engine"
+    if task is not None:
+        return _task_incident(task, kind, message)
+    spec = getattr(error, "task_spec", None)
+    return IncidentInfo(None, getattr(spec, "bpmn_id", None), kind, message)
+
+
+def dumps_data(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)

@@ -1,0 +1,114 @@
+"""Deploying BPMN, DMN and form files: validated as a whole, versioned per key, stored once per version."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.errors import BadInput
+from engine.modeling.definitions import SourceFile, analyze
+from engine.modeling.forms import FormSchema
+from engine.modeling.report import ValidationReport
+from engine.services.context import Context
+from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
+from engine.store.uow import UnitOfWork
+
+DEPLOYABLE = (".bpmn", ".dmn", ".form", ".bpmn20.xml")
+
+
+@dataclass
+class DeployOutcome:
+    report: ValidationReport
+    checked_only: bool
+    deployment_id: int | None = None
+    new_versions: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.report.ok, "checked_only": self.checked_only, "deployment_id": self.deployment_id,
+            "new_versions": self.new_versions, "unchanged": self.unchanged,
+            "problems": [p.to_dict() for p in self.report.problems],
+        }
+
+
+def read_sources(paths: Sequence[str | Path]) -> list[SourceFile]:
+    """Files named on the command line; a directory stands for its deployable files."""
+    files: list[SourceFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(read_sources(sorted(p for p in path.iterdir() if p.name.endswith(DEPLOYABLE))))
+        elif path.is_file():
+            files.append(SourceFile(path.name, path.read_bytes()))
+        else:
+            raise BadInput(f"No existe el archivo '{raw}'.")
+    return files
+
+
+def deploy(ctx: Context, files: Sequence[SourceFile], *, check_only: bool = False,
+           actor: str | None = None) -> DeployOutcome:
+    if not files:
+        raise BadInput("No hay archivos para desplegar (.bpmn, .dmn o .form).")
+    with UnitOfWork(ctx.db) as uow:
+        session = uow.session
+        known_forms = {
+            form_id: FormSchema.from_dict(schema)
+            for form_id, schema in session.execute(_latest(FormDefinition, FormDefinition.form_id,
+                                                           FormDefinition.schema))
+        }
+        known_processes = set(session.scalars(select(ProcessDefinition.key).distinct()))
+        analysis = analyze(files, known_forms=known_forms, known_processes=known_processes)
+        outcome = DeployOutcome(analysis.report, check_only)
+        if check_only or not analysis.report.ok:
+            return outcome
+        now = ctx.clock.now()
+        deployment = Deployment(created_at=now, created_by=actor, files=[f.name for f in files], summary={})
+        session.add(deployment)
+        session.flush()
+        outcome.deployment_id = deployment.id
+        for form in analysis.forms:
+            latest = session.execute(
+                select(FormDefinition.version, FormDefinition.content_hash)
+                .where(FormDefinition.form_id == form.form_id).order_by(FormDefinition.version.desc()).limit(1)
+            ).one_or_none()
+            entry = {"kind": "form", "key": form.form_id, "file": form.file}
+            if latest is not None and latest.content_hash == form.content_hash:
+                outcome.unchanged.append({**entry, "version": latest.version})
+                continue
+            version = (latest.version if latest else 0) + 1
+            session.add(FormDefinition(deployment_id=deployment.id, form_id=form.form_id, version=version,
+                                       file=form.file, content_hash=form.content_hash,
+                                       schema=json.loads(form.schema_json), deployed_at=now))
+            outcome.new_versions.append({**entry, "version": version})
+        for process in analysis.processes:
+            latest = session.execute(
+                select(ProcessDefinition.version, ProcessDefinition.content_hash)
+                .where(ProcessDefinition.key == process.key)
+                .order_by(ProcessDefinition.version.desc()).limit(1)
+            ).one_or_none()
+            entry = {"kind": "process", "key": process.key, "file": process.file}
+            if latest is not None and latest.content_hash == process.content_hash:
+                outcome.unchanged.append({**entry, "version": latest.version})
+                continue
+            version = (latest.version if latest else 0) + 1
+            session.add(ProcessDefinition(
+                deployment_id=deployment.id, key=process.key, version=version, name=process.name or process.key,
+                file=process.file, content_hash=process.content_hash, spec_json=process.spec_json,
+                sources=[{"name": s.name, "content": s.content.decode("utf-8", "replace")} for s in process.sources],
+                documentation=process.documentation, properties=dict(process.properties),
+                form_refs=sorted(process.form_refs), deployed_at=now))
+            outcome.new_versions.append({**entry, "version": version})
+        deployment.summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
+        uow.commit()
+    return outcome
+
+
+def _latest(table: Any, key_col: Any, value_col: Any) -> Any:
+    top = select(key_col.label("k"), func.max(table.version).label("v")).group_by(key_col).subquery()
+    return select(key_col, value_col).join(top, (top.c.k == key_col) & (top.c.v == table.version))

@@ -1,0 +1,231 @@
+"""Saving one instance change: state, task rows, timer rows, message waits, audit and incident — one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict
+from engine.modeling.isotime import parse_duration_from
+from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
+from engine.services.context import Context
+from engine.store.tables import (
+    AuditEvent,
+    Incident,
+    MessageWait,
+    ProcessInstance,
+    Task,
+    TaskCandidate,
+    Timer,
+)
+
+DEFAULT_PRIORITY = 50
+
+
+@dataclass
+class InstanceRef:
+    id: int
+    definition_id: int
+    process_key: str
+    version: int
+    row_version: int
+    state: str
+    status: str
+    completed_activities: list[Any]
+
+
+def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
+    row = session.execute(
+        select(ProcessInstance.id, ProcessInstance.definition_id, ProcessInstance.process_key,
+               ProcessInstance.version, ProcessInstance.row_version, ProcessInstance.state,
+               ProcessInstance.status, ProcessInstance.completed_activities)
+        .where(ProcessInstance.id == instance_id)
+    ).one_or_none()
+    return InstanceRef(*row) if row is not None else None
+
+
+def save_run(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun, *,
+             incident: IncidentInfo | None, extra_incidents: list[IncidentInfo] | None = None) -> str:
+    """Write the run back under the optimistic lock; returns the new status."""
+    now = ctx.clock.now()
+    activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
+    humans = run.human_tasks()
+    timers, messages = run.timers(), run.messages()
+    incidents = list(extra_incidents or [])
+    task_values = [_task_values(ctx, run, ref, h, now, incidents) for h in humans]
+    state = run.dump()
+    if incident is not None:
+        incidents.insert(0, incident)
+    status = "completed" if run.completed else ("incident" if incident is not None else "running")
+    if status == "running" and ref.status == "incident" and _has_open_incident(session, ref.id):
+        status = "incident"
+    result = session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == ref.id, ProcessInstance.row_version == ref.row_version)
+        .values(state=state, row_version=ref.row_version + 1, status=status, updated_at=now,
+                completed_activities=activities, ended_at=now if status == "completed" else None)
+    )
+    if result.rowcount != 1:
+        raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
+    ref.row_version += 1
+    ref.status = status
+    _sync_tasks(session, ref, task_values, now)
+    _sync_timers(session, ref, timers, now)
+    session.execute(delete(MessageWait).where(MessageWait.instance_id == ref.id))
+    if messages:
+        session.execute(insert(MessageWait), [
+            {"instance_id": ref.id, "spiff_id": m.spiff_id, "bpmn_id": m.bpmn_id, "message_name": m.message_name}
+            for m in messages])
+    for item in incidents:
+        session.add(Incident(instance_id=ref.id, spiff_id=item.spiff_id, bpmn_id=item.bpmn_id, kind=item.kind,
+                             message=item.message, created_at=now))
+    return status
+
+
+def _has_open_incident(session: Session, instance_id: int) -> bool:
+    return session.scalar(
+        select(Incident.id).where(Incident.instance_id == instance_id, Incident.resolved_at.is_(None)).limit(1)
+    ) is not None
+
+
+def audit(session: Session, ctx: Context, *, instance_id: int | None, action: str, summary: str,
+          actor: str | None, task_id: int | None = None, before: Mapping[str, Any] | None = None,
+          after: Mapping[str, Any] | None = None) -> None:
+    session.execute(insert(AuditEvent).values(
+        instance_id=instance_id, task_id=task_id, at=ctx.clock.now(), actor=actor, action=action,
+        summary=summary, data_before=dict(before) if before is not None else None,
+        data_after=dict(after) if after is not None else None))
+
+
+def data_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys that changed, so the audit shows what a step did without copying all data."""
+    keys = {k for k in set(before) | set(after) if before.get(k, _MISSING) != after.get(k, _MISSING)}
+    return ({k: before[k] for k in sorted(keys) if k in before}, {k: after[k] for k in sorted(keys) if k in after})
+
+
+_MISSING = object()
+
+
+def _task_values(ctx: Context, run: ProcessRun, ref: InstanceRef, human: HumanTask, now: datetime,
+                 incidents: list[IncidentInfo]) -> dict[str, Any]:
+    ext = human.extensions
+    exprs: Mapping[str, str] = ext.get("expr") or {}
+
+    def value(name: str) -> Any:
+        source = exprs.get(name)
+        if not source:
+            return None
+        try:
+            return run.evaluate(human.spiff_id, source)
+        except Exception as error:  # the task still appears; the model error is shown as an incident
+            incidents.append(IncidentInfo(human.spiff_id, human.bpmn_id, "expression",
+                                          f"No se pudo evaluar camunda:{name} de '{human.name}': {error}"))
+            return None
+
+    assignee = value("assignee")
+    return {
+        "spiff_id": human.spiff_id, "instance_id": ref.id, "process_key": ref.process_key,
+        "bpmn_id": human.bpmn_id, "name": human.name, "lane": human.lane, "state": "ready",
+        "assignee": str(assignee).strip() or None if assignee else None,
+        "candidate_users": _names(value("candidateUsers")),
+        "candidate_groups": _names(value("candidateGroups")),
+        "due_at": _moment(value("dueDate"), now, ctx.settings.timezone),
+        "follow_up_at": _moment(value("followUpDate"), now, ctx.settings.timezone),
+        "priority": _priority(value("priority")),
+        "form": form_reference(ext), "created_at": now,
+    }
+
+
+def form_reference(ext: Mapping[str, Any]) -> str | None:
+    if ext.get("formRef"):
+        return str(ext["formRef"])
+    if ext.get("formData"):
+        return "formData"
+    return str(ext["formKey"]) if ext.get("formKey") else None
+
+
+def _names(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple | set) else str(value).split(",")
+    return sorted({str(i).strip() for i in items if str(i).strip()})
+
+
+def _priority(value: Any) -> int:
+    try:
+        return int(value) if value is not None and value != "" else DEFAULT_PRIORITY
+    except (TypeError, ValueError):
+        return DEFAULT_PRIORITY
+
+
+def _moment(value: Any, now: datetime, tz: str) -> datetime | None:
+    """camunda:dueDate / followUpDate: an ISO duration from now, an ISO date(-time), or a datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        if text.upper().startswith("P"):
+            return parse_duration_from(text, now)
+        moment = datetime.fromisoformat(text)
+        if len(text) == 10:  # a bare date is due at the end of that day, local time
+            moment = moment + timedelta(hours=23, minutes=59, seconds=59)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(now.tzinfo)
+
+
+def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]], now: datetime) -> None:
+    open_rows = dict(session.execute(
+        select(Task.spiff_id, Task.id).where(Task.instance_id == ref.id, Task.state == "ready")).all())
+    current = {v["spiff_id"] for v in values}
+    gone = [task_id for spiff_id, task_id in open_rows.items() if spiff_id not in current]
+    if gone:
+        session.execute(update(Task).where(Task.id.in_(gone)).values(state="cancelled", completed_at=now))
+    for row in values:
+        if row["spiff_id"] in open_rows:
+            continue
+        task_id = session.execute(insert(Task).values(**row).returning(Task.id)).scalar_one()
+        candidates = [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
+        candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
+        if candidates:
+            session.execute(insert(TaskCandidate), candidates)
+
+
+def _sync_timers(session: Session, ref: InstanceRef, timers: list[Any], now: datetime) -> None:
+    waiting = {
+        (spiff_id, due): timer_id
+        for timer_id, spiff_id, due in session.execute(
+            select(Timer.id, Timer.spiff_id, Timer.due_at).where(Timer.instance_id == ref.id,
+                                                                  Timer.status == "waiting"))
+    }
+    current = set()
+    for timer in timers:
+        key = (timer.spiff_id, timer.due_at)
+        current.add(key)
+        if _same_timer(key, waiting):
+            continue
+        session.execute(insert(Timer).values(
+            instance_id=ref.id, spiff_id=timer.spiff_id, bpmn_id=timer.bpmn_id, name=timer.name,
+            kind=timer.kind, timer_type=timer.timer_type, interrupting=timer.interrupting,
+            due_at=timer.due_at, status="waiting", created_at=now, attempts=0))
+    for (_, due), timer_id in waiting.items():
+        if not _same_timer((_, due), current):
+            status = "fired" if due <= now else "cancelled"
+            session.execute(update(Timer).where(Timer.id == timer_id).values(status=status, fired_at=now))
+
+
+def _same_timer(key: tuple[str, datetime], pool: Any) -> bool:
+    spiff_id, due = key
+    return any(s == spiff_id and _close(d, due) for s, d in pool)
+
+
+def _close(a: datetime, b: datetime) -> bool:
+    return abs((a - b).total_seconds()) < 0.001

@@ -1,0 +1,90 @@
+"""Fixtures: a fresh real database per test — SQLite file, or PostgreSQL (throwaway cluster or PHVA_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.config import Settings
+from engine.services.context import Context, create_context
+from engine.store.db import Database
+from engine.store.schema import upgrade
+from tests.pg import PostgresServer, postgres_unavailable_reason
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).with_name("data")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_counter = itertools.count()
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("PHVA_SHARED_DIR") or ROOT.parent / "shared")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    url = os.environ.get("PHVA_TEST_DATABASE_URL")
+    if url:
+        server = PostgresServer.external(url)
+    else:
+        reason = postgres_unavailable_reason()
+        if reason:
+            if IN_CI:
+                pytest.fail(f"PostgreSQL tests must run in CI: {reason}")
+            pytest.skip(reason)
+        server = PostgresServer.start(tmp_path_factory.mktemp("pg"))
+    template = Database(server.url_for(server.template_name))
+    upgrade(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+def make_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        target = tmp_path / "phva.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.fresh_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # Monday 08:00 in Bogotá
+
+
+def build_context(url: str, tmp_path: Path, clock: FrozenClock) -> Context:
+    settings = Settings(database_url=url, instance_dir=tmp_path / "instance")
+    return create_context(settings, clock=clock)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> Iterator[Context]:
+    """An engine context on a fresh database, once per backend."""
+    context = build_context(make_database_url(request.param, request, tmp_path), tmp_path, clock)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def sqlite_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> Iterator[Context]:
+    context = build_context(make_database_url("sqlite", request, tmp_path), tmp_path, clock)
+    yield context
+    context.db.dispose()
