@@ -15,7 +15,7 @@ from engine.clock import FrozenClock
 from engine.config import Settings
 from engine.services.context import Context, create_context
 from engine.store.db import Database
-from engine.store.schema import upgrade
+from engine.store.metadata import metadata
 from tests.pg import PostgresServer, postgres_unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def shared_dir() -> Path:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     db = Database(f"sqlite:///{path}")
-    upgrade(db)
+    metadata.create_all(db.write_engine)  # migrations are checked against the models in test_schema.py
     db.dispose()
     return path
 
@@ -48,9 +48,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
             if IN_CI:
                 pytest.fail(f"PostgreSQL tests must run in CI: {reason}")
             pytest.skip(reason)
-        server = PostgresServer.start(tmp_path_factory.mktemp("pg"))
+        server = PostgresServer.start()
     template = Database(server.url_for(server.template_name))
-    upgrade(template)
+    metadata.create_all(template.write_engine)
     template.dispose()
     yield server
     server.stop()

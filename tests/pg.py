@@ -8,6 +8,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -54,7 +55,9 @@ class PostgresServer:
         return server
 
     @classmethod
-    def start(cls, workdir: Path) -> PostgresServer:
+    def start(cls) -> PostgresServer:
+        # Its own directory under /tmp: pytest's tmp dirs are private to root, and the cluster runs as postgres.
+        workdir = Path(tempfile.mkdtemp(prefix="phva-pg-"))
         data_dir = workdir / "data"
         runner: list[str] = []
         if os.geteuid() == 0:
@@ -62,11 +65,12 @@ class PostgresServer:
             os.chown(workdir, user.pw_uid, user.pw_gid)
             runner = ["runuser", "-u", "postgres", "--"]
         port = _free_port()
-        subprocess.run([*runner, _pg_bin("initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
-                        "-E", "UTF8", "--no-locale"], check=True, capture_output=True)
-        options = f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off -c full_page_writes=off"
-        subprocess.run([*runner, _pg_bin("pg_ctl"), "-D", str(data_dir), "-o", options, "-w", "-l",
-                        str(workdir / "log"), "start"], check=True, capture_output=True)
+        _run([*runner, str(_pg_bin("initdb")), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
+              "-E", "UTF8", "--no-locale"])
+        options = (f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off "
+                   "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
+        _run([*runner, str(_pg_bin("pg_ctl")), "-D", str(data_dir), "-o", options, "-w", "-l",
+              str(workdir / "log"), "start"])
         server = cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data_dir, runner)
         server._recreate(cls.template_name, template=None)
         return server
@@ -90,5 +94,12 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.data_dir is not None:
-            subprocess.run([*self.runner, _pg_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "stop"],
-                           capture_output=True)
+            subprocess.run([*self.runner, str(_pg_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "immediate",
+                            "stop"], capture_output=True)
+            shutil.rmtree(self.data_dir.parent, ignore_errors=True)
+
+
+def _run(command: list[str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr or done.stdout}")
