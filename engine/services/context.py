@@ -47,7 +47,11 @@ class Context:
 
 def create_context(settings: Settings | None = None, clock: Clock | None = None,
                    functions: Mapping[str, Callable[..., Any]] | None = None) -> Context:
+    from engine.services.handlers import register_builtin_handlers
+
     settings = settings or Settings.from_env()
     spiff_patches.set_local_timezone(settings.timezone)
-    return Context(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock(),
-                   functions=dict(functions or {}))
+    ctx = Context(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock(),
+                  functions=dict(functions or {}))
+    register_builtin_handlers(ctx.services)
+    return ctx
