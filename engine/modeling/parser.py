@@ -1,0 +1,215 @@
+"""SpiffWorkflow's Camunda parser, extended to keep the camunda: attributes the stock parser drops.
+
+Everything read lands in `task_spec.extensions` as JSON-native data (the serializer keeps it):
+see `read_extensions` for the shape the runtime relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.camunda.parser import CamundaParser
+
+from engine.modeling.expressions import ExpressionError, value_to_python
+from engine.modeling.report import Problem
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+
+# Attributes whose text is an expression or a literal, translated once at deploy.
+EXPRESSION_ATTRIBUTES = (
+    "assignee",
+    "candidateUsers",
+    "candidateGroups",
+    "dueDate",
+    "followUpDate",
+    "priority",
+)
+PLAIN_ATTRIBUTES = (
+    "formKey",
+    "formRef",
+    "formRefBinding",
+    "formRefVersion",
+    "resultVariable",
+    "mapDecisionResult",
+)
+IMPLEMENTATIONS = ("class", "expression", "delegateExpression")
+
+FORM_KEY_DEPLOYMENT_PREFIX = "camunda-forms:deployment:"
+
+
+def _c(name: str) -> str:
+    return f"{{{CAMUNDA_NS}}}{name}"
+
+
+def _direct_extensions(node: Any, path: str) -> list[Any]:
+    # Only this element's own extensionElements: a subProcess must not collect its children's.
+    result: list[Any] = node.xpath(f"./bpmn:extensionElements/{path}", namespaces=NS)
+    return result
+
+
+def read_properties(node: Any) -> dict[str, str | None]:
+    return {
+        p.get("name"): p.get("value")
+        for p in _direct_extensions(node, "camunda:properties/camunda:property")
+        if p.get("name") is not None
+    }
+
+
+def read_form_data(node: Any) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = []
+    for xml_field in _direct_extensions(node, "camunda:formData/camunda:formField"):
+        fields.append(
+            {
+                "id": xml_field.get("id"),
+                "label": xml_field.get("label"),
+                "type": xml_field.get("type"),
+                "defaultValue": xml_field.get("defaultValue"),
+                "values": [
+                    {"id": v.get("id"), "name": v.get("name")} for v in xml_field.findall(_c("value"))
+                ],
+                "validation": [
+                    {"name": c.get("name"), "config": c.get("config")}
+                    for c in xml_field.xpath("./camunda:validation/camunda:constraint", namespaces=NS)
+                ],
+                "properties": {
+                    p.get("id"): p.get("value")
+                    for p in xml_field.xpath("./camunda:properties/camunda:property", namespaces=NS)
+                },
+            }
+        )
+    return fields
+
+
+def _parameter(param: Any, translate: Callable[[str], str]) -> dict[str, Any]:
+    name = param.get("name")
+    children = [c for c in param if isinstance(c.tag, str)]
+    if not children:
+        text = param.text
+        if text is not None and ("${" in text or "#{" in text):
+            return {"name": name, "kind": "expression", "value": translate(text), "source": text}
+        return {"name": name, "kind": "text", "value": text}
+    child = children[0]
+    tag = etree.QName(child).localname
+    if tag == "script":
+        return {
+            "name": name,
+            "kind": "script",
+            "value": child.text or "",
+            "scriptFormat": child.get("scriptFormat"),
+        }
+    if tag == "list":
+        return {"name": name, "kind": "list", "value": [v.text for v in child.findall(_c("value"))]}
+    if tag == "map":
+        return {
+            "name": name,
+            "kind": "map",
+            "value": {e.get("key"): e.text for e in child.findall(_c("entry"))},
+        }
+    return {"name": name, "kind": "text", "value": None}
+
+
+def read_input_output(node: Any, translate: Callable[[str], str]) -> dict[str, list[dict[str, Any]]] | None:
+    io = _direct_extensions(node, "camunda:inputOutput")
+    if not io:
+        return None
+    return {
+        "inputs": [_parameter(p, translate) for p in io[0].findall(_c("inputParameter"))],
+        "outputs": [_parameter(p, translate) for p in io[0].findall(_c("outputParameter"))],
+    }
+
+
+def read_implementation(node: Any) -> dict[str, Any] | None:
+    if node.get(_c("type")) == "external":
+        return {"type": "external", "value": None, "topic": node.get(_c("topic"))}
+    for kind in IMPLEMENTATIONS:
+        value = node.get(_c(kind))
+        if value is not None:
+            return {"type": kind, "value": value, "topic": None}
+    connector = _direct_extensions(node, "camunda:connector/camunda:connectorId")
+    if connector:
+        return {"type": "connector", "value": connector[0].text, "topic": None}
+    return None
+
+
+def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dict[str, Any]:
+    """The shape the runtime reads; `report(element_id, message)` collects deploy-time errors."""
+    element_id = node.get("id")
+
+    def translate(text: str) -> str:
+        try:
+            return value_to_python(text)
+        except ExpressionError as exc:
+            report(element_id, f"expresión «{text}» no válida: {exc}")
+            return repr(text)
+
+    ext: dict[str, Any] = {"properties": read_properties(node)}
+    expr: dict[str, str] = {}
+    for attr in EXPRESSION_ATTRIBUTES:
+        value = node.get(_c(attr))
+        if value is not None:
+            ext[attr] = value
+            expr[attr] = translate(value)
+    if expr:
+        ext["expr"] = expr
+    for attr in PLAIN_ATTRIBUTES:
+        value = node.get(_c(attr))
+        if value is not None:
+            ext[attr] = value
+    form_data = read_form_data(node)
+    if form_data:
+        ext["formData"] = form_data
+    io = read_input_output(node, translate)
+    if io is not None:
+        ext["inputOutput"] = io
+    implementation = read_implementation(node)
+    if implementation is not None:
+        ext["implementation"] = implementation
+    return ext
+
+
+def form_ref_of(node: Any) -> str | None:
+    """The Camunda Forms id a user task or start event needs, from formRef or a deployment formKey."""
+    ref = node.get(_c("formRef"))
+    if ref:
+        return str(ref)
+    key = node.get(_c("formKey"))
+    if key and key.startswith(FORM_KEY_DEPLOYMENT_PREFIX):
+        return str(key[len(FORM_KEY_DEPLOYMENT_PREFIX) :])
+    return None
+
+
+class _ExtensionsMixin:
+    node: Any
+    filename: str | None
+    process_parser: Any
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        parser = self.process_parser.parser
+
+        def report(element_id: str | None, message: str) -> None:
+            parser.problems.append(Problem(self.filename or "", element_id, message))
+
+        return read_extensions(self.node, report)
+
+
+def _extended(classes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    return {
+        tag: (type(f"Phva{parser_cls.__name__}", (_ExtensionsMixin, parser_cls), {}), spec_cls)
+        for tag, (parser_cls, spec_cls) in classes.items()
+    }
+
+
+class PhvaParser(CamundaParser):  # type: ignore[misc]
+    # Every task parser (stock and Camunda) gets the extension reader.
+    OVERRIDE_PARSER_CLASSES = _extended(
+        {**BpmnParser.PARSER_CLASSES, **CamundaParser.OVERRIDE_PARSER_CLASSES}
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[Problem] = []
