@@ -10,7 +10,6 @@ was; anything else is an ExpressionError. Text that reads as both (`"a","b"`, `n
 
 from __future__ import annotations
 
-import ast
 import re
 
 from engine.modeling.juel import (
@@ -73,10 +72,11 @@ def _keep_python(source: str, feel_error: ExpressionError, input_entry: bool) ->
         candidates = [marked] if marked != source else [source, f"dmninputexpr {source}"]
     for candidate in candidates:
         try:
-            ast.parse(candidate, mode="eval")
-        except SyntaxError:
+            check_python(source, candidate)
+        except NotPythonEither:
+            raise
+        except ExpressionError:
             continue
-        check_python(source, candidate)  # parses, so it can only fail on a forbidden '_' name
         return candidate
     raise feel_error
 

@@ -6,11 +6,12 @@ import ast
 import keyword
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, NoReturn
 
-from RestrictedPython import compile_restricted_eval
+from RestrictedPython.compile import compile_restricted_eval
 
 Dialect = Literal["juel", "feel"]
 TokenKind = Literal["num", "str", "name", "op", "end"]
@@ -51,6 +52,18 @@ _FEEL_UNSUPPORTED = {"then", "else", "between", "some", "every", "satisfies", "i
 _JUEL_COMPARE = {"==": "==", "eq": "==", "!=": "!=", "ne": "!="}
 _JUEL_RELATE = {"<": "<", "lt": "<", ">": ">", "gt": ">", "<=": "<=", "le": "<=", ">=": ">=", "ge": ">="}
 _FEEL_COMPARE = {"=": "==", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+_ADD = {"+": "+", "-": "-"}
+_LEVELS: dict[Dialect, tuple[dict[str, str], ...]] = {
+    "juel": (
+        {"||": "or", "or": "or"},
+        {"&&": "and", "and": "and"},
+        _JUEL_COMPARE,
+        _JUEL_RELATE,
+        _ADD,
+        {"*": "*", "/": "/", "div": "/", "%": "%", "mod": "%"},
+    ),
+    "feel": ({"or": "or"}, {"and": "and"}, _FEEL_COMPARE, _ADD, {"*": "*", "/": "/"}),
+}
 _UNDERSCORE = "los nombres que empiezan por '_' no están permitidos ('{}')"
 _METHOD_CALL = "no se permiten llamadas a métodos; solo funciones por nombre, p. ej. f(a, b)"
 
@@ -145,13 +158,15 @@ def _read_string(source: str, text: str, i: int, dialect: Dialect) -> tuple[str,
 
 def check_python(source: str, text: str) -> ast.Expression:
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # "1and x" warns; the user sees our error or nothing
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         fail(source, f"no es una expresión Python válida ({exc.msg})")
     for node in ast.walk(tree):
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
         if name.startswith("_"):
-            fail(source, _UNDERSCORE.format(name))
+            fail(source, _UNDERSCORE.format(name), final=True)
     return tree
 
 
@@ -222,15 +237,11 @@ class ExprParser:
         if tok.kind != "end" and tok.value != "}":
             fail(self.source, f"falta un operador antes de '{tok.value}'")
 
-    def binary(self, ops: dict[str, str], operand: str, left: str) -> str:
-        op = ops[self.take().value]
-        return f"({left} {op} {getattr(self, operand)()})"
-
-    # -- JUEL: ternary > or > and > equality > relational > additive > multiplicative > unary > value
+    # -- precedence, loosest first; JUEL adds a ternary on top, FEEL an `if` and `**` below
     def expression(self) -> str:
         if self.dialect == "feel":
             return self.feel_expression()
-        cond = self.juel_or()
+        cond = self.chain(_LEVELS["juel"])
         if not self.at("?"):
             return cond
         self.take()
@@ -238,46 +249,19 @@ class ExprParser:
         self.expect(":")
         return f"({then} if {cond} else {self.expression()})"
 
-    def juel_or(self) -> str:
-        left = self.juel_and()
-        while self.at("||", "or"):
-            left = self.binary({"||": "or", "or": "or"}, "juel_and", left)
-        return left
-
-    def juel_and(self) -> str:
-        left = self.juel_equality()
-        while self.at("&&", "and"):
-            left = self.binary({"&&": "and", "and": "and"}, "juel_equality", left)
-        return left
-
-    def juel_equality(self) -> str:
-        left = self.juel_relational()
-        while self.at(*_JUEL_COMPARE):
-            left = self.binary(_JUEL_COMPARE, "juel_relational", left)
-        return left
-
-    def juel_relational(self) -> str:
-        left = self.additive()
-        while self.at(*_JUEL_RELATE):
-            left = self.binary(_JUEL_RELATE, "additive", left)
+    def chain(self, levels: tuple[dict[str, str], ...]) -> str:
+        if not levels:
+            return self.unary()
+        ops, tighter = levels[0], levels[1:]
+        left = self.chain(tighter)
+        while self.at(*ops):
+            left = f"({left} {ops[self.take().value]} {self.chain(tighter)})"
+            if ops is _FEEL_COMPARE:
+                break  # FEEL comparisons do not chain
         return left
 
     def additive(self) -> str:
-        left = self.multiplicative()
-        while self.at("+", "-"):
-            left = self.binary({"+": "+", "-": "-"}, "multiplicative", left)
-        return left
-
-    def multiplicative(self) -> str:
-        ops = (
-            {"*": "*", "/": "/", "div": "/", "%": "%", "mod": "%"}
-            if self.dialect == "juel"
-            else {"*": "*", "/": "/"}
-        )
-        left = self.unary()
-        while self.at(*ops):
-            left = self.binary(ops, "unary", left)
-        return left
+        return self.chain(_LEVELS[self.dialect][-2:])
 
     def unary(self) -> str:
         if self.at("-"):
@@ -286,7 +270,8 @@ class ExprParser:
         if self.dialect == "feel":
             left = self.value()
             while self.at("**"):
-                left = self.binary({"**": "**"}, "unary", left)
+                self.take()
+                left = f"({left} ** {self.unary()})"
             return left
         if self.at("!", "not"):
             self.take()
@@ -366,29 +351,16 @@ class ExprParser:
             return f"[{items}]"
         self.missing_operand()
 
-    # -- FEEL: if > or > and > comparison > additive > multiplicative > power > unary > value
+    # -- FEEL-only pieces
     def feel_expression(self) -> str:
-        if self.at("if"):
-            self.take()
-            cond = self.feel_expression()
-            self.expect("then")
-            then = self.feel_expression()
-            self.expect("else")
-            return f"({then} if {cond} else {self.feel_expression()})"
-        left = self.feel_and()
-        while self.at("or"):
-            left = self.binary({"or": "or"}, "feel_and", left)
-        return left
-
-    def feel_and(self) -> str:
-        left = self.feel_comparison()
-        while self.at("and"):
-            left = self.binary({"and": "and"}, "feel_comparison", left)
-        return left
-
-    def feel_comparison(self) -> str:
-        left = self.additive()
-        return self.binary(_FEEL_COMPARE, "additive", left) if self.at(*_FEEL_COMPARE) else left
+        if not self.at("if"):
+            return self.chain(_LEVELS["feel"])
+        self.take()
+        cond = self.feel_expression()
+        self.expect("then")
+        then = self.feel_expression()
+        self.expect("else")
+        return f"({then} if {cond} else {self.feel_expression()})"
 
     def feel_primary(self, tok: Token) -> str:
         name = tok.value

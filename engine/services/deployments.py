@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.errors import BadInput
-from engine.modeling.definitions import SourceFile, analyze
+from engine.modeling.definitions import ProcessBlueprint, SourceFile, analyze
 from engine.modeling.forms import FormSchema
 from engine.modeling.report import ValidationReport
+from engine.runtime.scripting import check_script
 from engine.services.context import Context
 from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
 from engine.store.uow import UnitOfWork
@@ -31,8 +34,11 @@ class DeployOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ok": self.report.ok, "checked_only": self.checked_only, "deployment_id": self.deployment_id,
-            "new_versions": self.new_versions, "unchanged": self.unchanged,
+            "ok": self.report.ok,
+            "checked_only": self.checked_only,
+            "deployment_id": self.deployment_id,
+            "new_versions": self.new_versions,
+            "unchanged": self.unchanged,
             "problems": [p.to_dict() for p in self.report.problems],
         }
 
@@ -51,19 +57,23 @@ def read_sources(paths: Sequence[str | Path]) -> list[SourceFile]:
     return files
 
 
-def deploy(ctx: Context, files: Sequence[SourceFile], *, check_only: bool = False,
-           actor: str | None = None) -> DeployOutcome:
+def deploy(
+    ctx: Context, files: Sequence[SourceFile], *, check_only: bool = False, actor: str | None = None
+) -> DeployOutcome:
     if not files:
         raise BadInput("No hay archivos para desplegar (.bpmn, .dmn o .form).")
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         known_forms = {
             form_id: FormSchema.from_dict(schema)
-            for form_id, schema in session.execute(_latest(FormDefinition, FormDefinition.form_id,
-                                                           FormDefinition.schema))
+            for form_id, schema in session.execute(
+                _latest(FormDefinition, FormDefinition.form_id, FormDefinition.schema)
+            )
         }
         known_processes = set(session.scalars(select(ProcessDefinition.key).distinct()))
-        analysis = analyze(files, known_forms=known_forms, known_processes=known_processes)
+        analysis = analyze(
+            files, known_forms=known_forms, known_processes=known_processes, check_script=check_script
+        )
         outcome = DeployOutcome(analysis.report, check_only)
         if check_only or not analysis.report.ok:
             return outcome
@@ -75,38 +85,89 @@ def deploy(ctx: Context, files: Sequence[SourceFile], *, check_only: bool = Fals
         for form in analysis.forms:
             latest = session.execute(
                 select(FormDefinition.version, FormDefinition.content_hash)
-                .where(FormDefinition.form_id == form.form_id).order_by(FormDefinition.version.desc()).limit(1)
+                .where(FormDefinition.form_id == form.form_id)
+                .order_by(FormDefinition.version.desc())
+                .limit(1)
             ).one_or_none()
             entry = {"kind": "form", "key": form.form_id, "file": form.file}
             if latest is not None and latest.content_hash == form.content_hash:
                 outcome.unchanged.append({**entry, "version": latest.version})
                 continue
             version = (latest.version if latest else 0) + 1
-            session.add(FormDefinition(deployment_id=deployment.id, form_id=form.form_id, version=version,
-                                       file=form.file, content_hash=form.content_hash,
-                                       schema=json.loads(form.schema_json), deployed_at=now))
+            session.add(
+                FormDefinition(
+                    deployment_id=deployment.id,
+                    form_id=form.form_id,
+                    version=version,
+                    file=form.file,
+                    content_hash=form.content_hash,
+                    schema=json.loads(form.schema_json),
+                    deployed_at=now,
+                )
+            )
             outcome.new_versions.append({**entry, "version": version})
         for process in analysis.processes:
             latest = session.execute(
                 select(ProcessDefinition.version, ProcessDefinition.content_hash)
                 .where(ProcessDefinition.key == process.key)
-                .order_by(ProcessDefinition.version.desc()).limit(1)
+                .order_by(ProcessDefinition.version.desc())
+                .limit(1)
             ).one_or_none()
             entry = {"kind": "process", "key": process.key, "file": process.file}
-            if latest is not None and latest.content_hash == process.content_hash:
+            spec_json, digest = _link_called_processes(session, process)
+            if latest is not None and latest.content_hash == digest:
                 outcome.unchanged.append({**entry, "version": latest.version})
                 continue
             version = (latest.version if latest else 0) + 1
-            session.add(ProcessDefinition(
-                deployment_id=deployment.id, key=process.key, version=version, name=process.name or process.key,
-                file=process.file, content_hash=process.content_hash, spec_json=process.spec_json,
-                sources=[{"name": s.name, "content": s.content.decode("utf-8", "replace")} for s in process.sources],
-                documentation=process.documentation, properties=dict(process.properties),
-                form_refs=sorted(process.form_refs), deployed_at=now))
+            session.add(
+                ProcessDefinition(
+                    deployment_id=deployment.id,
+                    key=process.key,
+                    version=version,
+                    name=process.name or process.key,
+                    file=process.file,
+                    content_hash=digest,
+                    spec_json=spec_json,
+                    sources=[
+                        {"name": s.name, "content": s.content.decode("utf-8", "replace")}
+                        for s in process.sources
+                    ],
+                    documentation=process.documentation,
+                    properties=dict(process.properties),
+                    form_refs=sorted(process.form_refs),
+                    deployed_at=now,
+                )
+            )
             outcome.new_versions.append({**entry, "version": version})
         deployment.summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
         uow.commit()
     return outcome
+
+
+def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str]:
+    """Add the latest deployed version of every called process that was not in this deployment.
+
+    The call is bound at deploy time (Camunda's calledElementBinding="deployment"): redeploying the
+    called process does not change running callers; redeploying the caller picks the new version.
+    """
+    spec = json.loads(process.spec_json)
+    missing = sorted(k for k in process.called_processes if k not in spec["subprocess_specs"])
+    if not missing:
+        return process.spec_json, process.content_hash
+    digests = [process.content_hash]
+    for key in missing:
+        row = session.execute(
+            select(ProcessDefinition.spec_json, ProcessDefinition.content_hash)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).one()
+        called = json.loads(row.spec_json)
+        spec["subprocess_specs"][key] = called["spec"]
+        for name, sub in called["subprocess_specs"].items():
+            spec["subprocess_specs"].setdefault(name, sub)
+        digests.append(row.content_hash)
+    return json.dumps(spec), hashlib.sha256("|".join(digests).encode()).hexdigest()
 
 
 def _latest(table: Any, key_col: Any, value_col: Any) -> Any:
