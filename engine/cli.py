@@ -46,10 +46,15 @@ def handled(func: F) -> F:
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:
-            log.exception("unexpected error")
             if os.environ.get("PHVA_DEBUG"):
                 raise
-            click.echo(f"Error inesperado: {type(error).__name__}: {error}", err=True)
+            log.debug("unexpected error", exc_info=True)
+            first_line = str(error).splitlines()[0] if str(error) else ""
+            click.echo(
+                f"Error inesperado ({type(error).__name__}): {first_line} — "
+                "repita con PHVA_DEBUG=1 para ver el detalle.",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -77,11 +82,15 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Imprime JSON
 
 @click.group(help="phva: motor PHVA para la atención a la ciudadanía (PQRSD).")
 def cli() -> None:
-    logging.basicConfig(level=os.environ.get("PHVA_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("PHVA_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
-@cli.command("init", help="Crea o actualiza la base de datos, despliega bpmn/ y forms/ y crea el usuario admin.")
+@cli.command(
+    "init", help="Crea o actualiza la base de datos, despliega bpmn/ y forms/ y crea el usuario admin."
+)
 @handled
 def init_command() -> None:
     ctx = context()
@@ -96,8 +105,13 @@ def init_command() -> None:
             sys.exit(2)
     if not [u for u in users.list_users(ctx) if u.is_admin]:
         password = os.environ.get("PHVA_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        users.add_user(ctx, "admin", password=password, roles=["admin", "supervisor", "analista"],
-                       display_name="Administrador")
+        users.add_user(
+            ctx,
+            "admin",
+            password=password,
+            roles=["admin", "supervisor", "analista"],
+            display_name="Administrador",
+        )
         secret = ctx.settings.instance_dir / "admin-password.txt"
         secret.parent.mkdir(parents=True, exist_ok=True)
         secret.write_text(password + "\n")
@@ -125,7 +139,9 @@ def _print_outcome(outcome: deployments.DeployOutcome) -> None:
     for problem in outcome.report.problems:
         click.echo(problem.format(), err=problem.severity == "error")
     if not outcome.report.ok:
-        click.echo(f"Despliegue rechazado: {len(outcome.report.errors)} error(es); no se guardó nada.", err=True)
+        click.echo(
+            f"Despliegue rechazado: {len(outcome.report.errors)} error(es); no se guardó nada.", err=True
+        )
         return
     if outcome.checked_only:
         click.echo(f"Validación correcta ({len(outcome.report.warnings)} aviso(s)).")
@@ -143,11 +159,19 @@ def _print_outcome(outcome: deployments.DeployOutcome) -> None:
 @click.option("--user", help="Usuario que inicia.")
 @json_option
 @handled
-def start_command(key: str, data: str | None, business_key: str | None, user: str | None, as_json: bool) -> None:
-    started = instances.start_process(context(), key, data=parse_json(data), business_key=business_key,
-                                      actor=user or _actor())
-    emit(started.to_dict(), as_json, lambda r: [
-        f"Proceso {r['id']} iniciado ({r['process_key']} v{r['version']}), estado: {r['status']}."])
+def start_command(
+    key: str, data: str | None, business_key: str | None, user: str | None, as_json: bool
+) -> None:
+    started = instances.start_process(
+        context(), key, data=parse_json(data), business_key=business_key, actor=user or _actor()
+    )
+    emit(
+        started.to_dict(),
+        as_json,
+        lambda r: [
+            f"Proceso {r['id']} iniciado ({r['process_key']} v{r['version']}), estado: {r['status']}."
+        ],
+    )
     if started.incident:
         click.echo(f"Incidente: {started.incident}", err=True)
         sys.exit(1)
@@ -160,8 +184,9 @@ def start_command(key: str, data: str | None, business_key: str | None, user: st
 @click.option("--instance", "instance_id", type=int, help="Filtra por instancia.")
 @json_option
 @handled
-def tasks_command(user: str | None, show_all: bool, process_key: str | None, instance_id: int | None,
-                  as_json: bool) -> None:
+def tasks_command(
+    user: str | None, show_all: bool, process_key: str | None, instance_id: int | None, as_json: bool
+) -> None:
     ctx = context()
     if not user and not show_all:
         raise click.UsageError("Indique --user USUARIO o --all.")
@@ -218,7 +243,9 @@ def assign_command(task_id: int, assignee: str, user: str) -> None:
 @handled
 def complete_command(task_id: int, user: str, data: str | None, as_json: bool) -> None:
     result = tasks.complete_task(context(), task_id, user, parse_json(data))
-    emit(result, as_json, lambda r: [f"Tarea {task_id} completada; proceso {r['instance_id']}: {r['status']}."])
+    emit(
+        result, as_json, lambda r: [f"Tarea {task_id} completada; proceso {r['instance_id']}: {r['status']}."]
+    )
 
 
 @cli.command("instances", help="Lista instancias de proceso.")
@@ -228,9 +255,17 @@ def complete_command(task_id: int, user: str, data: str | None, as_json: bool) -
 @handled
 def instances_command(process_key: str | None, status: str | None, as_json: bool) -> None:
     rows = views.instances(context(), process_key=process_key, status=status)
-    emit(rows, as_json, lambda rs: [
-        f"{r['id']:>5}  {r['process_key']} v{r['version']}  {r['status']}  {r['business_key'] or ''}" for r in rs
-    ] or ["No hay instancias."])
+    emit(
+        rows,
+        as_json,
+        lambda rs: (
+            [
+                f"{r['id']:>5}  {r['process_key']} v{r['version']}  {r['status']}  {r['business_key'] or ''}"
+                for r in rs
+            ]
+            or ["No hay instancias."]
+        ),
+    )
 
 
 @cli.command("show", help="Muestra una instancia: tareas, temporizadores, incidentes e historial.")
@@ -245,8 +280,11 @@ def _instance_lines(d: dict[str, Any]) -> list[str]:
     lines = [f"Proceso {d['id']}: {d['process_key']} v{d['version']} — {d['status']}"]
     lines += [f"  tarea {t['id']} {t['name']}: {t['state']}" for t in d["tasks"]]
     lines += [f"  temporizador {t['activity']} vence {t['due_at']}" for t in d["timers"]]
-    lines += [f"  incidente {i['id']} en {i['activity']}: {i['message']}" for i in d["incidents"]
-              if not i["resolved_at"]]
+    lines += [
+        f"  incidente {i['id']} en {i['activity']}: {i['message']}"
+        for i in d["incidents"]
+        if not i["resolved_at"]
+    ]
     lines += [f"  {h['at']} {h['actor'] or 'sistema'}: {h['summary']}" for h in d["history"]]
     return lines
 
@@ -256,9 +294,17 @@ def _instance_lines(d: dict[str, Any]) -> list[str]:
 @json_option
 @handled
 def timers_command(overdue: bool, as_json: bool) -> None:
-    emit(views.timers(context(), overdue=overdue), as_json, lambda rs: [
-        f"{r['id']:>5}  proceso {r['instance_id']}  {r['activity']}  {r['kind']}  vence {r['due_at']}" for r in rs
-    ] or ["No hay temporizadores en espera."])
+    emit(
+        views.timers(context(), overdue=overdue),
+        as_json,
+        lambda rs: (
+            [
+                f"{r['id']:>5}  proceso {r['instance_id']}  {r['activity']}  {r['kind']}  vence {r['due_at']}"
+                for r in rs
+            ]
+            or ["No hay temporizadores en espera."]
+        ),
+    )
 
 
 @cli.group("incidents", invoke_without_command=True, help="Lista incidentes abiertos; 'retry ID' reintenta.")
@@ -267,9 +313,17 @@ def timers_command(overdue: bool, as_json: bool) -> None:
 @handled
 def incidents_group(click_ctx: click.Context, as_json: bool) -> None:
     if click_ctx.invoked_subcommand is None:
-        emit(views.incidents(context()), as_json, lambda rs: [
-            f"{r['id']:>5}  proceso {r['instance_id']}  {r['activity']}  {r['kind']}: {r['message']}" for r in rs
-        ] or ["No hay incidentes abiertos."])
+        emit(
+            views.incidents(context()),
+            as_json,
+            lambda rs: (
+                [
+                    f"{r['id']:>5}  proceso {r['instance_id']}  {r['activity']}  {r['kind']}: {r['message']}"
+                    for r in rs
+                ]
+                or ["No hay incidentes abiertos."]
+            ),
+        )
 
 
 @incidents_group.command("retry", help="Reintenta el paso que falló.")
@@ -286,9 +340,17 @@ def incidents_retry(incident_id: int) -> None:
 @click.option("--instance", "instance_id", type=int)
 @click.option("--data", help="Datos del mensaje en JSON.")
 @handled
-def correlate_command(message: str, business_key: str | None, instance_id: int | None, data: str | None) -> None:
-    target = instances.correlate_message(context(), message, business_key=business_key, instance_id=instance_id,
-                                         payload=parse_json(data), actor=_actor())
+def correlate_command(
+    message: str, business_key: str | None, instance_id: int | None, data: str | None
+) -> None:
+    target = instances.correlate_message(
+        context(),
+        message,
+        business_key=business_key,
+        instance_id=instance_id,
+        payload=parse_json(data),
+        actor=_actor(),
+    )
     click.echo(f"Mensaje '{message}' entregado al proceso {target}.")
 
 
@@ -306,10 +368,18 @@ def users_group() -> None:
 @click.option("--email")
 @json_option
 @handled
-def users_add(name: str, groups: str, roles: str, password: str | None, display_name: str | None,
-              email: str | None, as_json: bool) -> None:
-    view = users.add_user(context(), name, password=password, roles=roles, groups=groups,
-                          display_name=display_name, email=email)
+def users_add(
+    name: str,
+    groups: str,
+    roles: str,
+    password: str | None,
+    display_name: str | None,
+    email: str | None,
+    as_json: bool,
+) -> None:
+    view = users.add_user(
+        context(), name, password=password, roles=roles, groups=groups, display_name=display_name, email=email
+    )
     emit(view.to_dict(), as_json, lambda r: [f"Usuario '{r['username']}' creado."])
 
 
@@ -318,8 +388,14 @@ def users_add(name: str, groups: str, roles: str, password: str | None, display_
 @handled
 def users_list(as_json: bool) -> None:
     rows = [u.to_dict() for u in users.list_users(context())]
-    emit(rows, as_json, lambda rs: [
-        f"{r['username']:<20} roles={','.join(r['roles'])} dependencias={','.join(r['groups'])}" for r in rs])
+    emit(
+        rows,
+        as_json,
+        lambda rs: [
+            f"{r['username']:<20} roles={','.join(r['roles'])} dependencias={','.join(r['groups'])}"
+            for r in rs
+        ],
+    )
 
 
 @users_group.command("token", help="Emite un token para la API.")

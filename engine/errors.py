@@ -52,3 +52,10 @@ class IncidentRaised(PhvaError):
 
     exit_code = 1
     http_status = 409
+
+
+class DatabaseNotReady(PhvaError):
+    """The schema is missing or old: `phva init` creates or upgrades it."""
+
+    exit_code = 1
+    http_status = 503

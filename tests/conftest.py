@@ -65,6 +65,14 @@ def make_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path)
     return server.fresh_database(f"t{os.getpid()}_{next(_counter)}")
 
 
+def make_empty_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no tables at all, for tests of `phva init` and the migrations."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.empty_database(f"e{os.getpid()}_{next(_counter)}")
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))  # Monday 08:00 in Bogotá

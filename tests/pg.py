@@ -65,12 +65,39 @@ class PostgresServer:
             os.chown(workdir, user.pw_uid, user.pw_gid)
             runner = ["runuser", "-u", "postgres", "--"]
         port = _free_port()
-        _run([*runner, str(_pg_bin("initdb")), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
-              "-E", "UTF8", "--no-locale"])
-        options = (f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
-        _run([*runner, str(_pg_bin("pg_ctl")), "-D", str(data_dir), "-o", options, "-w", "-l",
-              str(workdir / "log"), "start"])
+        _run(
+            [
+                *runner,
+                str(_pg_bin("initdb")),
+                "-D",
+                str(data_dir),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ]
+        )
+        options = (
+            f"-p {port} -c listen_addresses=127.0.0.1 -k {workdir} -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        _run(
+            [
+                *runner,
+                str(_pg_bin("pg_ctl")),
+                "-D",
+                str(data_dir),
+                "-o",
+                options,
+                "-w",
+                "-l",
+                str(workdir / "log"),
+                "start",
+            ]
+        )
         server = cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data_dir, runner)
         server._recreate(cls.template_name, template=None)
         return server
@@ -80,13 +107,23 @@ class PostgresServer:
 
     def _admin(self) -> psycopg.Connection:
         url = make_url(self.base_url)
-        return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                               dbname=url.database or "postgres", autocommit=True)
+        return psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname=url.database or "postgres",
+            autocommit=True,
+        )
 
     def _recreate(self, name: str, template: str | None) -> None:
         with self._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+    def empty_database(self, name: str) -> str:
+        self._recreate(name, template=None)
+        return self.url_for(name)
 
     def fresh_database(self, name: str) -> str:
         self._recreate(name, self.template_name)
@@ -94,8 +131,10 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.data_dir is not None:
-            subprocess.run([*self.runner, str(_pg_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "immediate",
-                            "stop"], capture_output=True)
+            subprocess.run(
+                [*self.runner, str(_pg_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "immediate", "stop"],
+                capture_output=True,
+            )
             shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.errors import BadInput
+from engine.errors import BadInput, DatabaseNotReady
 from engine.modeling.definitions import ProcessBlueprint, SourceFile, analyze
 from engine.modeling.forms import FormSchema
 from engine.modeling.report import ValidationReport
@@ -64,13 +64,18 @@ def deploy(
         raise BadInput("No hay archivos para desplegar (.bpmn, .dmn o .form).")
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        known_forms = {
-            form_id: FormSchema.from_dict(schema)
-            for form_id, schema in session.execute(
-                _latest(FormDefinition, FormDefinition.form_id, FormDefinition.schema)
-            )
-        }
-        known_processes = set(session.scalars(select(ProcessDefinition.key).distinct()))
+        try:
+            known_forms = {
+                form_id: FormSchema.from_dict(schema)
+                for form_id, schema in session.execute(
+                    _latest(FormDefinition, FormDefinition.form_id, FormDefinition.schema)
+                )
+            }
+            known_processes = set(session.scalars(select(ProcessDefinition.key).distinct()))
+        except DatabaseNotReady:
+            if not check_only:
+                raise
+            known_forms, known_processes = {}, set()  # validating files needs no database
         analysis = analyze(
             files, known_forms=known_forms, known_processes=known_processes, check_script=check_script
         )

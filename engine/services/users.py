@@ -39,9 +39,15 @@ class UserView:
         return "admin" in self.roles
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "username": self.username, "display_name": self.display_name,
-                "email": self.email, "roles": list(self.roles), "groups": list(self.groups),
-                "active": self.active}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "display_name": self.display_name,
+            "email": self.email,
+            "roles": list(self.roles),
+            "groups": list(self.groups),
+            "active": self.active,
+        }
 
 
 def hash_password(password: str) -> str:
@@ -62,8 +68,9 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def _view(row: User) -> UserView:
-    return UserView(row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups),
-                    row.active)
+    return UserView(
+        row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups), row.active
+    )
 
 
 def parse_list(text: str | Iterable[str] | None) -> list[str]:
@@ -71,13 +78,22 @@ def parse_list(text: str | Iterable[str] | None) -> list[str]:
     return sorted({item.strip() for item in items if item and item.strip()})
 
 
-def add_user(ctx: Context, username: str, *, password: str | None = None, roles: Iterable[str] | str = (),
-             groups: Iterable[str] | str = (), display_name: str | None = None,
-             email: str | None = None) -> UserView:
+def add_user(
+    ctx: Context,
+    username: str,
+    *,
+    password: str | None = None,
+    roles: Iterable[str] | str = (),
+    groups: Iterable[str] | str = (),
+    display_name: str | None = None,
+    email: str | None = None,
+) -> UserView:
     username = username.strip().lower()
     if not _NAME.match(username):
-        raise BadInput(f"Nombre de usuario inválido '{username}': use minúsculas, números, '.', '_' o '-' "
-                       "(2 a 60 caracteres).")
+        raise BadInput(
+            f"Nombre de usuario inválido '{username}': use minúsculas, números, '.', '_' o '-' "
+            "(2 a 60 caracteres)."
+        )
     role_list, group_list = parse_list(roles) or ["funcionario"], parse_list(groups)
     unknown = [r for r in role_list if r not in ROLES]
     if unknown:
@@ -87,9 +103,16 @@ def add_user(ctx: Context, username: str, *, password: str | None = None, roles:
     with UnitOfWork(ctx.db) as uow:
         if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict(f"El usuario '{username}' ya existe.")
-        row = User(username=username, display_name=display_name or username, email=email,
-                   password_hash=hash_password(password) if password else None, roles=role_list,
-                   groups=group_list, active=True, created_at=ctx.clock.now())
+        row = User(
+            username=username,
+            display_name=display_name or username,
+            email=email,
+            password_hash=hash_password(password) if password else None,
+            roles=role_list,
+            groups=group_list,
+            active=True,
+            created_at=ctx.clock.now(),
+        )
         uow.session.add(row)
         uow.session.flush()
         view = _view(row)
@@ -150,7 +173,9 @@ def issue_token(ctx: Context, username: str) -> str:
 def user_for_token(ctx: Context, token: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
         row = uow.session.scalar(
-            select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_hash(token))
+            select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == _token_hash(token))
         )
         return _view(row) if row is not None and row.active else None
 

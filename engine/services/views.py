@@ -13,8 +13,13 @@ from engine.store.uow import UnitOfWork
 
 
 def task_filter_for(user: UserView, **criteria: Any) -> TaskFilter:
-    return TaskFilter(username=user.username, groups=tuple(user.groups), see_all=user.is_admin,
-                      supervisor=user.has_role("supervisor"), **criteria)
+    return TaskFilter(
+        username=user.username,
+        groups=tuple(user.groups),
+        see_all=user.is_admin,
+        supervisor=user.has_role("supervisor"),
+        **criteria,
+    )
 
 
 def tasks(ctx: Context, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
@@ -41,8 +46,12 @@ def instance(ctx: Context, instance_id: int, user: UserView | None = None) -> di
     if detail is None:
         raise NotFound(f"No existe el proceso {instance_id}.")
     if user is not None and not (user.is_admin or user.has_role("supervisor", "analista")):
-        involved = any(t["assignee"] == user.username or set(user.groups) & set(t["candidate_groups"])
-                       or user.username in t["candidate_users"] for t in detail["tasks"])
+        involved = any(
+            t["assignee"] == user.username
+            or set(user.groups) & set(t["candidate_groups"])
+            or user.username in t["candidate_users"]
+            for t in detail["tasks"]
+        )
         if not involved and detail["started_by"] != user.username:
             raise Forbidden(f"No tiene acceso al proceso {instance_id}.")
     return detail

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
+
+from engine.errors import DatabaseNotReady
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -36,6 +38,8 @@ class Database:
         else:
             self.write_engine = create_engine(url, pool_pre_ping=True)
             self.read_engine = self.write_engine
+        for engine in {self.write_engine, self.read_engine}:
+            event.listen(engine, "handle_error", _missing_schema)
         self.write = sessionmaker(self.write_engine, expire_on_commit=False)
         self.read = sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -46,6 +50,15 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+def _missing_schema(context: ExceptionContext) -> None:
+    error = context.original_exception
+    text = str(error)
+    if getattr(error, "sqlstate", None) == "42P01" or "no such table" in text:
+        raise DatabaseNotReady(
+            "La base de datos no está inicializada o le faltan tablas: ejecute 'phva init'."
+        ) from error
 
 
 def _sqlite_engine(url: str, begin: str, extra: dict[str, Any]) -> Engine:

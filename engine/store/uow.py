@@ -35,7 +35,9 @@ class UnitOfWork:
         except DBAPIError as error:
             self.session.rollback()
             if _is_serialization_failure(error):
-                raise Conflict("Otro usuario cambió estos datos al mismo tiempo; vuelva a intentarlo.") from error
+                raise Conflict(
+                    "Otro usuario cambió estos datos al mismo tiempo; vuelva a intentarlo."
+                ) from error
             raise
 
 

@@ -11,19 +11,12 @@ from alembic.runtime.migration import MigrationContext
 from engine.store.db import Database
 from engine.store.metadata import metadata
 from engine.store.schema import current_revision, head_revision, upgrade
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, make_empty_database_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        return Database(f"sqlite:///{tmp_path / 'empty.db'}")
-    server = request.getfixturevalue("postgres_server")
-    with server._admin() as conn:
-        name = f"empty_{tmp_path.name}".lower().replace("-", "_")[:60]
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return Database(server.url_for(name))
+    return Database(make_empty_database_url(request.param, request, tmp_path))
 
 
 def test_migrations_create_the_schema_of_the_models_and_rerun_harmlessly(empty_db: Database) -> None:

@@ -1,0 +1,57 @@
+"""Small steps the integration tests share: deploy test files, find tasks, make users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.modeling.definitions import SourceFile
+from engine.services import deployments, users, views
+from engine.services.context import Context
+from engine.store.queries import TaskFilter
+
+DATA = Path(__file__).with_name("data")
+SOLICITUD = ("solicitud.bpmn", "encuesta.bpmn", "clasificar_solicitud.dmn", "encuesta_satisfaccion.form")
+
+
+def deploy_files(ctx: Context, *names: str) -> deployments.DeployOutcome:
+    outcome = deployments.deploy(ctx, [SourceFile(n, (DATA / n).read_bytes()) for n in names])
+    assert outcome.report.ok, outcome.report.format()
+    return outcome
+
+
+def deploy_xml(ctx: Context, name: str, xml: str) -> deployments.DeployOutcome:
+    outcome = deployments.deploy(ctx, [SourceFile(name, xml.encode())])
+    assert outcome.report.ok, outcome.report.format()
+    return outcome
+
+
+def open_tasks(ctx: Context, instance_id: int) -> list[dict[str, Any]]:
+    items, _ = views.tasks(ctx, TaskFilter(see_all=True, instance_id=instance_id))
+    return items
+
+
+def task_named(ctx: Context, instance_id: int, name: str) -> dict[str, Any]:
+    found = [t for t in open_tasks(ctx, instance_id) if t["name"] == name]
+    assert found, f"no open task '{name}' in {[t['name'] for t in open_tasks(ctx, instance_id)]}"
+    return found[0]
+
+
+def staff(ctx: Context) -> None:
+    users.add_user(ctx, "ana", groups="atencion_ciudadano", password="secreto123")
+    users.add_user(ctx, "beto", groups="atencion_ciudadano")
+    users.add_user(ctx, "juan", groups="juridica")
+    users.add_user(ctx, "sofia", groups="supervisores,atencion_ciudadano", roles="supervisor")
+    users.add_user(ctx, "root", roles="admin")
+
+
+def process_xml(body: str, pid: str = "prueba", name: str = "Prueba") -> str:
+    """A minimal executable Camunda 7 process around `body` (no diagram: tests only)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs_{pid}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{pid}" name="{name}" isExecutable="true">
+{body}
+  </bpmn:process>
+</bpmn:definitions>"""

@@ -1,0 +1,127 @@
+"""The issue's done-when, from the command line: deploy, start, claim, refuse bad data, complete, conflict."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.conftest import make_empty_database_url
+from tests.helpers import DATA, SOLICITUD
+from web.cli import cli
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def phva(request: pytest.FixtureRequest, tmp_path: Path):
+    env = {
+        "PHVA_DATABASE_URL": make_empty_database_url(request.param, request, tmp_path),
+        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
+        "PHVA_BPMN_DIR": str(tmp_path / "none"),
+        "PHVA_ADMIN_PASSWORD": "clave-de-prueba",
+    }
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return run
+
+
+def test_camunda_modeler_file_runs_end_to_end_from_the_cli(phva) -> None:
+    assert phva("init").exit_code == 0
+    deployed = phva("deploy", *(str(DATA / name) for name in SOLICITUD))
+    assert deployed.exit_code == 0, deployed.output
+    assert "atender_solicitud' versión 1" in deployed.output
+    for user, groups in (("ana", "atencion_ciudadano"), ("beto", "atencion_ciudadano"), ("juan", "juridica")):
+        assert phva("users", "add", user, "--groups", groups).exit_code == 0
+    started = phva(
+        "start",
+        "atender_solicitud",
+        "--data",
+        '{"solicitante": "ana", "tipo": "queja"}',
+        "--business-key",
+        "R-7",
+        "--json",
+    )
+    assert started.exit_code == 0, started.output
+    record = json.loads(started.output)
+    assert set(record) == {"id", "process_key", "version", "status"} and record["status"] == "running"
+
+    listed = json.loads(phva("tasks", "--user", "ana", "--json").output)
+    [review] = listed
+    assert {
+        "id",
+        "instance_id",
+        "process_key",
+        "name",
+        "state",
+        "assignee",
+        "candidate_groups",
+        "candidate_users",
+        "due_at",
+        "priority",
+        "form",
+    } <= set(review)
+    assert phva("tasks", "--user", "juan", "--json").output.strip() == "[]"
+
+    assert phva("claim", str(review["id"]), "--user", "ana").exit_code == 0
+    bad = phva("complete", str(review["id"]), "--user", "ana", "--data", '{"folios": "tres"}')
+    assert bad.exit_code == 2
+    assert "concepto" in bad.output and "folios" in bad.output and "Traceback" not in bad.output
+    forbidden = phva("complete", str(review["id"]), "--user", "juan", "--data", "{}")
+    assert forbidden.exit_code == 1 and "juan" in forbidden.output
+
+    good = phva(
+        "complete",
+        str(review["id"]),
+        "--user",
+        "ana",
+        "--data",
+        '{"concepto": "Procede", "folios": 2, "aprobado": true}',
+    )
+    assert good.exit_code == 0, good.output
+    again = phva("complete", str(review["id"]), "--user", "ana", "--data", '{"concepto": "x"}')
+    assert again.exit_code == 1 and "ya fue completada" in again.output
+
+    shown = json.loads(phva("show", str(record["id"]), "--json").output)
+    assert [h["action"] for h in shown["history"]].count("task_completed") == 1
+    assert any(t["name"] == "Responder" and t["assignee"] == "ana" for t in shown["tasks"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("start", "no_existe"), "no_existe"),
+        (("start", "x", "--data", "{nope"), "JSON inválido"),
+        (("complete", "abc", "--user", "ana"), "abc"),
+        (("deploy", "/no/such/file.bpmn"), "No existe el archivo"),
+        (("users", "add", "Ana Maria"), "Nombre de usuario inválido"),
+        (("users", "add", "ana", "--roles", "jefe"), "Rol desconocido"),
+        (("tasks", "--user", "nadie"), "nadie"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(phva, args: tuple[str, ...], message: str) -> None:
+    assert phva("init").exit_code == 0
+    result = phva(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_deploy_check_reports_file_element_and_problem(phva, tmp_path: Path) -> None:
+    broken = tmp_path / "roto.bpmn"
+    broken.write_text((DATA / "loop.bpmn").read_text().replace('targetRef="fin"', 'targetRef="nada"'))
+    result = phva("deploy", "--check", str(broken))
+    assert result.exit_code == 2
+    assert "roto.bpmn" in result.output and "nada" in result.output
+
+
+def test_console_script_is_installed_and_answers() -> None:
+    phva_bin = Path(sys.executable).with_name("phva")
+    done = subprocess.run([str(phva_bin), "--help"], capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0 and "deploy" in done.stdout
