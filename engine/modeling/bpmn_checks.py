@@ -92,7 +92,9 @@ def check_bpmn(
         report.add(file, element_id, message, "warning")
 
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
-    for dup, count in Counter(el.get("id") for el in elements if el.get("id")).items():
+    # Only BPMN and diagram elements share one id space; camunda:formField/value ids are variable names.
+    model_ids = Counter(el.get("id") for el in elements if el.get("id") and not _is_camunda(el))
+    for dup, count in model_ids.items():
         if count > 1:
             error(dup, f"el id «{dup}» está repetido ({count} veces); cada elemento necesita un id único")
     _check_namespaces(elements, warn)
@@ -252,6 +254,10 @@ def _check_script_task(
             compile(source, element_id or "script", "exec")
         except SyntaxError as exc:
             error(element_id, f"el script tiene un error de sintaxis (línea {exc.lineno}): {exc.msg}")
+
+
+def _is_camunda(el: Any) -> bool:
+    return str(el.tag).startswith("{http://camunda.org/schema/1.0/bpmn}")
 
 
 _INTEGER = re.compile(r"^-?\d+$")

@@ -46,7 +46,9 @@ def may_supervise(user: UserView, task: Task, cand_groups: set[str], cand_users:
 
 def _open_task(session: Session, task_id: int, *, lock: bool = False) -> Task:
     query = select(Task).where(Task.id == task_id)
-    task = session.scalar(query.with_for_update() if lock and session.bind.dialect.name != "sqlite" else query)
+    task = session.scalar(
+        query.with_for_update() if lock and session.bind.dialect.name != "sqlite" else query
+    )
     if task is None:
         raise NotFound(f"No existe la tarea {task_id}.")
     if task.state != "ready":
@@ -55,7 +57,9 @@ def _open_task(session: Session, task_id: int, *, lock: bool = False) -> Task:
     return task
 
 
-def _checked(ctx: Context, session: Session, task_id: int, username: str) -> tuple[Task, UserView, set[str], set[str]]:
+def _checked(
+    ctx: Context, session: Session, task_id: int, username: str
+) -> tuple[Task, UserView, set[str], set[str]]:
     user = get_user(ctx, username)
     task = _open_task(session, task_id)
     cand_users, cand_groups = candidates_of(session, task_id)
@@ -70,8 +74,15 @@ def claim_task(ctx: Context, task_id: int, username: str) -> None:
         if task.assignee and task.assignee != user.username:
             raise Conflict(f"La tarea {task_id} ya la reclamó '{task.assignee}'.")
         _set_assignee(ctx, uow.session, task, user.username, claimed=True)
-        audit(uow.session, ctx, instance_id=task.instance_id, task_id=task.id, action="task_claimed",
-              actor=user.username, summary=f"Reclamó '{task.name}'")
+        audit(
+            uow.session,
+            ctx,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            action="task_claimed",
+            actor=user.username,
+            summary=f"Reclamó '{task.name}'",
+        )
         uow.commit()
 
 
@@ -81,8 +92,15 @@ def unclaim_task(ctx: Context, task_id: int, username: str) -> None:
         if task.assignee != user.username and not may_supervise(user, task, cand_groups, cand_users):
             raise Forbidden(f"Solo quien tiene la tarea {task_id} o un supervisor puede liberarla.")
         _set_assignee(ctx, uow.session, task, None, claimed=False)
-        audit(uow.session, ctx, instance_id=task.instance_id, task_id=task.id, action="task_unclaimed",
-              actor=user.username, summary=f"Liberó '{task.name}'")
+        audit(
+            uow.session,
+            ctx,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            action="task_unclaimed",
+            actor=user.username,
+            summary=f"Liberó '{task.name}'",
+        )
         uow.commit()
 
 
@@ -93,17 +111,31 @@ def assign_task(ctx: Context, task_id: int, username: str, assignee: str) -> Non
             raise Forbidden("Solo un supervisor de la dependencia o un administrador puede asignar tareas.")
         target = get_user(ctx, assignee)
         _set_assignee(ctx, uow.session, task, target.username, claimed=False)
-        audit(uow.session, ctx, instance_id=task.instance_id, task_id=task.id, action="task_assigned",
-              actor=user.username, summary=f"Asignó '{task.name}' a {target.username}")
+        audit(
+            uow.session,
+            ctx,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            action="task_assigned",
+            actor=user.username,
+            summary=f"Asignó '{task.name}' a {target.username}",
+        )
         uow.commit()
 
 
 def _set_assignee(ctx: Context, session: Session, task: Task, assignee: str | None, *, claimed: bool) -> None:
     now = ctx.clock.now()
     result = session.execute(
-        update(Task).where(Task.id == task.id, Task.state == "ready",
-                           Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee)
-        .values(assignee=assignee, claimed_at=now if claimed else None, claimed_by=assignee if claimed else None))
+        update(Task)
+        .where(
+            Task.id == task.id,
+            Task.state == "ready",
+            Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee,
+        )
+        .values(
+            assignee=assignee, claimed_at=now if claimed else None, claimed_by=assignee if claimed else None
+        )
+    )
     if result.rowcount != 1:
         raise Conflict("Otro usuario cambió esta tarea al mismo tiempo; vuelva a intentarlo.")
 
@@ -129,8 +161,11 @@ def complete_task(ctx: Context, task_id: int, username: str, data: Any = None) -
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         task, user, cand_users, cand_groups = _checked(ctx, session, task_id, username)
-        if task.assignee and task.assignee != user.username and not may_supervise(
-                user, task, cand_groups, cand_users):
+        if (
+            task.assignee
+            and task.assignee != user.username
+            and not may_supervise(user, task, cand_groups, cand_users)
+        ):
             raise Forbidden(f"La tarea {task_id} la tiene '{task.assignee}'.")
         ref = load_instance(session, task.instance_id)
         if ref is None:
@@ -150,20 +185,36 @@ def complete_task(ctx: Context, task_id: int, username: str, data: Any = None) -
             clean = submitted
         before = run.complete(task.spiff_id, clean)
         now = ctx.clock.now()
-        done = session.execute(update(Task).where(Task.id == task.id, Task.state == "ready").values(
-            state="completed", completed_at=now, completed_by=user.username,
-            assignee=task.assignee or user.username))
+        done = session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.state == "ready")
+            .values(
+                state="completed",
+                completed_at=now,
+                completed_by=user.username,
+                assignee=task.assignee or user.username,
+            )
+        )
         if done.rowcount != 1:
             raise Conflict(f"La tarea {task_id} ya fue completada por otro usuario.")
         incident = run.advance(ctx.clock, ctx.services)
         status = save_run(ctx, session, ref, run, incident=incident)
         old, new = data_changes(before, {**before, **clean})
-        audit(session, ctx, instance_id=ref.id, task_id=task.id, action="task_completed", actor=user.username,
-              summary=f"Completó '{task.name}'", before=old, after=new)
+        audit(
+            session,
+            ctx,
+            instance_id=ref.id,
+            task_id=task.id,
+            action="task_completed",
+            actor=user.username,
+            summary=f"Completó '{task.name}'",
+            before=old,
+            after=new,
+        )
         uow.commit()
     if incident is not None:
-        raise IncidentRaised(f"La tarea se completó, pero el proceso quedó con un incidente en "
-                             f"'{incident.bpmn_id}': {incident.message}")
+        raise IncidentRaised(
+            f"La tarea se completó, pero el proceso quedó con un incidente en "
+            f"'{incident.bpmn_id}': {incident.message}"
+        )
     return {"task_id": task_id, "instance_id": ref.id, "status": status}
-
-

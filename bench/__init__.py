@@ -1,0 +1,1 @@
+"""Benchmarks: print figures and ratios against raw SpiffWorkflow; never part of the test run."""
