@@ -1,0 +1,244 @@
+"""Real `phva scheduler` and `phva serve` processes in real time: exactly once, kill -9, catch-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import distinct, func, select
+
+from bench.timers import seed_waiting_instances
+from engine.config import Settings
+from engine.services.context import Context, create_context
+from engine.store.metadata import metadata
+from engine.store.tables import AuditEvent, Task, Timer
+from engine.store.uow import UnitOfWork
+from tests.pg import PostgresServer
+
+pytestmark = pytest.mark.slow
+PHVA = str(Path(sys.executable).with_name("phva"))
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+class Processes:
+    """`phva …` child processes on one database; each one's output goes to a log file to read back."""
+
+    def __init__(self, url: str, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.env = {
+            **os.environ,
+            "PHVA_DATABASE_URL": url,
+            "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
+            "PHVA_BPMN_DIR": str(tmp_path / "none"),
+            "PHVA_FORMS_DIR": str(tmp_path / "none"),
+        }
+        self.env.pop("PHVA_LOG_LEVEL", None)
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = (self.tmp_path / f"{name}.log").open("wb")
+        process = subprocess.Popen([PHVA, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.running[name] = process
+        return process
+
+    def scheduler(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        return self.spawn(name, "scheduler", "--name", name, *args)
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([PHVA, *args], env=self.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def log(self, name: str) -> str:
+        return (self.tmp_path / f"{name}.log").read_text()
+
+    def stop(self, name: str) -> None:
+        process = self.running.pop(name)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.stop(name)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def scalar(ctx: Context, query: Any) -> Any:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return uow.session.scalar(query)
+
+
+def fired(ctx: Context) -> int:
+    return int(scalar(ctx, select(func.count()).select_from(Timer).where(Timer.status == "fired")))
+
+
+def firings(ctx: Context) -> list[tuple[int, str]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return [
+            (i, a)
+            for i, a in uow.session.execute(
+                select(AuditEvent.instance_id, AuditEvent.actor)
+                .where(AuditEvent.action == "timer_fired")
+                .order_by(AuditEvent.id)
+            )
+        ]
+
+
+def assert_each_fired_exactly_once(ctx: Context, ids: list[int]) -> None:
+    done = firings(ctx)
+    assert len(done) == len(ids)
+    assert sorted(i for i, _ in done) == sorted(ids)
+    assert fired(ctx) == len(ids)
+    ready = scalar(ctx, select(func.count(distinct(Task.instance_id))).where(Task.state == "ready"))
+    assert ready == scalar(ctx, select(func.count()).select_from(Task)) == len(ids)
+
+
+@pytest.fixture
+def pg(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[tuple[Context, Processes]]:
+    url = postgres_server.fresh_database(f"procs_{os.getpid()}_{random.randrange(10**9)}")
+    ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
+    processes = Processes(url, tmp_path)
+    yield ctx, processes
+    processes.stop_all()
+    ctx.db.dispose()
+
+
+def overdue(n: int, shuffle: bool = False) -> list[datetime]:
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    dues = [start + timedelta(milliseconds=10 * i) for i in range(n)]
+    if shuffle:
+        random.Random(4).shuffle(dues)
+    return dues
+
+
+@pytest.mark.postgres
+def test_three_schedulers_fire_a_thousand_timers_each_exactly_once(pg: tuple[Context, Processes]) -> None:
+    ctx, processes = pg
+    ids = seed_waiting_instances(ctx, overdue(1000))
+    for name in ("s1", "s2", "s3"):
+        processes.scheduler(name, "--batch-size", "50")
+    wait_until(lambda: fired(ctx) == 1000, 45, "1000 firings")
+    processes.stop_all()
+    assert_each_fired_exactly_once(ctx, ids)
+    assert len({actor for _, actor in firings(ctx)}) >= 2, "the schedulers did not share the work"
+
+
+@pytest.mark.postgres
+def test_a_scheduler_killed_mid_batch_loses_nothing_and_doubles_nothing(
+    pg: tuple[Context, Processes],
+) -> None:
+    ctx, processes = pg
+    ids = seed_waiting_instances(ctx, overdue(1000))
+    victim = processes.scheduler("victima", "--batch-size", "500")
+    processes.scheduler("superviviente", "--batch-size", "500")
+    wait_until(lambda: sum(a == "victima" for _, a in firings(ctx)) >= 100, 30, "the victim to be busy")
+    os.kill(victim.pid, signal.SIGKILL)  # mid-batch, most likely mid-transaction
+    victim.wait()
+    wait_until(lambda: fired(ctx) == 1000, 45, "the survivor to finish")
+    processes.stop_all()
+    assert_each_fired_exactly_once(ctx, ids)
+
+
+@pytest.mark.postgres
+def test_restart_catches_up_overdue_timers_once_in_due_order(pg: tuple[Context, Processes]) -> None:
+    ctx, processes = pg
+    dues = overdue(200, shuffle=True)
+    ids = seed_waiting_instances(ctx, dues)
+    out = processes.run("scheduler", "--once", "--name", "arranque").stdout
+    assert "200 temporizador(es) disparado(s)" in out
+    due_of = dict(zip(ids, dues, strict=True))
+    assert [due_of[i] for i, _ in firings(ctx)] == sorted(dues)
+    assert "0 temporizador(es) disparado(s)" in processes.run("scheduler", "--once").stdout
+    assert_each_fired_exactly_once(ctx, ids)
+
+
+# ---- done when: `phva serve` on SQLite, real time ----------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def escalation_timer(ctx: Context, instance_id: int) -> Timer | None:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        row = uow.session.scalar(
+            select(Timer).where(Timer.instance_id == instance_id, Timer.bpmn_id == "Recordar")
+        )
+        uow.session.expunge_all()
+        return row
+
+
+def escalated_at(ctx: Context, instance_id: int) -> datetime | None:
+    return scalar(
+        ctx, select(Task.created_at).where(Task.instance_id == instance_id, Task.bpmn_id == "Escalar")
+    )
+
+
+def test_serve_escalates_within_a_second_and_a_restarted_scheduler_catches_up_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'phva.db'}"
+    ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
+    metadata.create_all(ctx.db.write_engine)
+    processes = Processes(url, tmp_path)
+    try:
+        processes.run("deploy", str(DATA / "timers_escalation.bpmn"))
+        port = free_port()
+        processes.spawn("serve", "serve", "--port", str(port))
+        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/health"), 20, "the server")
+        first = json.loads(processes.run("start", "escalamiento", "--json").stdout)["id"]
+        wait_until(lambda: escalated_at(ctx, first) is not None, 10, "the escalation task")
+        timer = escalation_timer(ctx, first)
+        assert timer is not None and timer.fired_at is not None
+        assert timedelta(0) < timer.fired_at - timer.due_at < timedelta(seconds=1)
+        assert escalated_at(ctx, first) - timer.due_at < timedelta(seconds=1)  # type: ignore[operator]
+        processes.stop("serve")
+
+        second = json.loads(processes.run("start", "escalamiento", "--json").stdout)["id"]
+        due = escalation_timer(ctx, second).due_at  # type: ignore[union-attr]
+        time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.0)  # everything stopped past due
+        assert escalated_at(ctx, second) is None
+        started = datetime.now(UTC)
+        processes.scheduler("uno")
+        processes.scheduler("dos")
+        wait_until(lambda: escalated_at(ctx, second) is not None, 15, "the catch-up")
+        wait_until(
+            lambda: "queda en espera" in processes.log("uno") + processes.log("dos"), 10, "the standby"
+        )
+        time.sleep(1.5)  # a second chance to double-fire, if there were one
+        assert escalated_at(ctx, second) - started < timedelta(seconds=5)  # type: ignore[operator]
+        assert sorted(i for i, _ in firings(ctx)) == [first, second]
+        assert len({a for _, a in firings(ctx)}) == 2  # the embedded scheduler, then one standalone
+    finally:
+        processes.stop_all()
+        ctx.db.dispose()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
