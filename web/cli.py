@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 import click
 
 from engine.cli import cli, context, handled
@@ -14,9 +17,23 @@ from engine.cli import cli, context, handled
 def serve_command(host: str, port: int) -> None:
     from web import create_app
 
-    app = create_app(context=context())
+    ctx = context()
+    app = create_app(context=ctx)
+    # Exactly one scheduler, in this process only: gunicorn workers never start one (run `phva scheduler`).
+    scheduler = None
+    if ctx.settings.run_scheduler:
+        from engine.scheduler import TimerScheduler
+
+        if not os.environ.get("PHVA_LOG_LEVEL"):
+            logging.getLogger("engine").setLevel(logging.INFO)
+        scheduler = TimerScheduler(ctx)
+        scheduler.start()
     click.echo(f"phva escuchando en http://{host}:{port}/")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
 
 
 def main() -> None:

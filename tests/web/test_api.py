@@ -1,0 +1,133 @@
+"""JSON API: shapes kept stable for clients, Bearer tokens, and errors as {"error", "details"}."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from engine.services.context import Context
+from tests.web.conftest import bearer, engine, start_solicitud
+
+
+def start(client, headers, **extra):  # type: ignore[no-untyped-def]
+    body = {
+        "process_key": "atender_solicitud",
+        "data": {"solicitante": "ana", "asunto": "Certificado", "tipo": "peticion"},
+        **extra,
+    }
+    return client.post("/api/v1/process-instances", json=body, headers=headers)
+
+
+def test_without_a_token_the_api_answers_401_in_json(any_app: Flask) -> None:
+    client = any_app.test_client()
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        response = client.get("/api/v1/tasks", headers=headers)
+        assert response.status_code == 401
+        assert set(response.json) == {"error", "details"} and response.headers["WWW-Authenticate"]
+
+
+def test_start_list_claim_complete_round_trip(any_app: Flask) -> None:
+    ctx: Context = engine(any_app)
+    client, ana = any_app.test_client(), bearer(engine(any_app), "ana")
+    started = start(client, ana, business_key="RAD-7")
+    assert started.status_code == 201
+    assert set(started.json) == {"id", "process_key", "version", "status"}
+    assert started.json["process_key"] == "atender_solicitud" and started.json["status"] == "running"
+    iid = started.json["id"]
+    listed = client.get("/api/v1/tasks?candidate=me", headers=ana).json
+    assert listed["total"] == 1
+    task = listed["items"][0]
+    assert {
+        "id",
+        "instance_id",
+        "process_key",
+        "name",
+        "state",
+        "assignee",
+        "candidate_groups",
+        "candidate_users",
+        "due_at",
+        "priority",
+        "form",
+    } <= set(task)
+    assert client.get("/api/v1/tasks?assignee=me", headers=ana).json["total"] == 0
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=ana)
+    assert claimed.status_code == 200 and claimed.json["assignee"] == "ana"
+    invalid = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={"data": {"folios": 0}})
+    assert invalid.status_code == 422
+    assert invalid.json["details"]["concepto"] == "Este campo es obligatorio."
+    assert "folios" in invalid.json["details"]
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/complete",
+        headers=ana,
+        json={"data": {"concepto": "Procede", "aprobado": True}},
+    )
+    assert done.status_code == 200 and done.json["instance_id"] == iid
+    again = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={"data": {}})
+    assert again.status_code == 409 and again.json["error"]
+    detail = client.get(f"/api/v1/process-instances/{iid}", headers=ana).json
+    assert [t["name"] for t in detail["active_tasks"]] == ["Responder"]
+    assert [e["action"] for e in detail["history"]][:3] == [
+        "instance_started",
+        "task_claimed",
+        "task_completed",
+    ]
+    assert client.get(f"/api/v1/tasks?instance_id={iid}&assignee=me", headers=ana).json["total"] == 1
+    ctx.clock.advance(days=30)  # type: ignore[attr-defined]
+    assert client.get("/api/v1/tasks?overdue=true", headers=ana).json["total"] == 1
+
+
+def test_bad_input_is_400_with_the_field_named(any_app: Flask) -> None:
+    client, ana = any_app.test_client(), bearer(engine(any_app), "ana")
+    assert client.post("/api/v1/process-instances", json={}, headers=ana).json["details"] == {
+        "process_key": "Debe ser un texto no vacío."
+    }
+    assert (
+        client.post(
+            "/api/v1/process-instances", data="[", headers={**ana, "Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
+    assert client.get("/api/v1/tasks?assignee=otro", headers=ana).status_code == 400
+    assert client.get("/api/v1/tasks?limit=x", headers=ana).json["details"] == {
+        "limit": "Debe ser un número entero."
+    }
+    unknown = start(client, ana, process_key="no_existe")
+    assert unknown.status_code == 404 and unknown.json["error"]
+    assert client.get("/api/v1/nada", headers=ana).status_code == 404
+
+
+def test_other_dependencias_get_403_and_supervisors_assign(any_app: Flask) -> None:
+    ctx = engine(any_app)
+    start_solicitud(ctx)
+    client = any_app.test_client()
+    beto, sara, sol = bearer(ctx, "beto"), bearer(ctx, "sara"), bearer(ctx, "sol")
+    task_id = client.get("/api/v1/tasks", headers=sara).json["items"][0]["id"]
+    assert client.get("/api/v1/tasks", headers=beto).json == {"items": [], "total": 0}
+    for verb in ("claim", "unclaim", "complete"):
+        response = client.post(f"/api/v1/tasks/{task_id}/{verb}", headers=beto, json={})
+        assert response.status_code == 403, verb
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=beto).status_code == 403
+    assert (
+        client.post(f"/api/v1/tasks/{task_id}/assign", headers=sol, json={"assignee": "beto"}).status_code
+        == 403
+    )
+    assigned = client.post(f"/api/v1/tasks/{task_id}/assign", headers=sara, json={"assignee": "ana"})
+    assert assigned.status_code == 200 and assigned.json["assignee"] == "ana"
+    taken = client.post(f"/api/v1/tasks/{task_id}/claim", headers=sara)
+    assert taken.status_code == 409
+
+
+def test_message_correlation_by_business_key(any_app: Flask) -> None:
+    client, ana = any_app.test_client(), bearer(engine(any_app), "ana")
+    missing = client.post(
+        "/api/v1/messages", headers=ana, json={"name": "respuesta", "business_key": "RAD-1"}
+    )
+    assert missing.status_code == 404 and "respuesta" in missing.json["error"]
+    assert client.post("/api/v1/messages", headers=ana, json={"business_key": "x"}).status_code == 400
+
+
+def test_process_definitions_are_listed(any_app: Flask) -> None:
+    client, ana = any_app.test_client(), bearer(engine(any_app), "ana")
+    listed = client.get("/api/v1/process-definitions", headers=ana).json
+    assert {d["key"] for d in listed["items"]} == {"atender_solicitud", "encuesta_satisfaccion"}
+    assert listed["total"] == 2

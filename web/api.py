@@ -1,0 +1,197 @@
+"""JSON API `/api/v1` with Bearer tokens; the same services as the pages and the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+
+from engine.errors import BadInput
+from engine.services import diagrams, instances, start_forms, task_views, tasks, views
+from engine.services.users import UserView, user_for_token
+from web.pages import ctx
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+OPENAPI = Path(__file__).with_name("openapi.json")
+_PUBLIC = {"api.openapi"}
+
+
+def error_response(message: str, status: int, details: Mapping[str, str] | None = None) -> Response:
+    response = jsonify(error=message, details=dict(details or {}))
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="phva"'
+    return response
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    if request.endpoint in _PUBLIC:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(ctx(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        return error_response(
+            "Falta un token válido: envíe 'Authorization: Bearer <token>' "
+            "(lo emite 'phva users token USUARIO').",
+            401,
+        )
+    g.api_user = user
+    return None
+
+
+def caller() -> UserView:
+    user = g.api_user
+    assert isinstance(user, UserView)
+    return user
+
+
+def body() -> dict[str, Any]:
+    if not request.data:
+        return {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise BadInput("El cuerpo debe ser un objeto JSON.")
+    return payload
+
+
+def _text(payload: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadInput(f"Falta '{name}' o no es un texto.", {name: "Debe ser un texto no vacío."})
+    return value.strip()
+
+
+def _int_arg(name: str, default: int | None = None, *, maximum: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(f"'{name}' debe ser un número entero.", {name: "Debe ser un número entero."}) from None
+    if value < 0 or (maximum is not None and value > maximum):
+        raise BadInput(f"'{name}' está fuera de rango.", {name: f"Debe estar entre 0 y {maximum or '∞'}."})
+    return value
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return Response(OPENAPI.read_text(encoding="utf-8"), mimetype="application/json")
+
+
+@bp.get("/process-definitions")
+def process_definitions() -> Response:
+    items = views.definitions(ctx())
+    return jsonify(items=items, total=len(items))
+
+
+@bp.post("/process-instances")
+def start_instance() -> Any:
+    payload = body()
+    key = _text(payload, "process_key", required=True)
+    assert key is not None
+    business_key = _text(payload, "business_key")
+    start_forms.check_may_start(ctx(), key, caller().username)
+    started = instances.start_process(
+        ctx(), key, data=payload.get("data"), business_key=business_key, actor=caller().username
+    )
+    response = jsonify(started.to_dict())
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_instance", instance_id=started.id)
+    return response
+
+
+@bp.get("/process-instances/<int:instance_id>")
+def get_instance(instance_id: int) -> Response:
+    detail = diagrams.instance_for(ctx(), instance_id, caller().username)
+    detail["active_tasks"] = [t for t in detail["tasks"] if t["state"] == "ready"]
+    return jsonify(detail)
+
+
+@bp.get("/tasks")
+def list_tasks() -> Response:
+    criteria: dict[str, Any] = {
+        "limit": _int_arg("limit", 50, maximum=500),
+        "offset": _int_arg("offset", 0),
+        "instance_id": _int_arg("instance_id"),
+        "process_key": request.args.get("process_key") or None,
+    }
+    for name, field in (("assignee", "assignee_me"), ("candidate", "candidate_me")):
+        value = request.args.get(name)
+        if value not in (None, "", "me"):
+            raise BadInput(f"'{name}' solo admite 'me'.", {name: "Use 'me'."})
+        criteria[field] = value == "me"
+    overdue = request.args.get("overdue")
+    if overdue not in (None, "", "true", "false"):
+        raise BadInput("'overdue' admite 'true' o 'false'.", {"overdue": "Use true o false."})
+    if overdue == "true":
+        criteria["overdue_at"] = ctx().clock.now()
+    items, total = views.tasks(ctx(), views.task_filter_for(caller(), **criteria))
+    return jsonify(items=items, total=total)
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int) -> Response:
+    return jsonify(task_views.task_for(ctx(), task_id, caller().username))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim(task_id: int) -> Response:
+    tasks.claim_task(ctx(), task_id, caller().username)
+    return jsonify(views.task(ctx(), task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim(task_id: int) -> Response:
+    tasks.unclaim_task(ctx(), task_id, caller().username)
+    return jsonify(views.task(ctx(), task_id))
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+def assign(task_id: int) -> Response:
+    assignee = _text(body(), "assignee", required=True)
+    assert assignee is not None
+    tasks.assign_task(ctx(), task_id, caller().username, assignee)
+    return jsonify(views.task(ctx(), task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete(task_id: int) -> Response:
+    payload = body()
+    unknown = sorted(set(payload) - {"data"})
+    if unknown:
+        raise BadInput("Envíe los datos dentro de 'data'.", dict.fromkeys(unknown, "Campo desconocido."))
+    result = tasks.complete_task(ctx(), task_id, caller().username, payload.get("data"))
+    return jsonify(result)
+
+
+@bp.post("/messages")
+def correlate() -> Response:
+    payload = body()
+    name = _text(payload, "name", required=True)
+    assert name is not None
+    instance_id = payload.get("instance_id")
+    if instance_id is not None and (not isinstance(instance_id, int) or isinstance(instance_id, bool)):
+        raise BadInput("'instance_id' debe ser un entero.", {"instance_id": "Debe ser un número entero."})
+    target = instances.correlate_message(
+        ctx(),
+        name,
+        business_key=_text(payload, "business_key"),
+        instance_id=instance_id,
+        payload=payload.get("payload"),
+        actor=caller().username,
+    )
+    return jsonify(instance_id=target)
+
+
+def openapi_document() -> dict[str, Any]:
+    loaded = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
