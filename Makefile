@@ -36,9 +36,15 @@ postgres-bin:
 	fi
 
 test-deps: install postgres-bin
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Instalando chromium para las pruebas de navegador (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 typecheck: install

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from engine.errors import PhvaError
-from engine.services import deployments, instances, tasks, users, views
+from engine.services import deployments, instances, legal_data, tasks, users, views
 from engine.services.context import Context, create_context
 from engine.store import schema
 
@@ -95,6 +95,7 @@ def cli() -> None:
 def init_command() -> None:
     ctx = context()
     schema.upgrade(ctx.db)
+    legal_data.ensure_legal_data(ctx, actor="init")
     click.echo(f"Base de datos lista ({_safe_url(ctx.settings.database_url)}).")
     dirs = [d for d in (ctx.settings.bpmn_dir, ctx.settings.forms_dir) if d.is_dir()]
     files = deployments.read_sources(dirs) if dirs else []
@@ -297,13 +298,66 @@ def timers_command(overdue: bool, as_json: bool) -> None:
     emit(
         views.timers(context(), overdue=overdue),
         as_json,
-        lambda rs: (
-            [
-                f"{r['id']:>5}  proceso {r['instance_id']}  {r['activity']}  {r['kind']}  vence {r['due_at']}"
-                for r in rs
-            ]
-            or ["No hay temporizadores en espera."]
-        ),
+        lambda rs: [_timer_line(r) for r in rs] or ["No hay temporizadores en espera."],
+    )
+
+
+def _timer_line(r: dict[str, Any]) -> str:
+    owner = f"proceso {r['instance_id']}" if r["instance_id"] is not None else "inicio de proceso"
+    return f"{r['id']:>5}  {owner}  {r['activity']}  {r['kind']}  vence {r['due_at']}"
+
+
+@cli.command(
+    "scheduler", help="Dispara los temporizadores vencidos e inicia los procesos con inicio temporizado."
+)
+@click.option(
+    "--once", is_flag=True, help="Pone al día lo vencido y termina (tras una parada, o desde cron)."
+)
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--poll",
+    "poll_seconds",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 60),
+    help="Segundos entre consultas de temporizadores nuevos.",
+)
+@click.option(
+    "--max-attempts",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Intentos de disparo antes de abrir un incidente.",
+)
+@click.option("--name", help="Nombre de este programador en el registro y la auditoría.")
+@handled
+def scheduler_command(
+    once: bool, batch_size: int, poll_seconds: float, max_attempts: int, name: str | None
+) -> None:
+    from engine.scheduler import TimerScheduler
+    from engine.services.timers import RetryPolicy
+
+    if not os.environ.get("PHVA_LOG_LEVEL"):
+        logging.getLogger("engine").setLevel(logging.INFO)  # a scheduler logs what it did
+    scheduler = TimerScheduler(
+        context(),
+        worker=name,
+        batch_size=batch_size,
+        poll_seconds=poll_seconds,
+        policy=RetryPolicy(max_attempts=max_attempts),
+    )
+    if not once:
+        scheduler.run_forever()
+        return
+    report = scheduler.run_once()
+    if report is None:
+        click.echo(
+            "Otro programador está activo sobre esta base de datos SQLite; no se disparó nada.", err=True
+        )
+        sys.exit(1)
+    click.echo(
+        f"{report.fired} temporizador(es) disparado(s), {report.started} proceso(s) iniciado(s), "
+        f"{report.failed} fallo(s)."
     )
 
 
@@ -330,7 +384,9 @@ def incidents_group(click_ctx: click.Context, as_json: bool) -> None:
 @click.argument("incident_id", type=int)
 @handled
 def incidents_retry(incident_id: int) -> None:
-    status = instances.retry_incident(context(), incident_id, actor=_actor())
+    from engine.services.timers import retry_incident
+
+    status = retry_incident(context(), incident_id, actor=_actor())
     click.echo(f"Incidente {incident_id} reintentado; estado del proceso: {status}.")
 
 
@@ -426,3 +482,7 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     cli(prog_name="phva")
+
+
+import engine.commands  # noqa: E402,F401  (adds the calendar and pqrsd command groups)
+from engine.commands import caracterizacion as _caracterizacion  # noqa: E402,F401

@@ -16,6 +16,7 @@ class Settings:
     forms_dir: Path = Path("forms")
     secret_key: str | None = None
     run_scheduler: bool = True
+    handler_modules: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -30,4 +31,7 @@ class Settings:
             forms_dir=Path(env.get("PHVA_FORMS_DIR", "forms")),
             secret_key=env.get("PHVA_SECRET_KEY"),
             run_scheduler=env.get("PHVA_SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
+            handler_modules=tuple(
+                m.strip() for m in env.get("PHVA_SERVICE_HANDLERS", "").split(",") if m.strip()
+            ),
         )

@@ -96,3 +96,14 @@ def sqlite_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenCloc
     context = build_context(make_database_url("sqlite", request, tmp_path), tmp_path, clock)
     yield context
     context.db.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Tests hash hundreds of passwords; production cost stays in users._SCRYPT (hashes carry their cost)."""
+    from engine.services import users
+
+    production = dict(users._SCRYPT)
+    users._SCRYPT.update(n=2**8)
+    yield
+    users._SCRYPT.update(production)

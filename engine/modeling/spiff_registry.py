@@ -44,7 +44,7 @@ def parents_first(tasks: dict[str, Any], root: str) -> dict[str, Any]:
     return ordered
 
 
-class StateWorkflowConverter(BpmnWorkflowConverter):
+class StateWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
     def to_dict(self, workflow: Any) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
@@ -65,14 +65,14 @@ class StateWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-class StateSubWorkflowConverter(BpmnSubWorkflowConverter):
+class StateSubWorkflowConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]
     def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
         dct = dict(dct, tasks=parents_first(dct["tasks"], dct["root"]))
         return super().from_dict(dct, task, top_workflow)
 
 
 def _config() -> dict[Any, Any]:
-    cfg = copy(CAMUNDA_CONFIG)
+    cfg: dict[Any, Any] = copy(CAMUNDA_CONFIG)
     cfg[ServiceTask] = BpmnTaskSpecConverter
     cfg[BpmnWorkflow] = StateWorkflowConverter
     cfg[BpmnSubWorkflow] = StateSubWorkflowConverter

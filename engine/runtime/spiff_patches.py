@@ -9,10 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, tzinfo
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
@@ -23,13 +24,14 @@ from engine.clock import Clock, SystemClock
 
 TASK_ITERATOR_MAX_DEPTH = 1_000_000
 
-_clock: ContextVar[Clock] = ContextVar("phva_clock", default=SystemClock())
+_SYSTEM_CLOCK = SystemClock()
+_clock: ContextVar[Clock | None] = ContextVar("phva_clock", default=None)
 
 
 class ClockedDatetime(datetime):
     @classmethod
     def now(cls, tz: tzinfo | None = None) -> Any:
-        now = _clock.get().now()
+        now = (_clock.get() or _SYSTEM_CLOCK).now()
         return now.astimezone(tz) if tz is not None else now.astimezone().replace(tzinfo=None)
 
 
@@ -47,7 +49,7 @@ def set_local_timezone(name: str) -> None:
 
 
 def _raise_depth_limit(cls: type) -> None:
-    init: Any = cls.__init__
+    init: Any = vars(cls)["__init__"]
     defaults = list(init.__defaults__)
     names = init.__code__.co_varnames[1 : init.__code__.co_argcount]
     offset = len(names) - len(defaults)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ManualTask, NoneTask, ServiceTask, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -27,7 +28,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
-from engine.runtime import spiff_patches
+from engine.runtime import spiff_patches, timer_events
 from engine.runtime.compaction import compact
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,13 @@ class ProcessRun:
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
-    def start(cls, spec: Any, subprocess_specs: dict[str, Any], script_engine: Any,
-              data: Mapping[str, Any] | None = None) -> ProcessRun:
+    def start(
+        cls,
+        spec: Any,
+        subprocess_specs: dict[str, Any],
+        script_engine: Any,
+        data: Mapping[str, Any] | None = None,
+    ) -> ProcessRun:
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
         if data:
             workflow.data.update(copy.deepcopy(dict(data)))
@@ -161,8 +167,13 @@ class ProcessRun:
         impl = getattr(task.task_spec, "extensions", {}).get("implementation")
         name, handler = services.lookup(impl)
         if handler is None:
-            raise _ServiceFailure(_task_incident(
-                task, "service", f"No hay un manejador registrado para la tarea de servicio '{name or '?'}'."))
+            raise _ServiceFailure(
+                _task_incident(
+                    task,
+                    "service",
+                    f"No hay un manejador registrado para la tarea de servicio '{name or '?'}'.",
+                )
+            )
         try:
             result = handler(copy.deepcopy(task.data))
             if result:
@@ -170,7 +181,9 @@ class ProcessRun:
                 task.data.update(copy.deepcopy(dict(result)))
         except Exception as error:  # a handler's failure becomes a visible, retryable incident
             task.error()
-            raise _ServiceFailure(_task_incident(task, "service", f"{type(error).__name__}: {error}")) from error
+            raise _ServiceFailure(
+                _task_incident(task, "service", f"{type(error).__name__}: {error}")
+            ) from error
         task.complete()
 
     # ---- human tasks ------------------------------------------------------------------------
@@ -189,7 +202,7 @@ class ProcessRun:
     def complete(self, spiff_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """Complete a READY human task with validated data; returns the data before."""
         task = self._ready_human(spiff_id)
-        before = copy.deepcopy(task.data)
+        before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
         task.run()
         return before
@@ -208,19 +221,30 @@ class ProcessRun:
 
     # ---- waits ------------------------------------------------------------------------------
     def timers(self) -> list[WaitingTimer]:
-        found = []
+        found: list[WaitingTimer] = []
         for task in self.workflow.event_manager.tasks.values():
             definition = task.task_spec.event_definition
+            found.extend(
+                WaitingTimer(str(task.id), g.bpmn_id, g.name, "event_gateway", g.timer_type, True, g.due_at)
+                for g in timer_events.gateway_timers(task)
+            )
             if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
                 continue
             due = _timer_due(task, definition)
             if due is None:
                 continue
             spec = task.task_spec
-            found.append(WaitingTimer(
-                spiff_id=str(task.id), bpmn_id=spec.bpmn_id or spec.name, name=spec.bpmn_name,
-                kind=_event_kind(spec), timer_type=_timer_type(definition),
-                interrupting=bool(getattr(spec, "cancel_activity", True)), due_at=due))
+            found.append(
+                WaitingTimer(
+                    spiff_id=str(task.id),
+                    bpmn_id=spec.bpmn_id or spec.name,
+                    name=spec.bpmn_name,
+                    kind=_event_kind(spec),
+                    timer_type=_timer_type(definition),
+                    interrupting=bool(getattr(spec, "cancel_activity", True)),
+                    due_at=due,
+                )
+            )
         return found
 
     def messages(self) -> list[WaitingMessage]:
@@ -265,21 +289,28 @@ def check_json_native(value: Any, path: str = "") -> None:
         for index, item in enumerate(value):
             check_json_native(item, f"{path}[{index}]")
     elif not (value is None or isinstance(value, str | int | float | bool)):
-        raise ValueError(f"El valor de '{path}' no es JSON ({type(value).__name__}); use texto ISO para fechas.")
+        raise ValueError(
+            f"El valor de '{path}' no es JSON ({type(value).__name__}); use texto ISO para fechas."
+        )
 
 
 def _human(task: Any) -> HumanTask:
     spec = task.task_spec
     return HumanTask(
-        spiff_id=str(task.id), bpmn_id=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id,
-        lane=spec.lane, documentation=getattr(spec, "documentation", None),
-        extensions=getattr(spec, "extensions", {}) or {}, process_id=task.workflow.spec.name)
+        spiff_id=str(task.id),
+        bpmn_id=spec.bpmn_id or spec.name,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        documentation=getattr(spec, "documentation", None),
+        extensions=getattr(spec, "extensions", {}) or {},
+        process_id=task.workflow.spec.name,
+    )
 
 
 def _timer_due(task: Any, definition: Any) -> datetime | None:
     value = task.internal_data.get("event_value")
-    if isinstance(value, dict):
-        value = value.get("next")
+    if isinstance(value, dict):  # a cycle: {'cycles': left, 'next': …}; 0 left means spent, not waiting
+        value = value.get("next") if value.get("cycles") != 0 else None
     if not isinstance(value, str):
         return None
     try:
@@ -291,7 +322,7 @@ def _timer_due(task: Any, definition: Any) -> datetime | None:
 def spiff_timer_datetime(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=spiff_patches.spiff_timer.LOCALTZ)
+        parsed = parsed.replace(tzinfo=spiff_timer.LOCALTZ)
     return parsed.astimezone(UTC)
 
 

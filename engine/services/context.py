@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any
 
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
+from engine.errors import BadInput
 from engine.modeling.spiff_registry import specs_from_json
 from engine.runtime import spiff_patches
 from engine.runtime.scripting import make_script_engine
@@ -45,13 +47,35 @@ class Context:
         return cached
 
 
-def create_context(settings: Settings | None = None, clock: Clock | None = None,
-                   functions: Mapping[str, Callable[..., Any]] | None = None) -> Context:
+def create_context(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> Context:
+    from engine.services.calendar import register_calendar_functions
     from engine.services.handlers import register_builtin_handlers
 
     settings = settings or Settings.from_env()
     spiff_patches.set_local_timezone(settings.timezone)
-    ctx = Context(settings=settings, db=Database(settings.database_url), clock=clock or SystemClock(),
-                  functions=dict(functions or {}))
-    register_builtin_handlers(ctx.services)
+    ctx = Context(
+        settings=settings,
+        db=Database(settings.database_url),
+        clock=clock or SystemClock(),
+        functions=dict(functions or {}),
+    )
+    register_builtin_handlers(ctx.services, ctx)
+    for module in settings.handler_modules:
+        register_handler_module(ctx, module)
+    register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here
     return ctx
+
+
+def register_handler_module(ctx: Context, module: str) -> None:
+    """An entity's own service-task handlers: a module with `register(registry)` (PHVA_SERVICE_HANDLERS)."""
+    try:
+        register = importlib.import_module(module).register
+    except (ImportError, AttributeError) as error:
+        raise BadInput(
+            f"PHVA_SERVICE_HANDLERS: no se pudo cargar '{module}' (debe definir register(registry)): {error}"
+        ) from error
+    register(ctx.services)

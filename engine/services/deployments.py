@@ -18,6 +18,7 @@ from engine.modeling.forms import FormSchema
 from engine.modeling.report import ValidationReport
 from engine.runtime.scripting import check_script
 from engine.services.context import Context
+from engine.services.start_timers import sync_start_timers_in
 from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
 from engine.store.uow import UnitOfWork
 
@@ -145,6 +146,8 @@ def deploy(
             )
             outcome.new_versions.append({**entry, "version": version})
         deployment.summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
+        session.flush()
+        sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
         uow.commit()
     return outcome
 

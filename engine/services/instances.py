@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInput, Conflict, IncidentRaised, NotFound
@@ -28,14 +28,19 @@ class StartedInstance:
     incident: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "process_key": self.process_key, "version": self.version, "status": self.status}
+        return {
+            "id": self.id,
+            "process_key": self.process_key,
+            "version": self.version,
+            "status": self.status,
+        }
 
 
 def check_data(data: Any) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise BadInput("Los datos deben ser un objeto JSON, por ejemplo {\"monto\": 10}.")
+        raise BadInput('Los datos deben ser un objeto JSON, por ejemplo {"monto": 10}.')
     try:
         check_json_native(data)
     except ValueError as error:
@@ -45,21 +50,32 @@ def check_data(data: Any) -> dict[str, Any]:
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
     row = session.scalar(
-        select(ProcessDefinition).where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc()).limit(1))
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
     if row is None:
         raise NotFound(f"No hay un proceso desplegado con la clave '{key}'.")
     return row
 
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
-    spec, subs = ctx.specs(ref.definition_id, lambda: session.scalar(
-        select(ProcessDefinition.spec_json).where(ProcessDefinition.id == ref.definition_id)) or "")
+    spec, subs = ctx.specs(
+        ref.definition_id,
+        lambda: (
+            session.scalar(
+                select(ProcessDefinition.spec_json).where(ProcessDefinition.id == ref.definition_id)
+            )
+            or ""
+        ),
+    )
     return ProcessRun.load(ref.state, spec, subs, ctx.script_engine)
 
 
-def start_process(ctx: Context, key: str, *, data: Any = None, business_key: str | None = None,
-                  actor: str | None = None) -> StartedInstance:
+def start_process(
+    ctx: Context, key: str, *, data: Any = None, business_key: str | None = None, actor: str | None = None
+) -> StartedInstance:
     initial = check_data(data)
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
@@ -67,22 +83,50 @@ def start_process(ctx: Context, key: str, *, data: Any = None, business_key: str
         spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
         run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
         now = ctx.clock.now()
-        instance_id = session.execute(insert(ProcessInstance).values(
-            definition_id=definition.id, process_key=key, version=definition.version,
-            business_key=business_key, status="running", state="{}", row_version=1, completed_activities=[],
-            started_at=now, started_by=actor, updated_at=now).returning(ProcessInstance.id)).scalar_one()
+        instance_id = session.execute(
+            insert(ProcessInstance)
+            .values(
+                definition_id=definition.id,
+                process_key=key,
+                version=definition.version,
+                business_key=business_key,
+                status="running",
+                state="{}",
+                row_version=1,
+                completed_activities=[],
+                started_at=now,
+                started_by=actor,
+                updated_at=now,
+            )
+            .returning(ProcessInstance.id)
+        ).scalar_one()
         ref = InstanceRef(instance_id, definition.id, key, definition.version, 1, "{}", "running", [])
         incident = run.advance(ctx.clock, ctx.services)
         status = save_run(ctx, session, ref, run, incident=incident)
-        audit(session, ctx, instance_id=instance_id, action="instance_started", actor=actor,
-              summary=f"Inició '{definition.name}' v{definition.version}", after=initial or None)
+        audit(
+            session,
+            ctx,
+            instance_id=instance_id,
+            action="instance_started",
+            actor=actor,
+            summary=f"Inició '{definition.name}' v{definition.version}",
+            after=initial or None,
+        )
         uow.commit()
-    return StartedInstance(instance_id, key, definition.version, status, business_key,
-                           incident.message if incident else None)
+    return StartedInstance(
+        instance_id, key, definition.version, status, business_key, incident.message if incident else None
+    )
 
 
-def correlate_message(ctx: Context, name: str, *, business_key: str | None = None, instance_id: int | None = None,
-                      payload: Any = None, actor: str | None = None) -> int:
+def correlate_message(
+    ctx: Context,
+    name: str,
+    *,
+    business_key: str | None = None,
+    instance_id: int | None = None,
+    payload: Any = None,
+    actor: str | None = None,
+) -> int:
     """Deliver a message to the one instance waiting for it (by business key or id); returns its id."""
     data = check_data(payload)
     with UnitOfWork(ctx.db) as uow:
@@ -90,13 +134,16 @@ def correlate_message(ctx: Context, name: str, *, business_key: str | None = Non
         query = select(MessageWait.instance_id).where(MessageWait.message_name == name).distinct()
         if business_key is not None:
             query = query.join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id).where(
-                ProcessInstance.business_key == business_key)
+                ProcessInstance.business_key == business_key
+            )
         if instance_id is not None:
             query = query.where(MessageWait.instance_id == instance_id)
         targets = list(session.scalars(query.limit(2)))
         if not targets:
-            raise NotFound(f"Ningún proceso espera el mensaje '{name}'"
-                           + (f" con la clave de negocio '{business_key}'." if business_key else "."))
+            raise NotFound(
+                f"Ningún proceso espera el mensaje '{name}'"
+                + (f" con la clave de negocio '{business_key}'." if business_key else ".")
+            )
         if len(targets) > 1:
             raise Conflict(f"Varios procesos esperan el mensaje '{name}': indique la clave de negocio.")
         ref = load_instance(session, targets[0])
@@ -105,8 +152,15 @@ def correlate_message(ctx: Context, name: str, *, business_key: str | None = Non
         run.send_message(name, data)
         incident = run.advance(ctx.clock, ctx.services)
         save_run(ctx, session, ref, run, incident=incident)
-        audit(session, ctx, instance_id=ref.id, action="message_correlated", actor=actor,
-              summary=f"Recibió el mensaje '{name}'", after=data or None)
+        audit(
+            session,
+            ctx,
+            instance_id=ref.id,
+            action="message_correlated",
+            actor=actor,
+            summary=f"Recibió el mensaje '{name}'",
+            after=data or None,
+        )
         uow.commit()
     return ref.id
 
@@ -124,38 +178,22 @@ def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) 
         assert ref is not None
         run = load_run(ctx, session, ref)
         run.retry(row.spiff_id)
-        session.execute(update(Incident).where(Incident.id == incident_id).values(
-            resolved_at=ctx.clock.now(), resolved_by=actor))
+        session.execute(
+            update(Incident)
+            .where(Incident.id == incident_id)
+            .values(resolved_at=ctx.clock.now(), resolved_by=actor)
+        )
         incident = run.advance(ctx.clock, ctx.services)
         status = save_run(ctx, session, ref, run, incident=incident)
-        audit(session, ctx, instance_id=ref.id, action="incident_retried", actor=actor,
-              summary=f"Reintentó el incidente {incident_id}")
+        audit(
+            session,
+            ctx,
+            instance_id=ref.id,
+            action="incident_retried",
+            actor=actor,
+            summary=f"Reintentó el incidente {incident_id}",
+        )
         uow.commit()
     if incident is not None:
         raise IncidentRaised(f"El reintento falló: {incident.message}")
     return status
-
-
-def fire_due_timers(ctx: Context, *, limit: int = 100) -> int:
-    """Fire every timer due now (minimal form; the scheduler issue refines batching and leases)."""
-    from engine.store.tables import Timer
-
-    now = ctx.clock.now()
-    with UnitOfWork(ctx.db, write=False) as uow:
-        due = list(uow.session.scalars(
-            select(Timer.instance_id).where(Timer.status == "waiting", Timer.due_at <= now)
-            .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)))
-    fired = 0
-    for instance_id in due:
-        with UnitOfWork(ctx.db) as uow:
-            ref = load_instance(uow.session, instance_id)
-            if ref is None or ref.status == "completed":
-                continue
-            run = load_run(ctx, uow.session, ref)
-            incident = run.advance(ctx.clock, ctx.services)
-            save_run(ctx, uow.session, ref, run, incident=incident)
-            audit(uow.session, ctx, instance_id=ref.id, action="timer_fired", actor=None,
-                  summary="Se cumplió un temporizador")
-            uow.commit()
-            fired += 1
-    return fired

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, IncidentRaised, NotFound, ValidationFailed
@@ -13,21 +13,37 @@ from engine.runtime.workflow import TaskNotReady
 from engine.services.context import Context
 from engine.services.instances import check_data, load_run
 from engine.services.persistence import audit, data_changes, load_instance, save_run
-from engine.services.users import UserView, get_user
+from engine.services.users import UserView, get_user, user_in_session
 from engine.store.tables import FormDefinition, Task, TaskCandidate
 from engine.store.uow import UnitOfWork
 
+# Built once: statement construction dominates a completion's cost when done per call.
+_T, _C = cast(Table, Task.__table__), cast(Table, TaskCandidate.__table__)
+_SELECT_TASK = select(
+    _T.c.id, _T.c.instance_id, _T.c.spiff_id, _T.c.bpmn_id, _T.c.name, _T.c.state, _T.c.assignee
+).where(_T.c.id == bindparam("task_id"))
+_SELECT_CANDIDATES = select(_C.c.kind, _C.c.value).where(_C.c.task_id == bindparam("task_id"))
+_COMPLETE_TASK = (
+    update(_T)
+    .where(_T.c.id == bindparam("task_id"), _T.c.state == "ready")
+    .values(
+        state="completed",
+        completed_at=bindparam("now"),
+        completed_by=bindparam("user"),
+        assignee=bindparam("new_assignee"),
+    )
+)
+
 
 def candidates_of(session: Session, task_id: int) -> tuple[set[str], set[str]]:
-    users, groups = set(), set()
-    for kind, value in session.execute(
-        select(TaskCandidate.kind, TaskCandidate.value).where(TaskCandidate.task_id == task_id)
-    ):
+    users: set[str] = set()
+    groups: set[str] = set()
+    for kind, value in session.connection().execute(_SELECT_CANDIDATES, {"task_id": task_id}):
         (users if kind == "user" else groups).add(value)
     return users, groups
 
 
-def may_see(user: UserView, task: Task, cand_users: set[str], cand_groups: set[str]) -> bool:
+def may_see(user: UserView, task: Any, cand_users: set[str], cand_groups: set[str]) -> bool:
     if user.is_admin or task.assignee == user.username or user.username in cand_users:
         return True
     if set(user.groups) & cand_groups:
@@ -36,7 +52,7 @@ def may_see(user: UserView, task: Task, cand_users: set[str], cand_groups: set[s
     return user.has_role("supervisor") and not (task.assignee or cand_users or cand_groups)
 
 
-def may_supervise(user: UserView, task: Task, cand_groups: set[str], cand_users: set[str]) -> bool:
+def may_supervise(user: UserView, task: Any, cand_groups: set[str], cand_users: set[str]) -> bool:
     if user.is_admin:
         return True
     if not user.has_role("supervisor"):
@@ -44,11 +60,8 @@ def may_supervise(user: UserView, task: Task, cand_groups: set[str], cand_users:
     return bool(set(user.groups) & cand_groups) or not (cand_groups or cand_users or task.assignee)
 
 
-def _open_task(session: Session, task_id: int, *, lock: bool = False) -> Task:
-    query = select(Task).where(Task.id == task_id)
-    task = session.scalar(
-        query.with_for_update() if lock and session.bind.dialect.name != "sqlite" else query
-    )
+def _open_task(session: Session, task_id: int) -> Any:
+    task = session.connection().execute(_SELECT_TASK, {"task_id": task_id}).one_or_none()
     if task is None:
         raise NotFound(f"No existe la tarea {task_id}.")
     if task.state != "ready":
@@ -59,8 +72,8 @@ def _open_task(session: Session, task_id: int, *, lock: bool = False) -> Task:
 
 def _checked(
     ctx: Context, session: Session, task_id: int, username: str
-) -> tuple[Task, UserView, set[str], set[str]]:
-    user = get_user(ctx, username)
+) -> tuple[Any, UserView, set[str], set[str]]:
+    user = user_in_session(session, username)
     task = _open_task(session, task_id)
     cand_users, cand_groups = candidates_of(session, task_id)
     if not may_see(user, task, cand_users, cand_groups):
@@ -123,24 +136,29 @@ def assign_task(ctx: Context, task_id: int, username: str, assignee: str) -> Non
         uow.commit()
 
 
-def _set_assignee(ctx: Context, session: Session, task: Task, assignee: str | None, *, claimed: bool) -> None:
+def _set_assignee(ctx: Context, session: Session, task: Any, assignee: str | None, *, claimed: bool) -> None:
     now = ctx.clock.now()
-    result = session.execute(
-        update(Task)
-        .where(
-            Task.id == task.id,
-            Task.state == "ready",
-            Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee,
-        )
-        .values(
-            assignee=assignee, claimed_at=now if claimed else None, claimed_by=assignee if claimed else None
-        )
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Task)
+            .where(
+                Task.id == task.id,
+                Task.state == "ready",
+                Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee,
+            )
+            .values(
+                assignee=assignee,
+                claimed_at=now if claimed else None,
+                claimed_by=assignee if claimed else None,
+            )
+        ),
     )
     if result.rowcount != 1:
         raise Conflict("Otro usuario cambió esta tarea al mismo tiempo; vuelva a intentarlo.")
 
 
-def form_schema(session: Session, task: Task, extensions: dict[str, Any]) -> FormSchema | None:
+def form_schema(session: Session, task: Any, extensions: dict[str, Any]) -> FormSchema | None:
     if extensions.get("formRef"):
         form_id = str(extensions["formRef"])
         query = select(FormDefinition.schema).where(FormDefinition.form_id == form_id)
@@ -185,15 +203,17 @@ def complete_task(ctx: Context, task_id: int, username: str, data: Any = None) -
             clean = submitted
         before = run.complete(task.spiff_id, clean)
         now = ctx.clock.now()
-        done = session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.state == "ready")
-            .values(
-                state="completed",
-                completed_at=now,
-                completed_by=user.username,
-                assignee=task.assignee or user.username,
-            )
+        done = cast(
+            CursorResult[Any],
+            session.connection().execute(
+                _COMPLETE_TASK,
+                {
+                    "task_id": task.id,
+                    "now": now,
+                    "user": user.username,
+                    "new_assignee": task.assignee or user.username,
+                },
+            ),
         )
         if done.rowcount != 1:
             raise Conflict(f"La tarea {task_id} ya fue completada por otro usuario.")

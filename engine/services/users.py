@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.errors import BadInput, Conflict, NotFound
 from engine.services.context import Context
@@ -139,6 +140,14 @@ def get_user(ctx: Context, username: str) -> UserView:
         return _view(row)
 
 
+def user_in_session(session: Session, username: str) -> UserView:
+    """The acting user, read inside the caller's transaction (no second connection per action)."""
+    row = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if row is None or not row.active:
+        raise NotFound(f"No existe el usuario '{username}'.")
+    return _view(row)
+
+
 def find_user(ctx: Context, username: str) -> UserView | None:
     try:
         return get_user(ctx, username)
@@ -154,9 +163,10 @@ def list_users(ctx: Context) -> list[UserView]:
 def authenticate(ctx: Context, username: str, password: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
         row = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
-    if row is None or not row.active or not verify_password(password, row.password_hash):
-        return None
-    return _view(row)
+        # read inside the transaction: leaving it expires the row (rollback on exit)
+        if row is None or not row.active or not verify_password(password, row.password_hash):
+            return None
+        return _view(row)
 
 
 def issue_token(ctx: Context, username: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from engine.store import tables
+import engine.store.legal_tables  # noqa: F401  (registers the calendar, term and PQRSD tables)
+from engine.store import tables, web_tables  # noqa: F401  (web_tables: registers its tables)
 from engine.store.tables import Base
 
 metadata = Base.metadata

@@ -27,12 +27,24 @@ def iso(value: datetime | None) -> str | None:
 
 def task_dict(task: Task) -> dict[str, Any]:
     return {
-        "id": task.id, "instance_id": task.instance_id, "process_key": task.process_key, "name": task.name,
-        "state": task.state, "assignee": task.assignee, "candidate_groups": list(task.candidate_groups),
-        "candidate_users": list(task.candidate_users), "due_at": iso(task.due_at), "priority": task.priority,
-        "form": task.form, "bpmn_id": task.bpmn_id, "lane": task.lane, "created_at": iso(task.created_at),
-        "follow_up_at": iso(task.follow_up_at), "claimed_at": iso(task.claimed_at),
-        "completed_at": iso(task.completed_at), "completed_by": task.completed_by,
+        "id": task.id,
+        "instance_id": task.instance_id,
+        "process_key": task.process_key,
+        "name": task.name,
+        "state": task.state,
+        "assignee": task.assignee,
+        "candidate_groups": list(task.candidate_groups),
+        "candidate_users": list(task.candidate_users),
+        "due_at": iso(task.due_at),
+        "priority": task.priority,
+        "form": task.form,
+        "bpmn_id": task.bpmn_id,
+        "lane": task.lane,
+        "created_at": iso(task.created_at),
+        "follow_up_at": iso(task.follow_up_at),
+        "claimed_at": iso(task.claimed_at),
+        "completed_at": iso(task.completed_at),
+        "completed_by": task.completed_by,
     }
 
 
@@ -49,6 +61,9 @@ class TaskFilter:
     process_key: str | None = None
     instance_id: int | None = None
     overdue_at: datetime | None = None
+    due_before: datetime | None = None
+    min_priority: int | None = None
+    max_priority: int | None = None
     text: str | None = None
     state: str = "ready"
     order: str = "due"
@@ -59,8 +74,11 @@ class TaskFilter:
 def _visible(f: TaskFilter) -> Any:
     as_candidate = exists().where(
         TaskCandidate.task_id == Task.id,
-        or_(and_(TaskCandidate.kind == "user", TaskCandidate.value == f.username),
-            and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(f.groups) or [""]))))
+        or_(
+            and_(TaskCandidate.kind == "user", TaskCandidate.value == f.username),
+            and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(f.groups) or [""])),
+        ),
+    )
     if f.candidate_me:
         return and_(Task.assignee.is_(None), as_candidate)
     if f.assignee_me:
@@ -86,6 +104,12 @@ def _task_query(f: TaskFilter) -> Select[Any]:
         query = query.where(Task.instance_id == f.instance_id)
     if f.overdue_at is not None:
         query = query.where(Task.due_at < f.overdue_at)
+    if f.due_before is not None:
+        query = query.where(Task.due_at < f.due_before)
+    if f.min_priority is not None:
+        query = query.where(Task.priority >= f.min_priority)
+    if f.max_priority is not None:
+        query = query.where(Task.priority <= f.max_priority)
     if f.text:
         query = query.where(Task.name.ilike(f"%{f.text}%"))
     return query
@@ -109,14 +133,21 @@ def get_task(session: Session, task_id: int) -> dict[str, Any] | None:
 
 def instance_dict(row: ProcessInstance) -> dict[str, Any]:
     return {
-        "id": row.id, "process_key": row.process_key, "version": row.version, "status": row.status,
-        "business_key": row.business_key, "started_at": iso(row.started_at), "started_by": row.started_by,
-        "updated_at": iso(row.updated_at), "ended_at": iso(row.ended_at),
+        "id": row.id,
+        "process_key": row.process_key,
+        "version": row.version,
+        "status": row.status,
+        "business_key": row.business_key,
+        "started_at": iso(row.started_at),
+        "started_by": row.started_by,
+        "updated_at": iso(row.updated_at),
+        "ended_at": iso(row.ended_at),
     }
 
 
-def list_instances(session: Session, *, process_key: str | None = None, status: str | None = None,
-                   limit: int = 100) -> list[dict[str, Any]]:
+def list_instances(
+    session: Session, *, process_key: str | None = None, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
@@ -131,21 +162,45 @@ def instance_detail(session: Session, instance_id: int) -> dict[str, Any] | None
         return None
     detail = instance_dict(row)
     detail["completed_activities"] = list(row.completed_activities)
-    detail["tasks"] = [task_dict(t) for t in session.scalars(
-        select(Task).where(Task.instance_id == instance_id).order_by(Task.id))]
-    detail["timers"] = [timer_dict(t) for t in session.scalars(
-        select(Timer).where(Timer.instance_id == instance_id, Timer.status == "waiting").order_by(Timer.due_at))]
-    detail["incidents"] = [incident_dict(i) for i in session.scalars(
-        select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id))]
-    detail["history"] = [audit_dict(a) for a in session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))]
+    detail["tasks"] = [
+        task_dict(t)
+        for t in session.scalars(select(Task).where(Task.instance_id == instance_id).order_by(Task.id))
+    ]
+    detail["timers"] = [
+        timer_dict(t)
+        for t in session.scalars(
+            select(Timer)
+            .where(Timer.instance_id == instance_id, Timer.status == "waiting")
+            .order_by(Timer.due_at)
+        )
+    ]
+    detail["incidents"] = [
+        incident_dict(i)
+        for i in session.scalars(
+            select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
+        )
+    ]
+    detail["history"] = [
+        audit_dict(a)
+        for a in session.scalars(
+            select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+        )
+    ]
     return detail
 
 
 def timer_dict(t: Timer) -> dict[str, Any]:
-    return {"id": t.id, "instance_id": t.instance_id, "activity": t.bpmn_id, "name": t.name, "kind": t.kind,
-            "timer_type": t.timer_type, "interrupting": t.interrupting, "due_at": iso(t.due_at),
-            "status": t.status}
+    return {
+        "id": t.id,
+        "instance_id": t.instance_id,
+        "activity": t.bpmn_id,
+        "name": t.name,
+        "kind": t.kind,
+        "timer_type": t.timer_type,
+        "interrupting": t.interrupting,
+        "due_at": iso(t.due_at),
+        "status": t.status,
+    }
 
 
 def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list[dict[str, Any]]:
@@ -156,8 +211,15 @@ def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list
 
 
 def incident_dict(i: Incident) -> dict[str, Any]:
-    return {"id": i.id, "instance_id": i.instance_id, "activity": i.bpmn_id, "kind": i.kind,
-            "message": i.message, "created_at": iso(i.created_at), "resolved_at": iso(i.resolved_at)}
+    return {
+        "id": i.id,
+        "instance_id": i.instance_id,
+        "activity": i.bpmn_id,
+        "kind": i.kind,
+        "message": i.message,
+        "created_at": iso(i.created_at),
+        "resolved_at": iso(i.resolved_at),
+    }
 
 
 def list_incidents(session: Session, *, open_only: bool = True) -> list[dict[str, Any]]:
@@ -168,17 +230,43 @@ def list_incidents(session: Session, *, open_only: bool = True) -> list[dict[str
 
 
 def audit_dict(a: AuditEvent) -> dict[str, Any]:
-    return {"at": iso(a.at), "actor": a.actor, "action": a.action, "summary": a.summary,
-            "task_id": a.task_id, "data_before": a.data_before, "data_after": a.data_after}
+    return {
+        "at": iso(a.at),
+        "actor": a.actor,
+        "action": a.action,
+        "summary": a.summary,
+        "task_id": a.task_id,
+        "data_before": a.data_before,
+        "data_after": a.data_after,
+    }
 
 
 def list_definitions(session: Session) -> list[dict[str, Any]]:
-    latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")).group_by(
-        ProcessDefinition.key).subquery()
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
     rows = session.execute(
-        select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name,
-               ProcessDefinition.file, ProcessDefinition.deployed_at)
+        select(
+            ProcessDefinition.id,
+            ProcessDefinition.key,
+            ProcessDefinition.version,
+            ProcessDefinition.name,
+            ProcessDefinition.file,
+            ProcessDefinition.deployed_at,
+        )
         .join(latest, and_(latest.c.key == ProcessDefinition.key, latest.c.v == ProcessDefinition.version))
-        .order_by(ProcessDefinition.key))
-    return [{"id": r.id, "key": r.key, "version": r.version, "name": r.name, "file": r.file,
-             "deployed_at": iso(r.deployed_at)} for r in rows]
+        .order_by(ProcessDefinition.key)
+    )
+    return [
+        {
+            "id": r.id,
+            "key": r.key,
+            "version": r.version,
+            "name": r.name,
+            "file": r.file,
+            "deployed_at": iso(r.deployed_at),
+        }
+        for r in rows
+    ]

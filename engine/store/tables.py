@@ -161,11 +161,18 @@ class TaskCandidate(Base):
 
 
 class Timer(Base):
+    """A waiting timer of an instance, or (instance_id NULL) a timer start event of a deployed version."""
+
     __tablename__ = "timers"
     __table_args__ = (Index("ix_timers_status_due", "status", "due_at"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
-    spiff_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True
+    )
+    definition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_definitions.id", ondelete="CASCADE"), index=True
+    )
+    spiff_id: Mapped[str | None] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))  # boundary | intermediate | start | event_gateway
@@ -177,6 +184,9 @@ class Timer(Base):
     fired_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    retry_at: Mapped[datetime | None]  # after a failed firing: not before this (backoff)
+    # Start-event cycles only: {"cycles": repetitions left (-1 forever), "seconds": period}.
+    repeat: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MessageWait(Base):

@@ -90,16 +90,16 @@ def test_rejected_request_runs_the_embedded_subprocess(ctx: Context, started: in
 def test_non_interrupting_boundary_timer_adds_escalation_and_keeps_the_task(
     ctx: Context, started: int, clock: FrozenClock
 ) -> None:
-    from engine.services.instances import fire_due_timers
+    from engine.services.timers import fire_due_timers
 
     clock.advance(hours=1, minutes=59)
-    assert fire_due_timers(ctx) == 0
+    assert fire_due_timers(ctx).fired == 0
     clock.advance(minutes=2)
-    assert fire_due_timers(ctx) == 1
+    assert fire_due_timers(ctx).fired == 1
     names = sorted(t["name"] for t in open_tasks(ctx, started))
     assert names == ["Alertar supervisor", "Revisar solicitud"]
     clock.advance(hours=5)
-    assert fire_due_timers(ctx) == 0  # non-interrupting duration timers fire once
+    assert fire_due_timers(ctx).fired == 0  # non-interrupting duration timers fire once
 
 
 def test_only_candidates_may_claim_and_only_the_holder_may_complete(ctx: Context, started: int) -> None:
