@@ -8,8 +8,9 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInput, Conflict, NotFound
@@ -140,12 +141,26 @@ def get_user(ctx: Context, username: str) -> UserView:
         return _view(row)
 
 
+_USERS = cast(Table, User.__table__)
+_SELECT_USER = select(
+    _USERS.c.id,
+    _USERS.c.username,
+    _USERS.c.display_name,
+    _USERS.c.email,
+    _USERS.c.roles,
+    _USERS.c.groups,
+    _USERS.c.active,
+).where(_USERS.c.username == bindparam("name"))
+
+
 def user_in_session(session: Session, username: str) -> UserView:
     """The acting user, read inside the caller's transaction (no second connection per action)."""
-    row = session.scalar(select(User).where(User.username == username.strip().lower()))
+    row = session.connection().execute(_SELECT_USER, {"name": username.strip().lower()}).one_or_none()
     if row is None or not row.active:
         raise NotFound(f"No existe el usuario '{username}'.")
-    return _view(row)
+    return UserView(
+        row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups), True
+    )
 
 
 def find_user(ctx: Context, username: str) -> UserView | None:
