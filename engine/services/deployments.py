@@ -89,67 +89,87 @@ def deploy(
         session.flush()
         outcome.deployment_id = deployment.id
         for form in analysis.forms:
-            latest = session.execute(
-                select(FormDefinition.version, FormDefinition.content_hash)
-                .where(FormDefinition.form_id == form.form_id)
-                .order_by(FormDefinition.version.desc())
-                .limit(1)
-            ).one_or_none()
-            entry = {"kind": "form", "key": form.form_id, "file": form.file}
-            if latest is not None and latest.content_hash == form.content_hash:
-                outcome.unchanged.append({**entry, "version": latest.version})
-                continue
-            version = (latest.version if latest else 0) + 1
-            session.add(
-                FormDefinition(
-                    deployment_id=deployment.id,
-                    form_id=form.form_id,
-                    version=version,
-                    file=form.file,
-                    content_hash=form.content_hash,
-                    schema=json.loads(form.schema_json),
-                    deployed_at=now,
-                )
+            version = _next_version(
+                session,
+                outcome,
+                FormDefinition,
+                FormDefinition.form_id,
+                form.form_id,
+                form.content_hash,
+                {"kind": "form", "key": form.form_id, "file": form.file},
             )
-            outcome.new_versions.append({**entry, "version": version})
+            if version is not None:
+                session.add(
+                    FormDefinition(
+                        deployment_id=deployment.id,
+                        form_id=form.form_id,
+                        version=version,
+                        file=form.file,
+                        content_hash=form.content_hash,
+                        schema=json.loads(form.schema_json),
+                        deployed_at=now,
+                    )
+                )
         for process in analysis.processes:
-            latest = session.execute(
-                select(ProcessDefinition.version, ProcessDefinition.content_hash)
-                .where(ProcessDefinition.key == process.key)
-                .order_by(ProcessDefinition.version.desc())
-                .limit(1)
-            ).one_or_none()
-            entry = {"kind": "process", "key": process.key, "file": process.file}
             spec_json, digest = _link_called_processes(session, process)
-            if latest is not None and latest.content_hash == digest:
-                outcome.unchanged.append({**entry, "version": latest.version})
-                continue
-            version = (latest.version if latest else 0) + 1
-            session.add(
-                ProcessDefinition(
-                    deployment_id=deployment.id,
-                    key=process.key,
-                    version=version,
-                    name=process.name or process.key,
-                    file=process.file,
-                    content_hash=digest,
-                    spec_json=spec_json,
-                    sources=[
-                        {"name": s.name, "content": s.content.decode("utf-8", "replace")}
-                        for s in process.sources
-                    ],
-                    documentation=process.documentation,
-                    properties=dict(process.properties),
-                    form_refs=sorted(process.form_refs),
-                    deployed_at=now,
-                )
+            version = _next_version(
+                session,
+                outcome,
+                ProcessDefinition,
+                ProcessDefinition.key,
+                process.key,
+                digest,
+                {"kind": "process", "key": process.key, "file": process.file},
             )
-            outcome.new_versions.append({**entry, "version": version})
+            if version is not None:
+                session.add(
+                    ProcessDefinition(
+                        deployment_id=deployment.id,
+                        key=process.key,
+                        version=version,
+                        name=process.name or process.key,
+                        file=process.file,
+                        content_hash=digest,
+                        spec_json=spec_json,
+                        sources=[
+                            {"name": f.name, "content": f.content.decode("utf-8", "replace")}
+                            for f in process.sources
+                        ],
+                        documentation=process.documentation,
+                        properties=dict(process.properties),
+                        form_refs=sorted(process.form_refs),
+                        deployed_at=now,
+                    )
+                )
         deployment.summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
         session.flush()
         sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
         uow.commit()
     return outcome
+
+
+def _next_version(
+    session: Session,
+    outcome: DeployOutcome,
+    table: Any,
+    key_column: Any,
+    key: str,
+    digest: str,
+    entry: dict[str, Any],
+) -> int | None:
+    """The version to store, or None when the latest stored version has the same content."""
+    latest = session.execute(
+        select(table.version, table.content_hash)
+        .where(key_column == key)
+        .order_by(table.version.desc())
+        .limit(1)
+    ).one_or_none()
+    if latest is not None and latest.content_hash == digest:
+        outcome.unchanged.append({**entry, "version": latest.version})
+        return None
+    version = (latest.version if latest else 0) + 1
+    outcome.new_versions.append({**entry, "version": version})
+    return int(version)
 
 
 def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str]:
