@@ -41,6 +41,7 @@ _SELECT_INSTANCE = select(
     _I.c.state,
     _I.c.status,
     _I.c.completed_activities,
+    _I.c.waits,
 ).where(_I.c.id == bindparam("iid"))
 _UPDATE_INSTANCE = (
     update(_I)
@@ -51,6 +52,7 @@ _UPDATE_INSTANCE = (
         status=bindparam("p_status"),
         updated_at=_NOW,
         completed_activities=bindparam("p_activities", type_=JSON),
+        waits=bindparam("p_waits"),
         ended_at=bindparam("p_ended", type_=UtcDateTime()),
     )
 )
@@ -86,6 +88,10 @@ class InstanceRef:
     state: str
     status: str
     completed_activities: list[Any]
+    waits: int = 0
+
+
+TIMER_WAITS, MESSAGE_WAITS = 1, 2
 
 
 def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
@@ -128,6 +134,7 @@ def save_run(
                 "p_status": status,
                 "p_now": now,
                 "p_activities": activities,
+                "p_waits": (TIMER_WAITS if timers else 0) | (MESSAGE_WAITS if messages else 0),
                 "p_ended": now if status == "completed" else None,
             },
         ),
@@ -137,8 +144,11 @@ def save_run(
     ref.row_version += 1
     ref.status = status
     _sync_tasks(session, ref, task_values, now)
-    _sync_timers(session, ref, timers, now)
-    conn.execute(_DELETE_WAITS, {"iid": ref.id})
+    if timers or ref.waits & TIMER_WAITS:
+        _sync_timers(session, ref, timers, now)
+    if ref.waits & MESSAGE_WAITS:
+        conn.execute(_DELETE_WAITS, {"iid": ref.id})
+    ref.waits = (TIMER_WAITS if timers else 0) | (MESSAGE_WAITS if messages else 0)
     if messages:
         conn.execute(
             _INSERT_WAITS,

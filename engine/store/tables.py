@@ -115,6 +115,8 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     completed_activities: Mapped[list[Any]]
+    # Bit 1: has waiting timer rows, bit 2: message waits — lets a save skip looking for rows it never wrote.
+    waits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime]
     started_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime]
