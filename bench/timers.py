@@ -60,6 +60,7 @@ def seed_waiting_instances(ctx: Context, dues: Sequence[datetime]) -> list[int]:
                 "state": state,
                 "row_version": 1,
                 "completed_activities": [],
+                "waits": row.waits,  # the clones wait on a timer row, like the template
                 "started_at": row.started_at,
                 "started_by": "bench",
                 "updated_at": row.updated_at,

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInput, Conflict, IncidentRaised, NotFound
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.services.context import Context
-from engine.services.persistence import InstanceRef, audit, load_instance, save_run
+from engine.services.persistence import InstanceRef, audit, insert_instance, load_instance, save_run
 from engine.store.tables import Incident, MessageWait, ProcessDefinition, ProcessInstance
 from engine.store.uow import UnitOfWork
 
@@ -83,24 +83,8 @@ def start_process(
         spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
         run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
         now = ctx.clock.now()
-        instance_id = session.execute(
-            insert(ProcessInstance)
-            .values(
-                definition_id=definition.id,
-                process_key=key,
-                version=definition.version,
-                business_key=business_key,
-                status="running",
-                state="{}",
-                row_version=1,
-                completed_activities=[],
-                started_at=now,
-                started_by=actor,
-                updated_at=now,
-            )
-            .returning(ProcessInstance.id)
-        ).scalar_one()
-        ref = InstanceRef(instance_id, definition.id, key, definition.version, 1, "{}", "running", [])
+        ref = insert_instance(session, definition, business_key=business_key, actor=actor, now=now)
+        instance_id = ref.id
         incident = run.advance(ctx.clock, ctx.services)
         status = save_run(ctx, session, ref, run, incident=incident)
         audit(

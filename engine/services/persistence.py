@@ -94,6 +94,30 @@ class InstanceRef:
 TIMER_WAITS, MESSAGE_WAITS = 1, 2
 
 
+def insert_instance(
+    session: Session, definition: Any, *, business_key: str | None, actor: str | None, now: datetime
+) -> InstanceRef:
+    """The row of a new instance; its state is written by the save_run that follows in the same transaction."""
+    instance_id = session.execute(
+        insert(ProcessInstance)
+        .values(
+            definition_id=definition.id,
+            process_key=definition.key,
+            version=definition.version,
+            business_key=business_key,
+            status="running",
+            state="{}",
+            row_version=1,
+            completed_activities=[],
+            started_at=now,
+            started_by=actor,
+            updated_at=now,
+        )
+        .returning(ProcessInstance.id)
+    ).scalar_one()
+    return InstanceRef(instance_id, definition.id, definition.key, definition.version, 1, "{}", "running", [])
+
+
 def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
     row = session.connection().execute(_SELECT_INSTANCE, {"iid": instance_id}).one_or_none()
     return InstanceRef(*row) if row is not None else None

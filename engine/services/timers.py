@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import utc
@@ -24,7 +24,7 @@ from engine.runtime import timer_events
 from engine.runtime.workflow import ProcessRun
 from engine.services import instances
 from engine.services.context import Context
-from engine.services.persistence import InstanceRef, audit, load_instance, save_run
+from engine.services.persistence import audit, insert_instance, load_instance, save_run
 from engine.services.start_timers import sync_start_timers
 from engine.store.tables import Incident, ProcessDefinition, ProcessInstance, Timer
 from engine.store.uow import UnitOfWork
@@ -319,24 +319,8 @@ def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now
     spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
     run = ProcessRun.start(spec, subs, ctx.script_engine)
     timer_events.trigger_start_event(run.workflow, row.bpmn_id, ctx.clock)
-    instance_id = session.execute(
-        insert(ProcessInstance)
-        .values(
-            definition_id=definition.id,
-            process_key=definition.key,
-            version=definition.version,
-            business_key=None,
-            status="running",
-            state="{}",
-            row_version=1,
-            completed_activities=[],
-            started_at=now,
-            started_by=worker,
-            updated_at=now,
-        )
-        .returning(ProcessInstance.id)
-    ).scalar_one()
-    ref = InstanceRef(instance_id, definition.id, definition.key, definition.version, 1, "{}", "running", [])
+    ref = insert_instance(session, definition, business_key=None, actor=worker, now=now)
+    instance_id = ref.id
     incident = run.advance(ctx.clock, ctx.services)
     save_run(ctx, session, ref, run, incident=incident)
     audit(
