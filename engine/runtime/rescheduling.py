@@ -13,7 +13,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime.workflow import ProcessRun, spiff_timer_datetime
+from engine.runtime.timer_events import parse_due
+from engine.runtime.workflow import ProcessRun
 
 TOLERANCE_SECONDS = 1.0  # stored values are ISO text, sometimes without fractions of a second
 
@@ -51,6 +52,6 @@ def _same(value: Any, moment: datetime) -> bool:
     if not isinstance(value, str):
         return False
     try:
-        return abs((spiff_timer_datetime(value) - moment).total_seconds()) < TOLERANCE_SECONDS
+        return abs((parse_due(value) - moment).total_seconds()) < TOLERANCE_SECONDS
     except ValueError:
         return False

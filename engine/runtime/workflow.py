@@ -10,16 +10,13 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, ManualTask, NoneTask, ServiceTask, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
@@ -240,7 +237,7 @@ class ProcessRun:
                     bpmn_id=spec.bpmn_id or spec.name,
                     name=spec.bpmn_name,
                     kind=_event_kind(spec),
-                    timer_type=_timer_type(definition),
+                    timer_type=timer_events.timer_type(definition),
                     interrupting=bool(getattr(spec, "cancel_activity", True)),
                     due_at=due,
                 )
@@ -314,16 +311,9 @@ def _timer_due(task: Any, definition: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return spiff_timer_datetime(value)
+        return timer_events.parse_due(value)
     except ValueError:
         return None
-
-
-def spiff_timer_datetime(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=spiff_timer.LOCALTZ)
-    return parsed.astimezone(UTC)
 
 
 def _event_kind(spec: Any) -> str:
@@ -332,14 +322,6 @@ def _event_kind(spec: Any) -> str:
     if isinstance(spec, StartEvent):
         return "start"
     return "intermediate"
-
-
-def _timer_type(definition: Any) -> str:
-    if isinstance(definition, CycleTimerEventDefinition):
-        return "cycle"
-    if isinstance(definition, DurationTimerEventDefinition):
-        return "duration"
-    return "date"
 
 
 def _task_incident(task: Any, kind: str, message: str) -> IncidentInfo:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from functools import partial
+from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.clock import FrozenClock, utc
@@ -78,25 +79,40 @@ def sync_start_timers_in(ctx: Context, session: Session) -> int:
                 if start.cycles is not None
                 else None
             )
-            session.execute(
-                insert(Timer).values(
-                    instance_id=None,
-                    definition_id=definition_id,
-                    spiff_id=None,
-                    bpmn_id=start.bpmn_id,
-                    name=start.name,
-                    kind="start",
-                    timer_type=start.timer_type,
-                    interrupting=True,
-                    due_at=start.due_at,
-                    status="waiting",
-                    created_at=now,
-                    attempts=0,
-                    repeat=repeat,
+            session.add(
+                start_timer_row(
+                    definition_id, start.bpmn_id, start.name, start.timer_type, start.due_at, repeat, now
                 )
             )
             changed += 1
     return changed
+
+
+def start_timer_row(
+    definition_id: int,
+    bpmn_id: str,
+    name: str | None,
+    timer_type: str,
+    due_at: datetime,
+    repeat: dict[str, Any] | None,
+    now: datetime,
+) -> Timer:
+    """A waiting timer start event of a deployed version (no instance yet)."""
+    return Timer(
+        instance_id=None,
+        definition_id=definition_id,
+        spiff_id=None,
+        bpmn_id=bpmn_id,
+        name=name,
+        kind="start",
+        timer_type=timer_type,
+        interrupting=True,
+        due_at=due_at,
+        status="waiting",
+        created_at=now,
+        attempts=0,
+        repeat=repeat,
+    )
 
 
 def definitions_marker(ctx: Context) -> int:

@@ -13,7 +13,7 @@ from engine.runtime.workflow import TaskNotReady
 from engine.services.context import Context
 from engine.services.instances import check_data, load_run
 from engine.services.persistence import audit, data_changes, load_instance, save_run
-from engine.services.users import UserView, get_user, user_in_session
+from engine.services.users import UserView, user_in_session
 from engine.store.tables import FormDefinition, Task, TaskCandidate
 from engine.store.uow import UnitOfWork
 
@@ -86,14 +86,14 @@ def claim_task(ctx: Context, task_id: int, username: str) -> None:
         task, user, _, _ = _checked(ctx, uow.session, task_id, username)
         if task.assignee and task.assignee != user.username:
             raise Conflict(f"La tarea {task_id} ya la reclamó '{task.assignee}'.")
-        _set_assignee(ctx, uow.session, task, user.username, claimed=True)
-        audit(
-            uow.session,
+        _set_assignee(
             ctx,
-            instance_id=task.instance_id,
-            task_id=task.id,
-            action="task_claimed",
+            uow.session,
+            task,
+            user.username,
+            claimed=True,
             actor=user.username,
+            action="task_claimed",
             summary=f"Reclamó '{task.name}'",
         )
         uow.commit()
@@ -104,14 +104,14 @@ def unclaim_task(ctx: Context, task_id: int, username: str) -> None:
         task, user, cand_users, cand_groups = _checked(ctx, uow.session, task_id, username)
         if task.assignee != user.username and not may_supervise(user, task, cand_groups, cand_users):
             raise Forbidden(f"Solo quien tiene la tarea {task_id} o un supervisor puede liberarla.")
-        _set_assignee(ctx, uow.session, task, None, claimed=False)
-        audit(
-            uow.session,
+        _set_assignee(
             ctx,
-            instance_id=task.instance_id,
-            task_id=task.id,
-            action="task_unclaimed",
+            uow.session,
+            task,
+            None,
+            claimed=False,
             actor=user.username,
+            action="task_unclaimed",
             summary=f"Liberó '{task.name}'",
         )
         uow.commit()
@@ -122,21 +122,32 @@ def assign_task(ctx: Context, task_id: int, username: str, assignee: str) -> Non
         task, user, cand_users, cand_groups = _checked(ctx, uow.session, task_id, username)
         if not may_supervise(user, task, cand_groups, cand_users):
             raise Forbidden("Solo un supervisor de la dependencia o un administrador puede asignar tareas.")
-        target = get_user(ctx, assignee)
-        _set_assignee(ctx, uow.session, task, target.username, claimed=False)
-        audit(
-            uow.session,
+        target = user_in_session(uow.session, assignee)
+        _set_assignee(
             ctx,
-            instance_id=task.instance_id,
-            task_id=task.id,
-            action="task_assigned",
+            uow.session,
+            task,
+            target.username,
+            claimed=False,
             actor=user.username,
+            action="task_assigned",
             summary=f"Asignó '{task.name}' a {target.username}",
         )
         uow.commit()
 
 
-def _set_assignee(ctx: Context, session: Session, task: Any, assignee: str | None, *, claimed: bool) -> None:
+def _set_assignee(
+    ctx: Context,
+    session: Session,
+    task: Any,
+    assignee: str | None,
+    *,
+    claimed: bool,
+    actor: str,
+    action: str,
+    summary: str,
+) -> None:
+    """Change who holds a ready task, only if nobody changed it meanwhile, and audit it."""
     now = ctx.clock.now()
     result = cast(
         CursorResult[Any],
@@ -156,6 +167,15 @@ def _set_assignee(ctx: Context, session: Session, task: Any, assignee: str | Non
     )
     if result.rowcount != 1:
         raise Conflict("Otro usuario cambió esta tarea al mismo tiempo; vuelva a intentarlo.")
+    audit(
+        session,
+        ctx,
+        instance_id=task.instance_id,
+        task_id=task.id,
+        action=action,
+        actor=actor,
+        summary=summary,
+    )
 
 
 def form_schema(session: Session, task: Any, extensions: dict[str, Any]) -> FormSchema | None:

@@ -25,7 +25,7 @@ from engine.runtime.workflow import ProcessRun
 from engine.services import instances
 from engine.services.context import Context
 from engine.services.persistence import audit, insert_instance, load_instance, save_run
-from engine.services.start_timers import sync_start_timers
+from engine.services.start_timers import start_timer_row, sync_start_timers
 from engine.store.tables import Incident, ProcessDefinition, ProcessInstance, Timer
 from engine.store.uow import UnitOfWork
 
@@ -339,21 +339,10 @@ def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now
         )
         if following is not None:
             due, left = following
+            repeat = {"cycles": left, "seconds": row.repeat["seconds"]}
             session.add(
-                Timer(
-                    instance_id=None,
-                    definition_id=row.definition_id,
-                    spiff_id=None,
-                    bpmn_id=row.bpmn_id,
-                    name=row.name,
-                    kind="start",
-                    timer_type=row.timer_type,
-                    interrupting=True,
-                    due_at=due,
-                    status="waiting",
-                    created_at=now,
-                    attempts=0,
-                    repeat={"cycles": left, "seconds": row.repeat["seconds"]},
+                start_timer_row(
+                    int(row.definition_id or 0), row.bpmn_id, row.name, row.timer_type, due, repeat, now
                 )
             )
     return instance_id
