@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,22 +9,10 @@ import pytest
 from engine.modeling.definitions import SourceFile, analyze
 from engine.modeling.report import ValidationReport
 
-
-def _shared_dir() -> Path:
-    env = os.environ.get("PHVA_SHARED_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared"
-
-
-FIXTURES = _shared_dir() / "fixtures" / "bpmn-js"
-FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file()) if FIXTURES.is_dir() else []
-
-
-@pytest.fixture(autouse=True)
-def _fixtures_present() -> None:
-    if not FIXTURES.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"faltan los fixtures compartidos en {FIXTURES}")
-        pytest.skip(f"fixtures compartidos no disponibles en {FIXTURES}")
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "bpmn-js"
+if not FIXTURES.is_dir():  # fail at collection: an empty parameter set would only be skipped
+    raise FileNotFoundError(f"bpmn-js fixtures missing: {FIXTURES}")
+FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file())
 
 
 def report_for(relative: str, as_name: str | None = None) -> ValidationReport:
