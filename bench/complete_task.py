@@ -22,14 +22,16 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bootstrap import create_context
 from engine.clock import SystemClock
 from engine.config import Settings
+from engine.context import Context
+from engine.identity import users
 from engine.modeling.definitions import SourceFile
 from engine.runtime.scripting import make_script_engine
-from engine.services import deployments, instances, tasks, users, views
-from engine.services.context import Context, create_context
 from engine.store.metadata import metadata
-from engine.store.queries import TaskFilter
+from engine.workflow import deployments, instances, tasks, views
+from engine.workflow.views import TaskFilter
 
 GROUP = 'camunda:candidateGroups="bench"'
 FORM = (

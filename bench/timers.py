@@ -20,15 +20,16 @@ from uuid import uuid4
 
 from sqlalchemy import func, insert, select
 
+from engine.bootstrap import create_context
 from engine.clock import FrozenClock, SystemClock
 from engine.config import Settings
+from engine.context import Context
 from engine.modeling.definitions import SourceFile
 from engine.scheduler import TimerScheduler
-from engine.services import deployments, instances
-from engine.services.context import Context, create_context
 from engine.store.metadata import metadata
 from engine.store.tables import ProcessInstance, Timer
 from engine.store.uow import UnitOfWork
+from engine.workflow import deployments, instances
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BULK = Path(__file__).resolve().parents[1] / "tests" / "data" / "timers_bulk.bpmn"

@@ -23,10 +23,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
 
+from engine.context import Context
 from engine.errors import PhvaError
-from engine.services import start_timers, timers
-from engine.services.context import Context
-from engine.services.timers import FiringReport, RetryPolicy
+from engine.workflow import start_timers, timers
+from engine.workflow.timers import FiringReport, RetryPolicy
 
 log = logging.getLogger(__name__)
 

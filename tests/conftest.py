@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.bootstrap import create_context
 from engine.clock import FrozenClock
 from engine.config import Settings
-from engine.services.context import Context, create_context
+from engine.context import Context
 from engine.store.db import Database
 from engine.store.metadata import metadata
 from tests.pg import PostgresServer, postgres_unavailable_reason
@@ -22,10 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 _counter = itertools.count()
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("PHVA_SHARED_DIR") or ROOT.parent / "shared")
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +98,7 @@ def sqlite_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenCloc
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
     """Tests hash hundreds of passwords; production cost stays in users._SCRYPT (hashes carry their cost)."""
-    from engine.services import users
+    from engine.identity import users
 
     production = dict(users._SCRYPT)
     users._SCRYPT.update(n=2**8)

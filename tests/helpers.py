@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.context import Context
+from engine.identity import users
 from engine.modeling.definitions import SourceFile
-from engine.services import deployments, users, views
-from engine.services.context import Context
-from engine.store.queries import TaskFilter
+from engine.workflow import deployments, views
+from engine.workflow.views import TaskFilter
 
 DATA = Path(__file__).with_name("data")
 SOLICITUD = ("solicitud.bpmn", "encuesta.bpmn", "clasificar_solicitud.dmn", "encuesta_satisfaccion.form")

@@ -10,21 +10,14 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from engine.errors import BadInput
-from engine.services import diagrams, instances, start_forms, task_views, tasks, views
-from engine.services.users import UserView, user_for_token
-from web.pages import ctx
+from engine.identity.users import UserView, user_for_token
+from engine.workflow import diagrams, instances, start_forms, task_views, tasks, views
+from web.current import ctx
+from web.http import error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 _PUBLIC = {"api.openapi"}
-
-
-def error_response(message: str, status: int, details: Mapping[str, str] | None = None) -> Response:
-    response = jsonify(error=message, details=dict(details or {}))
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="phva"'
-    return response
 
 
 @bp.before_request
@@ -98,10 +91,7 @@ def start_instance() -> Any:
     key = _text(payload, "process_key", required=True)
     assert key is not None
     business_key = _text(payload, "business_key")
-    start_forms.check_may_start(ctx(), key, caller().username)
-    started = instances.start_process(
-        ctx(), key, data=payload.get("data"), business_key=business_key, actor=caller().username
-    )
+    started = start_forms.start_as(ctx(), key, caller(), payload.get("data"), business_key)
     response = jsonify(started.to_dict())
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_instance", instance_id=started.id)
@@ -110,7 +100,7 @@ def start_instance() -> Any:
 
 @bp.get("/process-instances/<int:instance_id>")
 def get_instance(instance_id: int) -> Response:
-    detail = diagrams.instance_for(ctx(), instance_id, caller().username)
+    detail = diagrams.instance_for(ctx(), instance_id, caller())
     detail["active_tasks"] = [t for t in detail["tasks"] if t["state"] == "ready"]
     return jsonify(detail)
 
@@ -139,27 +129,24 @@ def list_tasks() -> Response:
 
 @bp.get("/tasks/<int:task_id>")
 def get_task(task_id: int) -> Response:
-    return jsonify(task_views.task_for(ctx(), task_id, caller().username))
+    return jsonify(task_views.task_for(ctx(), task_id, caller()))
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim(task_id: int) -> Response:
-    tasks.claim_task(ctx(), task_id, caller().username)
-    return jsonify(views.task(ctx(), task_id))
+    return jsonify(tasks.claim_task(ctx(), task_id, caller()))
 
 
 @bp.post("/tasks/<int:task_id>/unclaim")
 def unclaim(task_id: int) -> Response:
-    tasks.unclaim_task(ctx(), task_id, caller().username)
-    return jsonify(views.task(ctx(), task_id))
+    return jsonify(tasks.unclaim_task(ctx(), task_id, caller()))
 
 
 @bp.post("/tasks/<int:task_id>/assign")
 def assign(task_id: int) -> Response:
     assignee = _text(body(), "assignee", required=True)
     assert assignee is not None
-    tasks.assign_task(ctx(), task_id, caller().username, assignee)
-    return jsonify(views.task(ctx(), task_id))
+    return jsonify(tasks.assign_task(ctx(), task_id, caller(), assignee))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -168,8 +155,7 @@ def complete(task_id: int) -> Response:
     unknown = sorted(set(payload) - {"data"})
     if unknown:
         raise BadInput("Envíe los datos dentro de 'data'.", dict.fromkeys(unknown, "Campo desconocido."))
-    result = tasks.complete_task(ctx(), task_id, caller().username, payload.get("data"))
-    return jsonify(result)
+    return jsonify(tasks.complete_task(ctx(), task_id, caller(), payload.get("data")).to_dict())
 
 
 @bp.post("/messages")

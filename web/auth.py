@@ -6,11 +6,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, UserMixin, login_required, login_user, logout_user
+from flask_login import LoginManager, UserMixin, login_user, logout_user
 
-from engine.services.sign_in import TooManyAttempts, sign_in
-from engine.services.users import UserView, find_user
-from web.pages import ctx
+from engine.identity.sign_in import TooManyAttempts, sign_in
+from engine.identity.users import UserView, find_user
+from web.current import ctx, login_required
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -30,10 +30,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Ingrese para continuar."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
 
 
-@login_manager.user_loader
 def load_user(username: str) -> WebUser | None:
+    """Once per request: the view it carries is the acting user every use case of the request gets."""
     # users deactivated after signing in lose access at their next request
     view = find_user(ctx(), username)
     return WebUser(view) if view is not None else None

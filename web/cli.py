@@ -7,7 +7,10 @@ import os
 
 import click
 
-from engine.cli import cli, context, handled
+from engine.cli import cli
+from engine.cli.base import context, handled
+from engine.scheduler import TimerScheduler
+from web.app import create_app
 
 
 @cli.command("serve", help="Inicia el servidor web (y el programador de temporizadores).")
@@ -15,15 +18,11 @@ from engine.cli import cli, context, handled
 @click.option("--port", default=5000, show_default=True, type=int)
 @handled
 def serve_command(host: str, port: int) -> None:
-    from web import create_app
-
     ctx = context()
     app = create_app(context=ctx)
     # Exactly one scheduler, in this process only: gunicorn workers never start one (run `phva scheduler`).
     scheduler = None
     if ctx.settings.run_scheduler:
-        from engine.scheduler import TimerScheduler
-
         if not os.environ.get("PHVA_LOG_LEVEL"):
             logging.getLogger("engine").setLevel(logging.INFO)
         scheduler = TimerScheduler(ctx)

@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from web.pages import as_text
+from web.formatting import as_text
 
 MULTI = {"checklist", "taglist"}
 DISPLAY = {"text", "html", "image", "spacer", "separator"}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from engine.errors import ValidationFailed
-from engine.services import start_forms, task_views
+from engine.workflow import start_forms
+from web.current import ctx, login_required, me
 from web.formdata import field_errors, sections, shown_values, submission
-from web.pages import ctx, me
 
 bp = Blueprint("start", __name__)
 
@@ -18,30 +17,33 @@ bp = Blueprint("start", __name__)
 @bp.get("/iniciar")
 @login_required
 def index() -> Any:
-    return render_template("start_list.html", processes=start_forms.startable(ctx(), me().username))
+    return render_template("start_list.html", processes=start_forms.startable(ctx(), me()))
 
 
 @bp.route("/iniciar/<key>", methods=["GET", "POST"])
 @login_required
 def form(key: str) -> Any:
-    page = start_forms.start_form(ctx(), key, me().username)
     typed: dict[str, Any] = {}
     errors: dict[str, str] = {}
     business_key = ""
     if request.method == "POST":
-        typed = submission(page["form"], request.form)
         business_key = request.form.get("clave_negocio", "").strip()[:200]
         try:
-            started = start_forms.start_from_form(ctx(), key, me().username, typed, business_key or None)
+            started = start_forms.start_from_form(
+                ctx(), key, me(), lambda schema: submission(schema, request.form), business_key or None
+            )
         except ValidationFailed as error:
             flash(error.message, "error")
+            page = start_forms.start_form(ctx(), key, me())
+            typed = submission(page["form"], request.form)
             errors = field_errors(error.details, page["form"])
         else:
-            flash(f"Inició «{page['name']}» (proceso {started.id}).", "success")
-            following = task_views.next_task_for(ctx(), started.id, me().username)
-            if following is not None:
-                return redirect(url_for("tasks.show", task_id=following))
+            flash(f"Inició «{started.process_name}» (proceso {started.id}).", "success")
+            if started.next_task_id is not None:
+                return redirect(url_for("tasks.show", task_id=started.next_task_id))
             return redirect(url_for("instances.show", instance_id=started.id))
+    else:
+        page = start_forms.start_form(ctx(), key, me())
     values = shown_values(page["form"], typed, page["values"])
     return render_template(
         "start_form.html",

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
-from engine.errors import Conflict, Forbidden, IncidentRaised, NotFound, ValidationFailed
-from engine.services import inbox as inbox_service
-from engine.services import task_views, tasks, views
-from engine.services.users import list_users
+from engine.errors import Conflict, IncidentRaised, NotFound, ValidationFailed
+from engine.identity.users import list_users
+from engine.workflow import inbox as inbox_service
+from engine.workflow import task_views, tasks, views
+from web.current import ctx, login_required, me
 from web.formdata import field_errors, sections, shown_values, submission
-from web.pages import ctx, me
 
 bp = Blueprint("tasks", __name__)
 
@@ -37,17 +36,17 @@ def inbox() -> Any:
 @bp.get("/tareas/<int:task_id>")
 @login_required
 def show(task_id: int) -> Any:
-    return _render_task(task_id)
+    return _render_task(task_id, task_views.task_page(ctx(), task_id, me()))
 
 
 def _render_task(
     task_id: int,
+    page: dict[str, Any],
     *,
     typed: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> Any:
-    page = task_views.task_page(ctx(), task_id, me().username)
     raw = typed if typed is not None else (page["draft"] or {})
     values = shown_values(page["form"], raw, page["values"])
     assignable = [u.username for u in list_users(ctx())] if page["can"]["assign"] else []
@@ -65,7 +64,7 @@ def _render_task(
 @bp.post("/tareas/<int:task_id>/reclamar")
 @login_required
 def claim(task_id: int) -> Any:
-    return _act(task_id, lambda: tasks.claim_task(ctx(), task_id, me().username), "Tomó la tarea.")
+    return _act(task_id, lambda: tasks.claim_task(ctx(), task_id, me()), "Tomó la tarea.")
 
 
 @bp.post("/tareas/<int:task_id>/liberar")
@@ -73,7 +72,7 @@ def claim(task_id: int) -> Any:
 def unclaim(task_id: int) -> Any:
     return _act(
         task_id,
-        lambda: tasks.unclaim_task(ctx(), task_id, me().username),
+        lambda: tasks.unclaim_task(ctx(), task_id, me()),
         "Liberó la tarea: vuelve a la bandeja de su dependencia.",
         to_inbox=True,
     )
@@ -88,7 +87,7 @@ def assign(task_id: int) -> Any:
         return redirect(url_for("tasks.show", task_id=task_id))
     return _act(
         task_id,
-        lambda: tasks.assign_task(ctx(), task_id, me().username, assignee),
+        lambda: tasks.assign_task(ctx(), task_id, me(), assignee),
         f"Asignó la tarea a {assignee}.",
     )
 
@@ -108,33 +107,31 @@ def _act(task_id: int, action: Any, done: str, *, to_inbox: bool = False) -> Any
 @bp.post("/tareas/<int:task_id>")
 @login_required
 def submit(task_id: int) -> Any:
+    """One use case per post: save a draft, or complete (validate, discard the draft, find the next task)."""
     action = request.form.get("accion")
     if action not in ("completar", "guardar"):
         abort(400)
-    page = task_views.task_form(ctx(), task_id, me().username)
-    typed = submission(page["form"], request.form)
+
+    def read_form(schema: dict[str, Any] | None) -> dict[str, Any]:
+        return submission(schema, request.form)
+
     if action == "guardar":
-        task_views.save_draft(ctx(), task_id, me().username, typed)
+        tasks.save_draft(ctx(), task_id, me(), read_form)
         flash("Guardó un borrador. Puede seguir más tarde.", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
-    if page["task"]["state"] != "ready":
-        done = "completada" if page["task"]["state"] == "completed" else "cancelada"
-        raise Conflict(f"La tarea {task_id} ya fue {done}.")
-    if not page["can"]["complete"]:
-        raise Forbidden("Reclame la tarea antes de completarla.")
     try:
-        result = tasks.complete_task(ctx(), task_id, me().username, typed)
+        done = tasks.complete_task(ctx(), task_id, me(), read_form=read_form, claimed_only=True)
     except ValidationFailed as error:
         flash(error.message, "error")
+        page = task_views.task_page(ctx(), task_id, me())
+        typed = submission(page["form"], request.form)
         return _render_task(
-            task_id, typed=typed, errors=field_errors(error.details, page["form"]), status=422
+            task_id, page, typed=typed, errors=field_errors(error.details, page["form"]), status=422
         )
     except IncidentRaised as error:
         flash(error.message, "error")
         return redirect(url_for("tasks.inbox"))
-    task_views.discard_draft(ctx(), task_id, me().username)
-    flash(f"Completó «{page['task']['name']}».", "success")
-    following = task_views.next_task_for(ctx(), result["instance_id"], me().username)
-    if following is not None:
-        return redirect(url_for("tasks.show", task_id=following))
+    flash(f"Completó «{done.task_name}».", "success")
+    if done.next_task_id is not None:
+        return redirect(url_for("tasks.show", task_id=done.next_task_id))
     return redirect(url_for("tasks.inbox"))

@@ -1,0 +1,1 @@
+"""Pure legal rules, no database: business-day calendar, PQRSD terms, suspension, prórroga, traslado."""

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from engine.cli import cli
-from engine.services.context import Context
+from engine.cli.base import cli
+from engine.context import Context
 from engine.store.legal_tables import CalendarClosure, PqrsdCase
 from engine.store.tables import AuditEvent
 from engine.store.uow import UnitOfWork
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 
 
 def run(
@@ -72,7 +72,7 @@ def test_bad_dates_and_numbers_are_one_line_exit_2_and_write_nothing(
 
 
 def test_batch_reads_lines_and_prints_them_with_the_due_date_in_order(ctx: Context) -> None:
-    vectors = (shared_dir() / "pqrsd_due_dates.csv").read_text(encoding="utf-8").splitlines()[1:]
+    vectors = (DATA / "pqrsd_due_dates.csv").read_text(encoding="utf-8").splitlines()[1:]
     fields = [line.split(",") for line in vectors]
     stdin = "filed_at,days\n" + "".join(f"{f[0]},{f[2]}\n" for f in fields) + "\n"
 

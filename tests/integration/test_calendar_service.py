@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from engine.bootstrap import create_context
 from engine.clock import FrozenClock
 from engine.config import Settings
+from engine.context import Context
 from engine.errors import BadInput, NotFound
 from engine.legal.terms import TermUnit
-from engine.services import calendar, legal_data, recalculation
-from engine.services.context import Context, create_context
+from engine.pqrsd import calendar, legal_data, recalculation
 from engine.store.legal_tables import CalendarDay, CalendarYear, TermRowRecord
 from engine.store.uow import UnitOfWork
-from tests.conftest import shared_dir
+from tests.conftest import DATA
 
 BOGOTA = ZoneInfo("America/Bogota")
-VECTORS = shared_dir() / "pqrsd_due_dates.csv"
+VECTORS = DATA / "pqrsd_due_dates.csv"
 
 
 def at(text: str) -> datetime:

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from engine.context import Context
 from engine.errors import Conflict, PhvaError
 from engine.modeling.definitions import SourceFile
-from engine.services import deployments, instances, tasks, views
-from engine.services.context import Context
+from engine.workflow import deployments, instances, tasks, views
 from tests.helpers import SOLICITUD, deploy_files, deploy_xml, process_xml, staff, task_named
 
 REVIEW = {"concepto": "ok", "folios": 1, "aprobado": True, "canal_respuesta": "correo"}
@@ -45,9 +45,9 @@ def test_two_concurrent_completions_give_one_success_and_one_conflict(ctx: Conte
 
 
 def test_a_stale_instance_version_is_refused_and_nothing_is_written(ctx: Context) -> None:
-    from engine.services.instances import load_run
-    from engine.services.persistence import load_instance, save_run
+    from engine.store.instances import load_instance
     from engine.store.uow import UnitOfWork
+    from engine.workflow.runs import load_run, save_run
 
     deploy_files(ctx, *SOLICITUD)
     started = instances.start_process(ctx, "atender_solicitud", data={"solicitante": "ana", "tipo": "queja"})

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from engine.clock import FrozenClock
+from engine.context import Context
 from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.services import instances, tasks, views
-from engine.services.context import Context
+from engine.workflow import instances, tasks, views
 from tests.helpers import SOLICITUD, deploy_files, open_tasks, staff, task_named
 
 REVIEW = {"concepto": "Procede la solicitud", "folios": 3, "aprobado": True, "canal_respuesta": "correo"}
@@ -90,7 +90,7 @@ def test_rejected_request_runs_the_embedded_subprocess(ctx: Context, started: in
 def test_non_interrupting_boundary_timer_adds_escalation_and_keeps_the_task(
     ctx: Context, started: int, clock: FrozenClock
 ) -> None:
-    from engine.services.timers import fire_due_timers
+    from engine.workflow.timers import fire_due_timers
 
     clock.advance(hours=1, minutes=59)
     assert fire_due_timers(ctx).fired == 0

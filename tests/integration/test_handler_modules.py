@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.bootstrap import create_context
+from engine.context import Context
 from engine.errors import BadInput
-from engine.services import instances
-from engine.services.context import Context, create_context
+from engine.workflow import instances
 from tests.helpers import deploy_xml, process_xml
 
 

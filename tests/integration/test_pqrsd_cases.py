@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.clock import FrozenClock
+from engine.context import Context
 from engine.errors import BadInput
 from engine.legal.terms import TermUnit
-from engine.services import instances, pqrsd, recalculation, timers, views
-from engine.services.context import Context
+from engine.pqrsd import radicacion as pqrsd
+from engine.pqrsd import recalculation
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import AuditEvent
 from engine.store.uow import UnitOfWork
+from engine.workflow import instances, timers, views
 from tests.helpers import deploy_files, open_tasks
 
 BOGOTA = ZoneInfo("America/Bogota")

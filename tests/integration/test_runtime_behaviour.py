@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from engine.context import Context
 from engine.errors import IncidentRaised
-from engine.services import instances, tasks, views
-from engine.services.context import Context
 from engine.store.tables import ProcessInstance
 from engine.store.uow import UnitOfWork
+from engine.workflow import incidents, instances, tasks, views
 from tests.helpers import deploy_xml, open_tasks, process_xml, staff, task_named
 
 
@@ -56,7 +56,7 @@ def test_forbidden_script_marks_an_incident_with_a_spanish_message(ctx: Context)
 
 def test_deploy_refuses_a_script_that_imports(ctx: Context) -> None:
     from engine.modeling.definitions import SourceFile
-    from engine.services import deployments
+    from engine.workflow import deployments
 
     outcome = deployments.deploy(
         ctx,
@@ -97,7 +97,7 @@ def test_service_task_runs_its_handler_and_a_failure_is_a_retryable_incident(ctx
     assert started.status == "incident"
     [incident] = views.incidents(ctx)
     assert "servidor de correo caído" in incident["message"]
-    assert instances.retry_incident(ctx, incident["id"]) == "running"
+    assert incidents.retry_incident(ctx, incident["id"]) == "running"
     assert views.incidents(ctx) == []
     assert task_named(ctx, started.id, "Verificar")
     assert calls[-1]["para"] == "a@b.co"
@@ -217,8 +217,8 @@ def test_loop_beyond_spiffworkflow_depth_limit_does_not_stall(
     simple_loop = simple_loop.replace('<bpmn:sequenceFlow id="g" sourceRef="alerta" targetRef="e2"/>', "")
     deploy_xml(ctx, "loop.bpmn", process_xml(simple_loop))
     started = instances.start_process(ctx, "prueba", data={"vueltas": 0})
-    from engine.services.instances import load_run
-    from engine.services.persistence import load_instance
+    from engine.store.instances import load_instance
+    from engine.workflow.runs import load_run
 
     for i in range(iterations):
         with UnitOfWork(ctx.db) as uow:
@@ -227,7 +227,7 @@ def test_loop_beyond_spiffworkflow_depth_limit_does_not_stall(
             [human] = run.human_tasks()
             run.complete(human.spiff_id, {"seguir": i < iterations - 1})
             assert run.advance(ctx.clock, ctx.services) is None
-            from engine.services.persistence import save_run
+            from engine.workflow.runs import save_run
 
             save_run(ctx, uow.session, ref, run, incident=None)
             uow.commit()
@@ -246,5 +246,5 @@ def test_incident_retry_reports_a_second_failure(ctx: Context) -> None:
     instances.start_process(ctx, "prueba")
     [incident] = views.incidents(ctx)
     with pytest.raises(IncidentRaised):
-        instances.retry_incident(ctx, incident["id"])
+        incidents.retry_incident(ctx, incident["id"])
     assert len(views.incidents(ctx)) == 1

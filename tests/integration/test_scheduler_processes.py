@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import distinct, func, select
 
 from bench.timers import seed_waiting_instances
+from engine.bootstrap import create_context
 from engine.config import Settings
-from engine.services.context import Context, create_context
+from engine.context import Context
 from engine.store.metadata import metadata
 from engine.store.tables import AuditEvent, Task, Timer
 from engine.store.uow import UnitOfWork

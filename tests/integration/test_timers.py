@@ -13,19 +13,22 @@ from click.testing import CliRunner
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from sqlalchemy import select
 
-from engine.cli import cli
+from engine.bootstrap import create_context
+from engine.cli.base import cli
 from engine.clock import FrozenClock
+from engine.context import Context
+from engine.identity import users
 from engine.legal.calendar import BusinessCalendar
 from engine.legal.expressions import expression_functions
 from engine.legal.terms import seed_term_table
 from engine.runtime import timer_events
 from engine.runtime.workflow import ProcessRun
 from engine.scheduler import TimerScheduler
-from engine.services import instances, start_timers, tasks, timers, users, views
-from engine.services.context import Context, create_context
-from engine.services.persistence import load_instance, save_run
+from engine.store.instances import load_instance
 from engine.store.tables import AuditEvent, Timer
 from engine.store.uow import UnitOfWork
+from engine.workflow import incidents, instances, start_timers, tasks, timers, views
+from engine.workflow.runs import load_run, save_run
 from tests.helpers import deploy_files, open_tasks, task_named
 
 
@@ -177,7 +180,7 @@ def advance_directly(ctx: Context, instance_id: int) -> None:
     with UnitOfWork(ctx.db) as uow:
         ref = load_instance(uow.session, instance_id)
         assert ref is not None
-        run = instances.load_run(ctx, uow.session, ref)
+        run = load_run(ctx, uow.session, ref)
         save_run(ctx, uow.session, ref, run, incident=run.advance(ctx.clock, ctx.services))
         uow.commit()
 
@@ -409,7 +412,7 @@ def test_a_timer_start_that_keeps_failing_becomes_an_incident_and_retrying_resch
     assert (incident["instance_id"], incident["activity"], incident["kind"]) == (None, "Programado", "timer")
     monkeypatch.setattr(timer_events, "trigger_start_event", stock)
     assert fire(ctx).started == 0
-    assert timers.retry_incident(ctx, incident["id"], actor="ana") == "programado"
+    assert incidents.retry_incident(ctx, incident["id"], actor="ana") == "programado"
     assert views.incidents(ctx) == []
     assert fire(ctx).started == 1
     assert len(views.instances(ctx, process_key="informe_mensual")) == 1

@@ -12,18 +12,21 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from engine.bootstrap import create_context
 from engine.clock import FrozenClock
 from engine.config import Settings
+from engine.context import Context
+from engine.identity import users
 from engine.legal.calendar import BusinessCalendar
 from engine.legal.expressions import expression_functions
 from engine.legal.terms import seed_term_table
-from engine.services import deployments, instances, tasks, timers, users, views
-from engine.services.context import Context, create_context
-from engine.services.handlers import register_builtin_handlers
-from engine.services.persistence import load_instance
-from engine.store.queries import TaskFilter
+from engine.store.instances import load_instance
 from engine.store.tables import Task
 from engine.store.uow import UnitOfWork
+from engine.workflow import deployments, instances, tasks, timers, views
+from engine.workflow.handlers import register_builtin_handlers
+from engine.workflow.runs import load_run
+from engine.workflow.views import TaskFilter
 from tests.conftest import ROOT, make_database_url
 
 GROUPS = (
@@ -162,7 +165,7 @@ class Scenario:
         with UnitOfWork(self.ctx.db, write=False) as uow:
             ref = load_instance(uow.session, instance_id)
             assert ref is not None
-            return instances.load_run(self.ctx, uow.session, ref).data()
+            return load_run(self.ctx, uow.session, ref).data()
 
     def complete_message(self, name: str, business_key: str, payload: dict[str, Any]) -> int:
         return instances.correlate_message(
@@ -175,7 +178,7 @@ class Scenario:
             spiff_id = uow.session.scalar(select(Task.spiff_id).where(Task.id == task["id"]))
             ref = load_instance(uow.session, instance_id)
             assert ref is not None and spiff_id is not None
-            return instances.load_run(self.ctx, uow.session, ref).task_data(spiff_id)
+            return load_run(self.ctx, uow.session, ref).task_data(spiff_id)
 
     def timers(self, instance_id: int) -> dict[str, str]:
         return {t["activity"]: t["due_at"] for t in self.instance(instance_id)["timers"]}

@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from engine.services import caracterizacion
-from tests.conftest import shared_dir
+from engine.reports import caracterizacion
+from tests.conftest import DATA
 from tests.scenarios.conftest import Scenario
 
 STAGE_LETTERS = {"conocer": "P", "formular": "P", "desarrollar": "H", "proponer": "A", "seguimiento": "V"}
@@ -19,7 +18,7 @@ STAGE_LETTERS = {"conocer": "P", "formular": "P", "desarrollar": "H", "proponer"
 
 def seed_activities() -> list[tuple[str, str]]:
     """(PHVA letter, activity text) for every row of the value-chain table in seed 004."""
-    seed = next((shared_dir() / "seeds").glob("004_*.txt")).read_text(encoding="utf-8")
+    seed = (DATA / "seeds" / "004_f26a4cb32da66089.txt").read_text(encoding="utf-8")
     table = seed.split("Actividad clave del proceso", 1)[1].splitlines()[1:]
     found, letter = [], ""
     for line in table:
@@ -65,17 +64,13 @@ def test_markdown_and_html_show_the_published_table(sc: Scenario) -> None:
     assert html.count("<tr>") > 20 and "<th>Actividades</th>" in html
 
 
-def test_cli_prints_the_caracterizacion_and_refuses_unknown_keys(
-    sc: Scenario, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from engine import cli
+def test_cli_prints_the_caracterizacion_and_refuses_unknown_keys(sc: Scenario) -> None:
+    from engine.cli import cli
 
-    monkeypatch.setattr(cli, "context", lambda: sc.ctx)
-    monkeypatch.setattr("engine.commands.caracterizacion.context", lambda: sc.ctx)
-    ok = CliRunner().invoke(cli.cli, ["caracterizacion", "conocer_ciudadania"])
+    ok = CliRunner().invoke(cli, ["caracterizacion", "conocer_ciudadania"], obj=sc.ctx)
     assert ok.exit_code == 0, ok.output
     assert "Conformar un grupo de trabajo" in ok.output
-    missing = CliRunner().invoke(cli.cli, ["caracterizacion", "no_existe"])
+    missing = CliRunner().invoke(cli, ["caracterizacion", "no_existe"], obj=sc.ctx)
     assert missing.exit_code == 2
     assert "no_existe" in missing.output
 

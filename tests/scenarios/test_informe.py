@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.services import timers, views
+from engine.workflow import timers, views
 from tests.scenarios.conftest import Scenario
 from tests.scenarios.test_pqrsd import radicar
 

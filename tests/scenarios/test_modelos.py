@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.services import deployments
-from engine.services.context import Context
+from engine.context import Context
+from engine.workflow import deployments
 from tests.conftest import ROOT
 
 NS = {

@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.context import Context
+from engine.identity import users
 from engine.modeling.definitions import SourceFile
-from engine.services import deployments, instances, users
-from engine.services.context import Context
+from engine.workflow import deployments, instances
 from web import create_app
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.services.context import Context
+from engine.context import Context
 from tests.web.conftest import bearer, engine, start_solicitud
 
 

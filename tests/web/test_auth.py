@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.services.sign_in import MAX_FAILURES_PER_USER
+from engine.identity.sign_in import MAX_FAILURES_PER_USER
 from tests.web.conftest import PASSWORD, csrf_token, sign_in
 
 

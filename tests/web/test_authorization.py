@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from engine.services import views
-from engine.services.users import get_user
+from engine.identity.users import get_user
+from engine.workflow import views
 from tests.web.conftest import bearer, engine, post, sign_in, start_solicitud
 
 USERS = ("ana", "beto", "sara", "sol", "root")
@@ -55,7 +55,7 @@ def setup(app: Flask, route: str) -> tuple[int, int]:
         "id"
     ]
     if "unclaim" in route or "liberar" in route:
-        from engine.services import tasks
+        from engine.workflow import tasks
 
         tasks.claim_task(ctx, task_id, "ana")  # the holder or a supervisor of the dependencia may release it
     return instance_id, task_id

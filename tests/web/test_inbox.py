@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
-from engine.services import tasks
-from engine.services.context import Context
-from engine.services.inbox import semaforo
+from engine.context import Context
+from engine.workflow import tasks
+from engine.workflow.inbox import semaforo
 from tests.web.conftest import engine, sign_in, start_solicitud
 
 T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # Monday 08:00 Bogotá

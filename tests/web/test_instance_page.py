@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from engine.services import tasks, views
-from engine.services.users import get_user
+from engine.identity.users import get_user
+from engine.workflow import tasks, views
 from tests.web.conftest import engine, sign_in, start_solicitud
 
 

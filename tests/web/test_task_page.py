@@ -7,9 +7,9 @@ import re
 import pytest
 from flask import Flask
 
+from engine.identity.users import get_user
 from engine.modeling.definitions import SourceFile
-from engine.services import deployments, instances, views
-from engine.services.users import get_user
+from engine.workflow import deployments, instances, views
 from tests.web.conftest import DATA, engine, post, sign_in, start_solicitud
 
 HERE_DATA = DATA.parent / "web" / "data"
@@ -98,7 +98,7 @@ def test_valid_form_completes_and_opens_the_next_task_of_the_same_instance(
 
 
 def instances_data(app: Flask, task_id: int) -> dict[str, object]:
-    from engine.services import diagrams
+    from engine.workflow import diagrams
 
     ctx = engine(app)
     detail = diagrams.instance_page(ctx, views.task(ctx, task_id)["instance_id"], "root")

@@ -1,0 +1,47 @@
+"""The composition root: builds a `Context` and wires handlers and BPMN functions into it; nothing imports it back."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.clock import Clock, SystemClock
+from engine.config import Settings
+from engine.context import Context
+from engine.errors import BadInput
+from engine.pqrsd.calendar import register_calendar_functions
+from engine.runtime import spiff_patches
+from engine.store.db import Database
+from engine.workflow.handlers import register_builtin_handlers
+
+
+def create_context(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> Context:
+    settings = settings or Settings.from_env()
+    spiff_patches.set_local_timezone(settings.timezone)
+    ctx = Context(
+        settings=settings,
+        db=Database(settings.database_url),
+        clock=clock or SystemClock(),
+        functions=dict(functions or {}),
+    )
+    register_builtin_handlers(ctx.services, ctx)
+    for module in settings.handler_modules:
+        register_handler_module(ctx, module)
+    register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here
+    return ctx
+
+
+def register_handler_module(ctx: Context, module: str) -> None:
+    """An entity's own service-task handlers: a module with `register(registry)` (PHVA_SERVICE_HANDLERS)."""
+    try:
+        register = importlib.import_module(module).register
+    except (ImportError, AttributeError) as error:
+        raise BadInput(
+            f"PHVA_SERVICE_HANDLERS: no se pudo cargar '{module}' (debe definir register(registry)): {error}"
+        ) from error
+    register(ctx.services)

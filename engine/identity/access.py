@@ -1,0 +1,113 @@
+"""Who may see, claim, complete or assign a task, view an instance or start a process — the one place.
+
+Each rule has a Python form (for one task or instance in hand) and, where lists need it, its SQL form
+(`visible_tasks_sql`) beside it; tests/integration/test_access.py proves the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+
+from engine.identity.users import UserView
+from engine.store.tables import Task, TaskCandidate
+
+STARTER_ROLES = ("funcionario", "supervisor", "analista", "admin")
+INSTANCE_READERS = ("admin", "analista")  # they see every instance: modelling needs the whole picture
+
+
+def _unrouted(assignee: str | None, cand_users: Collection[str], cand_groups: Collection[str]) -> bool:
+    return not (assignee or cand_users or cand_groups)
+
+
+def may_see_task(
+    user: UserView, assignee: str | None, cand_users: Collection[str], cand_groups: Collection[str]
+) -> bool:
+    if user.is_admin or assignee == user.username or user.username in cand_users:
+        return True
+    if set(user.groups) & set(cand_groups):
+        return True
+    # Tasks nobody was named for are the supervisors' to route.
+    return user.has_role("supervisor") and _unrouted(assignee, cand_users, cand_groups)
+
+
+def may_supervise_task(
+    user: UserView, assignee: str | None, cand_users: Collection[str], cand_groups: Collection[str]
+) -> bool:
+    """Supervisors act on the tasks of their dependencias (and unrouted ones); admins on all."""
+    if user.is_admin:
+        return True
+    if not user.has_role("supervisor"):
+        return False
+    return bool(set(user.groups) & set(cand_groups)) or _unrouted(assignee, cand_users, cand_groups)
+
+
+def may_claim_task(user: UserView, assignee: str | None) -> bool:
+    return assignee is None or assignee == user.username
+
+
+def may_complete_task(
+    user: UserView, assignee: str | None, cand_users: Collection[str], cand_groups: Collection[str]
+) -> bool:
+    """Its assignee; an unclaimed task, any candidate (it is claimed in passing); a supervisor of it."""
+    if assignee is None or assignee == user.username:
+        return True
+    return may_supervise_task(user, assignee, cand_users, cand_groups)
+
+
+def allowed_task_actions(
+    user: UserView,
+    state: str,
+    assignee: str | None,
+    cand_users: Collection[str],
+    cand_groups: Collection[str],
+) -> dict[str, bool]:
+    """What a task page offers a user who may see it; the use cases check the same rules when asked."""
+    ready = state == "ready"
+    supervises = may_supervise_task(user, assignee, cand_users, cand_groups)
+    return {
+        "claim": ready and assignee is None,
+        "unclaim": ready and assignee is not None and (assignee == user.username or supervises),
+        "assign": ready and supervises,
+        "complete": ready and assignee == user.username,
+        "draft": ready and assignee in (None, user.username),
+    }
+
+
+def may_view_instance(user: UserView, started_by: str | None, tasks: Iterable[Mapping[str, Any]]) -> bool:
+    """Admins and analysts see every instance; others the ones they started or where they may see a task."""
+    if user.has_role(*INSTANCE_READERS) or started_by == user.username:
+        return True
+    return any(may_see_task(user, t["assignee"], t["candidate_users"], t["candidate_groups"]) for t in tasks)
+
+
+def may_start(user: UserView, starter_users: Collection[str], starter_groups: Collection[str]) -> bool:
+    if user.is_admin:
+        return True
+    if starter_users or starter_groups:
+        return user.username in starter_users or bool(set(starter_groups) & set(user.groups))
+    return user.has_role(*STARTER_ROLES)
+
+
+def visible_tasks_sql(
+    username: str | None, groups: Sequence[str], *, see_all: bool, supervisor: bool
+) -> ColumnElement[bool] | None:
+    """`may_see_task` as a WHERE clause over the task table (None: no restriction)."""
+    if see_all:
+        return None
+    clauses = [Task.assignee == username, candidate_sql(username, groups)]
+    if supervisor:
+        clauses.append(and_(Task.assignee.is_(None), ~exists().where(TaskCandidate.task_id == Task.id)))
+    return or_(*clauses)
+
+
+def candidate_sql(username: str | None, groups: Sequence[str]) -> ColumnElement[bool]:
+    return exists().where(
+        TaskCandidate.task_id == Task.id,
+        or_(
+            and_(TaskCandidate.kind == "user", TaskCandidate.value == username),
+            and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(groups) or [""])),
+        ),
+    )

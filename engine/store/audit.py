@@ -1,0 +1,58 @@
+"""The audit trail: who did what to which instance or task, with the data keys a step changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from engine.clock import Clock
+from engine.store.tables import AuditEvent
+
+_INSERT_AUDIT = insert(cast(Table, AuditEvent.__table__))
+_MISSING = object()
+
+
+class _Clocked(Protocol):
+    @property
+    def clock(self) -> Clock: ...
+
+
+def audit(
+    session: Session,
+    ctx: _Clocked,
+    *,
+    instance_id: int | None,
+    action: str,
+    summary: str,
+    actor: str | None,
+    task_id: int | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "instance_id": instance_id,
+            "task_id": task_id,
+            "at": ctx.clock.now(),
+            "actor": actor,
+            "action": action,
+            "summary": summary,
+            "data_before": dict(before) if before is not None else None,
+            "data_after": dict(after) if after is not None else None,
+        },
+    )
+
+
+def data_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys that changed, so the audit shows what a step did without copying all data."""
+    keys = {k for k in set(before) | set(after) if before.get(k, _MISSING) != after.get(k, _MISSING)}
+    return (
+        {k: before[k] for k in sorted(keys) if k in before},
+        {k: after[k] for k in sorted(keys) if k in after},
+    )

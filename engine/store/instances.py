@@ -1,0 +1,313 @@
+"""The instance repository: load an instance row, and save one change of it (state, task rows and their
+candidates, timer rows, message waits, incidents) under its optimistic lock, with prebuilt statements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+from sqlalchemy import JSON, CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict
+from engine.store.tables import (
+    Incident,
+    MessageWait,
+    ProcessInstance,
+    Task,
+    TaskCandidate,
+    Timer,
+    UtcDateTime,
+)
+
+# Statements are built once: constructing them per call cost more than SQLite executing them.
+_I, _T, _C = (cast(Table, m.__table__) for m in (ProcessInstance, Task, TaskCandidate))
+_TM, _MW, _IN = (cast(Table, m.__table__) for m in (Timer, MessageWait, Incident))
+_NOW = bindparam("p_now", type_=UtcDateTime())
+_SELECT_INSTANCE = select(
+    _I.c.id,
+    _I.c.definition_id,
+    _I.c.process_key,
+    _I.c.version,
+    _I.c.row_version,
+    _I.c.state,
+    _I.c.status,
+    _I.c.completed_activities,
+    _I.c.waits,
+).where(_I.c.id == bindparam("iid"))
+_UPDATE_INSTANCE = (
+    update(_I)
+    .where(_I.c.id == bindparam("iid"), _I.c.row_version == bindparam("expected"))
+    .values(
+        state=bindparam("p_state"),
+        row_version=bindparam("p_version"),
+        status=bindparam("p_status"),
+        updated_at=_NOW,
+        completed_activities=bindparam("p_activities", type_=JSON),
+        waits=bindparam("p_waits"),
+        ended_at=bindparam("p_ended", type_=UtcDateTime()),
+    )
+)
+_OPEN_TASKS = select(_T.c.spiff_id, _T.c.id).where(
+    _T.c.instance_id == bindparam("iid"), _T.c.state == "ready"
+)
+_CANCEL_TASKS = (
+    update(_T)
+    .where(_T.c.id.in_(bindparam("ids", expanding=True)))
+    .values(state="cancelled", completed_at=_NOW)
+)
+_INSERT_TASK = insert(_T).returning(_T.c.id)
+_INSERT_CANDIDATES = insert(_C)
+_WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind).where(
+    _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
+)
+_INSERT_TIMER = insert(_TM)
+_END_TIMER = (
+    update(_TM).where(_TM.c.id == bindparam("tid")).values(status=bindparam("p_status"), fired_at=_NOW)
+)
+_DELETE_WAITS = delete(_MW).where(_MW.c.instance_id == bindparam("iid"))
+_INSERT_WAITS = insert(_MW)
+_INSERT_INCIDENT = insert(_IN)
+_OPEN_INCIDENT = (
+    select(_IN.c.id).where(_IN.c.instance_id == bindparam("iid"), _IN.c.resolved_at.is_(None)).limit(1)
+)
+
+
+@dataclass
+class InstanceRef:
+    id: int
+    definition_id: int
+    process_key: str
+    version: int
+    row_version: int
+    state: str
+    status: str
+    completed_activities: list[Any]
+    waits: int = 0
+
+
+TIMER_WAITS, MESSAGE_WAITS = 1, 2
+
+
+class TimerWait(Protocol):
+    @property
+    def spiff_id(self) -> str: ...
+
+    @property
+    def bpmn_id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def timer_type(self) -> str: ...
+
+    @property
+    def interrupting(self) -> bool: ...
+
+    @property
+    def due_at(self) -> datetime: ...
+
+
+class MessageWaitInfo(Protocol):
+    @property
+    def spiff_id(self) -> str: ...
+
+    @property
+    def bpmn_id(self) -> str: ...
+
+    @property
+    def message_name(self) -> str: ...
+
+
+class IncidentNote(Protocol):
+    @property
+    def spiff_id(self) -> str | None: ...
+
+    @property
+    def bpmn_id(self) -> str | None: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+
+@dataclass
+class InstanceChange:
+    """One change of an instance as the engine left it, ready to be written."""
+
+    state: str
+    status: str
+    completed_activities: list[str]
+    tasks: list[dict[str, Any]]  # the open task rows: kept when already stored, inserted when new
+    timers: Sequence[TimerWait]
+    messages: Sequence[MessageWaitInfo]
+    incidents: Sequence[IncidentNote]
+
+
+def insert_instance(
+    session: Session, definition: Any, *, business_key: str | None, actor: str | None, now: datetime
+) -> InstanceRef:
+    """The row of a new instance; its state is written by the save_run that follows in the same transaction."""
+    instance_id = session.execute(
+        insert(ProcessInstance)
+        .values(
+            definition_id=definition.id,
+            process_key=definition.key,
+            version=definition.version,
+            business_key=business_key,
+            status="running",
+            state="{}",
+            row_version=1,
+            completed_activities=[],
+            started_at=now,
+            started_by=actor,
+            updated_at=now,
+        )
+        .returning(ProcessInstance.id)
+    ).scalar_one()
+    return InstanceRef(instance_id, definition.id, definition.key, definition.version, 1, "{}", "running", [])
+
+
+def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
+    row = session.connection().execute(_SELECT_INSTANCE, {"iid": instance_id}).one_or_none()
+    return InstanceRef(*row) if row is not None else None
+
+
+def has_open_incident(session: Session, instance_id: int) -> bool:
+    return session.connection().execute(_OPEN_INCIDENT, {"iid": instance_id}).first() is not None
+
+
+def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, now: datetime) -> None:
+    """Write the change under the optimistic lock (Conflict when someone saved first); updates `ref`."""
+    conn = session.connection()
+    waits = (TIMER_WAITS if change.timers else 0) | (MESSAGE_WAITS if change.messages else 0)
+    result = cast(
+        CursorResult[Any],
+        conn.execute(
+            _UPDATE_INSTANCE,
+            {
+                "iid": ref.id,
+                "expected": ref.row_version,
+                "p_state": change.state,
+                "p_version": ref.row_version + 1,
+                "p_status": change.status,
+                "p_now": now,
+                "p_activities": change.completed_activities,
+                "p_waits": waits,
+                "p_ended": now if change.status == "completed" else None,
+            },
+        ),
+    )
+    if result.rowcount != 1:
+        raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
+    ref.row_version += 1
+    ref.status = change.status
+    ref.completed_activities = change.completed_activities
+    _sync_tasks(session, ref, change.tasks, now)
+    if change.timers or ref.waits & TIMER_WAITS:
+        _sync_timers(session, ref, change.timers, now)
+    if ref.waits & MESSAGE_WAITS:
+        conn.execute(_DELETE_WAITS, {"iid": ref.id})
+    ref.waits = waits
+    if change.messages:
+        conn.execute(
+            _INSERT_WAITS,
+            [
+                {
+                    "instance_id": ref.id,
+                    "spiff_id": m.spiff_id,
+                    "bpmn_id": m.bpmn_id,
+                    "message_name": m.message_name,
+                }
+                for m in change.messages
+            ],
+        )
+    if change.incidents:
+        conn.execute(
+            _INSERT_INCIDENT,
+            [
+                {
+                    "instance_id": ref.id,
+                    "spiff_id": i.spiff_id,
+                    "bpmn_id": i.bpmn_id,
+                    "kind": i.kind,
+                    "message": i.message,
+                    "created_at": now,
+                }
+                for i in change.incidents
+            ],
+        )
+
+
+def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]], now: datetime) -> None:
+    conn = session.connection()
+    open_rows = dict(conn.execute(_OPEN_TASKS, {"iid": ref.id}).all())
+    current = {v["spiff_id"] for v in values}
+    gone = [task_id for spiff_id, task_id in open_rows.items() if spiff_id not in current]
+    if gone:
+        conn.execute(_CANCEL_TASKS, {"ids": gone, "p_now": now})
+    for row in values:
+        if row["spiff_id"] in open_rows:
+            continue
+        task_id = conn.execute(_INSERT_TASK, row).scalar_one()
+        candidates = [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
+        candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
+        if candidates:
+            conn.execute(_INSERT_CANDIDATES, candidates)
+
+
+def _sync_timers(session: Session, ref: InstanceRef, timers: Sequence[TimerWait], now: datetime) -> None:
+    # Keyed by (task, activity, due): a gateway's timers share one task; a new cycle occurrence is a new row.
+    conn = session.connection()
+    rows = conn.execute(_WAITING_TIMERS, {"iid": ref.id}).all()
+    waiting = {(spiff_id, bpmn_id, due): timer_id for timer_id, spiff_id, bpmn_id, due, _ in rows}
+    gateways = {spiff_id for _, spiff_id, _, _, kind in rows if kind == "event_gateway"}
+    current = set()
+    for timer in timers:
+        key = (timer.spiff_id, timer.bpmn_id, timer.due_at)
+        current.add(key)
+        if _same_timer(key, waiting):
+            continue
+        conn.execute(
+            _INSERT_TIMER,
+            {
+                "instance_id": ref.id,
+                "spiff_id": timer.spiff_id,
+                "bpmn_id": timer.bpmn_id,
+                "name": timer.name,
+                "kind": timer.kind,
+                "timer_type": timer.timer_type,
+                "interrupting": timer.interrupting,
+                "due_at": timer.due_at,
+                "status": "waiting",
+                "created_at": now,
+                "attempts": 0,
+            },
+        )
+    gone = sorted((k[2], k[0], timer_id) for k, timer_id in waiting.items() if not _same_timer(k, current))
+    taken: set[Any] = set()
+    for due, spiff_id, timer_id in gone:
+        # An event-based gateway takes one branch: its earliest due timer fired, the others were cancelled.
+        fired = due < now and spiff_id not in taken
+        if fired and spiff_id in gateways:
+            taken.add(spiff_id)
+        conn.execute(
+            _END_TIMER, {"tid": timer_id, "p_status": "fired" if fired else "cancelled", "p_now": now}
+        )
+
+
+def _same_timer(key: tuple[Any, str, datetime], pool: Any) -> bool:
+    spiff_id, bpmn_id, due = key
+    return any(s == spiff_id and b == bpmn_id and _close(d, due) for s, b, d in pool)
+
+
+def _close(a: datetime, b: datetime) -> bool:
+    return abs((a - b).total_seconds()) < 0.001

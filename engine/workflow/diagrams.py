@@ -1,0 +1,94 @@
+"""An instance on its diagram: the BPMN XML of its version plus markers and due badges (read only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.context import Context
+from engine.errors import Forbidden, NotFound
+from engine.identity import access
+from engine.identity.users import UserView, acting_user
+from engine.store.instances import load_instance
+from engine.store.tables import ProcessDefinition
+from engine.store.uow import UnitOfWork
+from engine.workflow import views
+from engine.workflow.runs import load_run
+
+
+def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
+    """The instance detail, if the user may view it (`access.may_view_instance`)."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        acting = acting_user(uow.session, user)
+        detail = views.instance_detail(uow.session, instance_id)
+    if detail is None:
+        raise NotFound(f"No existe el proceso {instance_id}.")
+    if not access.may_view_instance(acting, detail["started_by"], detail["tasks"]):
+        raise Forbidden(f"No tiene acceso al proceso {instance_id}.")
+    return detail
+
+
+def instance_page(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
+    """Instance detail with the process name and its current data, if the user may see it."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        session = uow.session
+        acting = acting_user(session, user)
+        detail = views.instance_detail(session, instance_id)
+        ref = load_instance(session, instance_id)
+        if detail is None or ref is None:
+            raise NotFound(f"No existe el proceso {instance_id}.")
+        if not access.may_view_instance(acting, detail["started_by"], detail["tasks"]):
+            raise Forbidden(f"No tiene acceso al proceso {instance_id}.")
+        detail["data"] = load_run(ctx, session, ref).data()
+        detail["process_name"] = session.scalar(
+            select(ProcessDefinition.name).where(ProcessDefinition.id == ref.definition_id)
+        )
+    return detail
+
+
+def instance_diagram(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
+    detail = instance_for(ctx, instance_id, user)
+    with UnitOfWork(ctx.db, write=False) as uow:
+        definition = uow.session.scalar(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == detail["process_key"], ProcessDefinition.version == detail["version"]
+            )
+        )
+        if definition is None:
+            raise NotFound(f"No existe la versión {detail['version']} de '{detail['process_key']}'.")
+        xml = next((s["content"] for s in definition.sources if s["name"] == definition.file), None)
+    if xml is None:
+        raise NotFound(f"No se guardó el diagrama de '{detail['process_key']}'.")
+    return {"xml": xml, **markers(detail, ctx.clock.now())}
+
+
+def markers(detail: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Element ids to colour on the diagram; an element can be completed before and active again (loops)."""
+    ready = [t for t in detail["tasks"] if t["state"] == "ready"]
+    overdue = {t["bpmn_id"] for t in ready if t["due_at"] and datetime.fromisoformat(t["due_at"]) < now}
+    badges = [
+        {"id": t["bpmn_id"], "task_id": t["id"], "due_at": t["due_at"], "overdue": t["bpmn_id"] in overdue}
+        for t in ready
+        if t["due_at"]
+    ]
+    badges += [
+        {
+            "id": t["activity"],
+            "task_id": None,
+            "due_at": t["due_at"],
+            "overdue": datetime.fromisoformat(t["due_at"]) < now,
+            "timer": True,
+        }
+        for t in detail["timers"]
+    ]
+    return {
+        "completed": sorted(set(detail["completed_activities"])),
+        "active": sorted({t["bpmn_id"] for t in ready}),
+        "overdue": sorted(overdue),
+        "incidents": sorted(
+            {i["activity"] for i in detail["incidents"] if i["activity"] and not i["resolved_at"]}
+        ),
+        "badges": badges,
+    }

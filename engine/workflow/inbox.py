@@ -1,0 +1,129 @@
+"""The staff inbox: task lists over the task table with the semáforo of each task's term."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from engine.context import Context
+from engine.errors import BadInput
+from engine.identity.users import UserView
+from engine.legal.calendar import BusinessCalendar, CalendarUnavailable
+from engine.workflow import views
+
+Semaforo = Literal["verde", "amarillo", "rojo"]
+# Ley 1755 terms are watched from half the term on (PQRSD_RULES §9: "alert at 50% of term").
+AMARILLO_DESDE = 0.5
+VIEWS = ("mias", "dependencia", "todas")
+DUE_WINDOWS = ("vencidas", "hoy", "semana")
+PRIORITIES = {"alta": (51, None), "normal": (50, 50), "baja": (None, 49)}
+ORDERS = ("due", "priority")
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    view: str = "mias"  # mias = assigned to me; dependencia = my groups', unclaimed; todas = all I may see
+    process_key: str | None = None
+    due: str | None = None  # vencidas | hoy | semana
+    priority: str | None = None  # alta | normal | baja
+    text: str | None = None
+    order: str = "due"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+def semaforo(
+    created_at: datetime, due_at: datetime | None, now: datetime, tz: str = "America/Bogota"
+) -> tuple[Semaforo | None, float | None]:
+    """Colour and share of the term used; business days count when the term spans any."""
+    if due_at is None:
+        return None, None
+    if now >= due_at:
+        return "rojo", max(1.0, _share(created_at, due_at, now, tz))
+    share = _share(created_at, due_at, now, tz)
+    return ("amarillo" if share >= AMARILLO_DESDE else "verde"), share
+
+
+def _share(created_at: datetime, due_at: datetime, now: datetime, tz: str) -> float:
+    zone = ZoneInfo(tz)
+    start, end, today = (v.astimezone(zone).date() for v in (created_at, due_at, now))
+    try:
+        calendar = _calendar(frozenset(range(start.year, max(end.year, today.year) + 1)))
+        term = calendar.business_days_between(start, end)
+        if term >= 1:
+            return min(calendar.business_days_between(start, min(today, end)) / term, 1.0)
+    except CalendarUnavailable:
+        pass
+    total = (due_at - created_at).total_seconds()
+    return 1.0 if total <= 0 else min(max((now - created_at).total_seconds() / total, 0.0), 1.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(years: frozenset[int]) -> BusinessCalendar:
+    return BusinessCalendar.colombia(years)
+
+
+def with_semaforo(task: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
+    due = datetime.fromisoformat(task["due_at"]) if task.get("due_at") else None
+    colour, share = semaforo(datetime.fromisoformat(task["created_at"]), due, now, tz)
+    return {**task, "semaforo": colour, "term_used": None if share is None else round(share, 3)}
+
+
+def parse_query(args: dict[str, str]) -> InboxQuery:
+    """Inbox criteria from query-string text; unknown values are refused, not ignored."""
+
+    def choice(name: str, allowed: Any, default: str | None = None) -> str | None:
+        value = (args.get(name) or "").strip() or default
+        if value is not None and value not in allowed:
+            raise BadInput(f"Valor no válido para '{name}': {value}.", {name: "Valor no válido."})
+        return value
+
+    try:
+        page = max(int(args.get("pagina") or 1), 1)
+    except ValueError:
+        raise BadInput("La página debe ser un número.", {"pagina": "Debe ser un número."}) from None
+    return InboxQuery(
+        view=choice("vista", VIEWS, "mias") or "mias",
+        process_key=(args.get("proceso") or "").strip() or None,
+        due=choice("vencimiento", DUE_WINDOWS),
+        priority=choice("prioridad", PRIORITIES),
+        text=(args.get("texto") or "").strip()[:200] or None,
+        order=choice("orden", ORDERS, "due") or "due",
+        page=page,
+    )
+
+
+def inbox(ctx: Context, user: UserView, q: InboxQuery) -> dict[str, Any]:
+    """One page of tasks: two SELECTs (count and page) whatever the page size."""
+    now = ctx.clock.now()
+    criteria: dict[str, Any] = {
+        "assignee_me": q.view == "mias",
+        "candidate_me": q.view == "dependencia",
+        "process_key": q.process_key,
+        "text": q.text,
+        "order": q.order,
+        "limit": q.per_page,
+        "offset": (q.page - 1) * q.per_page,
+    }
+    if q.due == "vencidas":
+        criteria["overdue_at"] = now
+    elif q.due == "hoy":
+        zone = ZoneInfo(ctx.settings.timezone)
+        tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+        criteria["due_before"] = datetime.combine(tomorrow, time(0), tzinfo=zone)
+    elif q.due == "semana":
+        criteria["due_before"] = now + timedelta(days=7)
+    if q.priority:
+        criteria["min_priority"], criteria["max_priority"] = PRIORITIES[q.priority]
+    items, total = views.tasks(ctx, views.task_filter_for(user, **criteria))
+    return {
+        "items": [with_semaforo(t, now, ctx.settings.timezone) for t in items],
+        "total": total,
+        "page": q.page,
+        "pages": max(math.ceil(total / q.per_page), 1),
+    }

@@ -1,0 +1,139 @@
+"""Starting an instance and delivering a message to one: each a single transaction."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.errors import BadInput, Conflict, NotFound
+from engine.runtime.workflow import ProcessRun, check_json_native
+from engine.store.audit import audit
+from engine.store.definitions import latest_definition
+from engine.store.instances import insert_instance, load_instance
+from engine.store.tables import MessageWait, ProcessDefinition, ProcessInstance
+from engine.store.uow import UnitOfWork
+from engine.workflow.runs import load_run, save_run
+
+
+@dataclass(frozen=True)
+class StartedInstance:
+    id: int
+    process_key: str
+    version: int
+    status: str
+    business_key: str | None
+    incident: str | None
+    process_name: str = ""
+    next_task_id: int | None = None  # when started by a person: their first task, if the process gave one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "process_key": self.process_key,
+            "version": self.version,
+            "status": self.status,
+        }
+
+
+def check_data(data: Any) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise BadInput('Los datos deben ser un objeto JSON, por ejemplo {"monto": 10}.')
+    try:
+        check_json_native(data)
+    except ValueError as error:
+        raise BadInput(str(error)) from error
+    return copy.deepcopy(dict(data))
+
+
+def start_process(
+    ctx: Context, key: str, *, data: Any = None, business_key: str | None = None, actor: str | None = None
+) -> StartedInstance:
+    initial = check_data(data)
+    with UnitOfWork(ctx.db) as uow:
+        started = start_in(
+            ctx, uow.session, latest_definition(uow.session, key), initial, business_key, actor
+        )
+        uow.commit()
+    return started
+
+
+def start_in(
+    ctx: Context,
+    session: Session,
+    definition: ProcessDefinition,
+    initial: dict[str, Any],
+    business_key: str | None,
+    actor: str | None,
+) -> StartedInstance:
+    """Start an instance inside the caller's transaction and run it to its first wait."""
+    spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
+    run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
+    ref = insert_instance(session, definition, business_key=business_key, actor=actor, now=ctx.clock.now())
+    incident = run.advance(ctx.clock, ctx.services)
+    status = save_run(ctx, session, ref, run, incident=incident)
+    audit(session, ctx, instance_id=ref.id, action="instance_started", actor=actor,
+          summary=f"Inició '{definition.name}' v{definition.version}", after=initial or None)  # fmt: skip
+    return StartedInstance(
+        ref.id,
+        definition.key,
+        definition.version,
+        status,
+        business_key,
+        incident.message if incident else None,
+        definition.name,
+    )
+
+
+def correlate_message(
+    ctx: Context,
+    name: str,
+    *,
+    business_key: str | None = None,
+    instance_id: int | None = None,
+    payload: Any = None,
+    actor: str | None = None,
+) -> int:
+    """Deliver a message to the one instance waiting for it (by business key or id); returns its id."""
+    data = check_data(payload)
+    with UnitOfWork(ctx.db) as uow:
+        session = uow.session
+        query = select(MessageWait.instance_id).where(MessageWait.message_name == name).distinct()
+        if business_key is not None:
+            query = query.join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id).where(
+                ProcessInstance.business_key == business_key
+            )
+        if instance_id is not None:
+            query = query.where(MessageWait.instance_id == instance_id)
+        targets = list(session.scalars(query.limit(2)))
+        if not targets:
+            raise NotFound(
+                f"Ningún proceso espera el mensaje '{name}'"
+                + (f" con la clave de negocio '{business_key}'." if business_key else ".")
+            )
+        if len(targets) > 1:
+            raise Conflict(f"Varios procesos esperan el mensaje '{name}': indique la clave de negocio.")
+        ref = load_instance(session, targets[0])
+        assert ref is not None
+        run = load_run(ctx, session, ref)
+        run.send_message(name, data)
+        incident = run.advance(ctx.clock, ctx.services)
+        save_run(ctx, session, ref, run, incident=incident)
+        audit(
+            session,
+            ctx,
+            instance_id=ref.id,
+            action="message_correlated",
+            actor=actor,
+            summary=f"Recibió el mensaje '{name}'",
+            after=data or None,
+        )
+        uow.commit()
+    return ref.id

@@ -1,0 +1,143 @@
+"""A process run between the engine and the repository: restore it from its row, save it back as one change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.modeling.isotime import parse_duration_from
+from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
+from engine.store import definitions
+from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
+
+DEFAULT_PRIORITY = 50
+
+
+def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
+    spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
+    return ProcessRun.load(ref.state, spec, subs, ctx.script_engine)
+
+
+def save_run(
+    ctx: Context,
+    session: Session,
+    ref: InstanceRef,
+    run: ProcessRun,
+    *,
+    incident: IncidentInfo | None,
+    extra_incidents: list[IncidentInfo] | None = None,
+) -> str:
+    """Write the run back under the optimistic lock; returns the new status."""
+    now = ctx.clock.now()
+    activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
+    incidents = list(extra_incidents or [])
+    task_values = [_task_values(ctx, run, ref, h, now, incidents) for h in run.human_tasks()]
+    if incident is not None:
+        incidents.insert(0, incident)
+    status = "completed" if run.completed else ("incident" if incident is not None else "running")
+    if status == "running" and ref.status == "incident" and has_open_incident(session, ref.id):
+        status = "incident"
+    change = InstanceChange(
+        state=run.dump(),
+        status=status,
+        completed_activities=activities,
+        tasks=task_values,
+        timers=run.timers(),
+        messages=run.messages(),
+        incidents=incidents,
+    )
+    save_instance(session, ref, change, now)
+    return status
+
+
+def _task_values(
+    ctx: Context,
+    run: ProcessRun,
+    ref: InstanceRef,
+    human: HumanTask,
+    now: datetime,
+    incidents: list[IncidentInfo],
+) -> dict[str, Any]:
+    ext = human.extensions
+    exprs: Mapping[str, str] = ext.get("expr") or {}
+
+    def value(name: str) -> Any:
+        source = exprs.get(name)
+        if not source:
+            return None
+        try:
+            return run.evaluate(human.spiff_id, source)
+        except Exception as error:  # the task still appears; the model error is shown as an incident
+            incidents.append(
+                IncidentInfo(
+                    human.spiff_id,
+                    human.bpmn_id,
+                    "expression",
+                    f"No se pudo evaluar camunda:{name} de '{human.name}': {error}",
+                )
+            )
+            return None
+
+    assignee = value("assignee")
+    return {
+        "spiff_id": human.spiff_id,
+        "instance_id": ref.id,
+        "process_key": ref.process_key,
+        "bpmn_id": human.bpmn_id,
+        "name": human.name,
+        "lane": human.lane,
+        "state": "ready",
+        "assignee": str(assignee).strip() or None if assignee else None,
+        "candidate_users": _names(value("candidateUsers")),
+        "candidate_groups": _names(value("candidateGroups")),
+        "due_at": _moment(value("dueDate"), now, ctx.settings.timezone),
+        "follow_up_at": _moment(value("followUpDate"), now, ctx.settings.timezone),
+        "priority": _priority(value("priority")),
+        "form": form_reference(ext),
+        "created_at": now,
+    }
+
+
+def form_reference(ext: Mapping[str, Any]) -> str | None:
+    if ext.get("formRef"):
+        return str(ext["formRef"])
+    if ext.get("formData"):
+        return "formData"
+    return str(ext["formKey"]) if ext.get("formKey") else None
+
+
+def _names(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple | set) else str(value).split(",")
+    return sorted({str(i).strip() for i in items if str(i).strip()})
+
+
+def _priority(value: Any) -> int:
+    try:
+        return int(value) if value is not None and value != "" else DEFAULT_PRIORITY
+    except (TypeError, ValueError):
+        return DEFAULT_PRIORITY
+
+
+def _moment(value: Any, now: datetime, tz: str) -> datetime | None:
+    """camunda:dueDate / followUpDate: an ISO duration from now, an ISO date(-time), or a datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        if text.upper().startswith("P"):
+            return parse_duration_from(text, now)
+        moment = datetime.fromisoformat(text)
+        if len(text) == 10:  # a bare date is due at the end of that day, local time
+            moment = moment + timedelta(hours=23, minutes=59, seconds=59)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(now.tzinfo)

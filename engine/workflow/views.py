@@ -1,0 +1,336 @@
+"""Read models of the workflow: SELECTs over the query tables only, never a deserialized workflow.
+
+Functions taking a `Session` run inside the caller's transaction (a use case may need the same shapes);
+those taking a `Context` open their own read transaction, for the CLI, the web and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.errors import NotFound
+from engine.identity import access
+from engine.identity.users import UserView
+from engine.store.tables import (
+    AuditEvent,
+    Incident,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    Timer,
+)
+from engine.store.uow import UnitOfWork
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def task_dict(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "instance_id": task.instance_id,
+        "process_key": task.process_key,
+        "name": task.name,
+        "state": task.state,
+        "assignee": task.assignee,
+        "candidate_groups": list(task.candidate_groups),
+        "candidate_users": list(task.candidate_users),
+        "due_at": iso(task.due_at),
+        "priority": task.priority,
+        "form": task.form,
+        "bpmn_id": task.bpmn_id,
+        "lane": task.lane,
+        "created_at": iso(task.created_at),
+        "follow_up_at": iso(task.follow_up_at),
+        "claimed_at": iso(task.claimed_at),
+        "completed_at": iso(task.completed_at),
+        "completed_by": task.completed_by,
+    }
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """Who is asking decides what they may see; the other fields narrow it."""
+
+    username: str | None = None
+    groups: Sequence[str] = ()
+    see_all: bool = False
+    supervisor: bool = False
+    assignee_me: bool = False
+    candidate_me: bool = False
+    process_key: str | None = None
+    instance_id: int | None = None
+    overdue_at: datetime | None = None
+    due_before: datetime | None = None
+    min_priority: int | None = None
+    max_priority: int | None = None
+    text: str | None = None
+    state: str = "ready"
+    order: str = "due"
+    limit: int = 50
+    offset: int = 0
+
+
+def _visible(f: TaskFilter) -> Any:
+    if f.candidate_me:
+        return and_(Task.assignee.is_(None), access.candidate_sql(f.username, f.groups))
+    if f.assignee_me:
+        return Task.assignee == f.username
+    return access.visible_tasks_sql(f.username, f.groups, see_all=f.see_all, supervisor=f.supervisor)
+
+
+def _task_query(f: TaskFilter) -> Select[Any]:
+    query = select(Task)
+    visible = _visible(f)
+    if visible is not None:
+        query = query.where(visible)
+    if f.state != "all":
+        query = query.where(Task.state == f.state)
+    if f.process_key:
+        query = query.where(Task.process_key == f.process_key)
+    if f.instance_id is not None:
+        query = query.where(Task.instance_id == f.instance_id)
+    if f.overdue_at is not None:
+        query = query.where(Task.due_at < f.overdue_at)
+    if f.due_before is not None:
+        query = query.where(Task.due_at < f.due_before)
+    if f.min_priority is not None:
+        query = query.where(Task.priority >= f.min_priority)
+    if f.max_priority is not None:
+        query = query.where(Task.priority <= f.max_priority)
+    if f.text:
+        query = query.where(Task.name.ilike(f"%{f.text}%"))
+    return query
+
+
+def list_tasks(session: Session, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
+    query = _task_query(f)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if f.order == "priority":
+        query = query.order_by(Task.priority.desc(), Task.due_at.asc().nulls_last(), Task.id)
+    else:
+        query = query.order_by(Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.id)
+    rows = session.scalars(query.limit(f.limit).offset(f.offset)).all()
+    return [task_dict(t) for t in rows], total
+
+
+def next_task_id(session: Session, user: UserView, instance_id: int) -> int | None:
+    """The instance's next task for this user: theirs first, else an unclaimed one they may take."""
+    mine = Task.assignee == user.username
+    query = (
+        select(Task.id)
+        .where(
+            Task.instance_id == instance_id,
+            Task.state == "ready",
+            or_(mine, and_(Task.assignee.is_(None), access.candidate_sql(user.username, user.groups))),
+        )
+        .order_by(case((mine, 0), else_=1), Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def get_task(session: Session, task_id: int) -> dict[str, Any] | None:
+    task = session.get(Task, task_id)
+    return task_dict(task) if task is not None else None
+
+
+def instance_dict(row: ProcessInstance) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "process_key": row.process_key,
+        "version": row.version,
+        "status": row.status,
+        "business_key": row.business_key,
+        "started_at": iso(row.started_at),
+        "started_by": row.started_by,
+        "updated_at": iso(row.updated_at),
+        "ended_at": iso(row.ended_at),
+    }
+
+
+def list_instances(
+    session: Session, *, process_key: str | None = None, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
+    if process_key:
+        query = query.where(ProcessInstance.process_key == process_key)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    return [instance_dict(r) for r in session.scalars(query)]
+
+
+def instance_detail(session: Session, instance_id: int) -> dict[str, Any] | None:
+    row = session.get(ProcessInstance, instance_id)
+    if row is None:
+        return None
+    detail = instance_dict(row)
+    detail["completed_activities"] = list(row.completed_activities)
+    detail["tasks"] = [
+        task_dict(t)
+        for t in session.scalars(select(Task).where(Task.instance_id == instance_id).order_by(Task.id))
+    ]
+    detail["timers"] = [
+        timer_dict(t)
+        for t in session.scalars(
+            select(Timer)
+            .where(Timer.instance_id == instance_id, Timer.status == "waiting")
+            .order_by(Timer.due_at)
+        )
+    ]
+    detail["incidents"] = [
+        incident_dict(i)
+        for i in session.scalars(
+            select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
+        )
+    ]
+    detail["history"] = [
+        audit_dict(a)
+        for a in session.scalars(
+            select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+        )
+    ]
+    return detail
+
+
+def timer_dict(t: Timer) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "instance_id": t.instance_id,
+        "activity": t.bpmn_id,
+        "name": t.name,
+        "kind": t.kind,
+        "timer_type": t.timer_type,
+        "interrupting": t.interrupting,
+        "due_at": iso(t.due_at),
+        "status": t.status,
+    }
+
+
+def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list[dict[str, Any]]:
+    query = select(Timer).where(Timer.status == "waiting").order_by(Timer.due_at)
+    if overdue_at is not None:
+        query = query.where(Timer.due_at <= overdue_at)
+    return [timer_dict(t) for t in session.scalars(query)]
+
+
+def incident_dict(i: Incident) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "instance_id": i.instance_id,
+        "activity": i.bpmn_id,
+        "kind": i.kind,
+        "message": i.message,
+        "created_at": iso(i.created_at),
+        "resolved_at": iso(i.resolved_at),
+    }
+
+
+def list_incidents(session: Session, *, open_only: bool = True) -> list[dict[str, Any]]:
+    query = select(Incident).order_by(Incident.id)
+    if open_only:
+        query = query.where(Incident.resolved_at.is_(None))
+    return [incident_dict(i) for i in session.scalars(query)]
+
+
+def audit_dict(a: AuditEvent) -> dict[str, Any]:
+    return {
+        "at": iso(a.at),
+        "actor": a.actor,
+        "action": a.action,
+        "summary": a.summary,
+        "task_id": a.task_id,
+        "data_before": a.data_before,
+        "data_after": a.data_after,
+    }
+
+
+def list_definitions(session: Session) -> list[dict[str, Any]]:
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ProcessDefinition.id,
+            ProcessDefinition.key,
+            ProcessDefinition.version,
+            ProcessDefinition.name,
+            ProcessDefinition.file,
+            ProcessDefinition.deployed_at,
+        )
+        .join(latest, and_(latest.c.key == ProcessDefinition.key, latest.c.v == ProcessDefinition.version))
+        .order_by(ProcessDefinition.key)
+    )
+    return [
+        {
+            "id": r.id,
+            "key": r.key,
+            "version": r.version,
+            "name": r.name,
+            "file": r.file,
+            "deployed_at": iso(r.deployed_at),
+        }
+        for r in rows
+    ]
+
+
+# ---- read transactions for the CLI, the web and the API ----------------------------------------
+def task_filter_for(user: UserView, **criteria: Any) -> TaskFilter:
+    return TaskFilter(
+        username=user.username,
+        groups=tuple(user.groups),
+        see_all=user.is_admin,
+        supervisor=user.has_role("supervisor"),
+        **criteria,
+    )
+
+
+def tasks(ctx: Context, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return list_tasks(uow.session, f)
+
+
+def task(ctx: Context, task_id: int) -> dict[str, Any]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        found = get_task(uow.session, task_id)
+    if found is None:
+        raise NotFound(f"No existe la tarea {task_id}.")
+    return found
+
+
+def instances(ctx: Context, **criteria: Any) -> list[dict[str, Any]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return list_instances(uow.session, **criteria)
+
+
+def instance(ctx: Context, instance_id: int) -> dict[str, Any]:
+    """An instance with its tasks, waiting timers, incidents and history; who may see it is `access`'s."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        detail = instance_detail(uow.session, instance_id)
+    if detail is None:
+        raise NotFound(f"No existe el proceso {instance_id}.")
+    return detail
+
+
+def timers(ctx: Context, *, overdue: bool = False) -> list[dict[str, Any]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return list_timers(uow.session, overdue_at=ctx.clock.now() if overdue else None)
+
+
+def incidents(ctx: Context, *, open_only: bool = True) -> list[dict[str, Any]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return list_incidents(uow.session, open_only=open_only)
+
+
+def definitions(ctx: Context) -> list[dict[str, Any]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return list_definitions(uow.session)
