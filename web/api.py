@@ -101,8 +101,7 @@ def start_instance() -> Any:
 @bp.get("/process-instances/<int:instance_id>")
 def get_instance(instance_id: int) -> Response:
     detail = diagrams.instance_for(ctx(), instance_id, caller())
-    detail["active_tasks"] = [t for t in detail["tasks"] if t["state"] == "ready"]
-    return jsonify(detail)
+    return jsonify({**detail, "active_tasks": [t for t in detail["tasks"] if t["state"] == "ready"]})
 
 
 @bp.get("/tasks")

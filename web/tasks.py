@@ -10,6 +10,7 @@ from engine.errors import Conflict, IncidentRaised, NotFound, ValidationFailed
 from engine.identity.users import list_users
 from engine.workflow import inbox as inbox_service
 from engine.workflow import task_views, tasks, views
+from engine.workflow.records import TaskPage
 from web.current import ctx, login_required, me
 from web.formdata import field_errors, sections, shown_values, submission
 
@@ -41,7 +42,7 @@ def show(task_id: int) -> Any:
 
 def _render_task(
     task_id: int,
-    page: dict[str, Any],
+    page: TaskPage,
     *,
     typed: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,

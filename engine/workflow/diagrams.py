@@ -15,10 +15,11 @@ from engine.store.instances import load_instance
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
+from engine.workflow.records import InstanceDetail, InstancePage
 from engine.workflow.runs import load_run
 
 
-def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
+def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> InstanceDetail:
     """The instance detail, if the user may view it (`access.may_view_instance`)."""
     with UnitOfWork(ctx.db, write=False) as uow:
         acting = acting_user(uow.session, user)
@@ -30,7 +31,7 @@ def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> dict[s
     return detail
 
 
-def instance_page(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
+def instance_page(ctx: Context, instance_id: int, user: UserView | str) -> InstancePage:
     """Instance detail with the process name and its current data, if the user may see it."""
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
@@ -41,11 +42,9 @@ def instance_page(ctx: Context, instance_id: int, user: UserView | str) -> dict[
             raise NotFound(f"No existe el proceso {instance_id}.")
         if not access.may_view_instance(acting, detail["started_by"], detail["tasks"]):
             raise Forbidden(f"No tiene acceso al proceso {instance_id}.")
-        detail["data"] = load_run(ctx, session, ref).data()
-        detail["process_name"] = session.scalar(
-            select(ProcessDefinition.name).where(ProcessDefinition.id == ref.definition_id)
-        )
-    return detail
+        data = load_run(ctx, session, ref).data()
+        name = session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == ref.definition_id))
+    return InstancePage(**detail, data=data, process_name=name)
 
 
 def instance_diagram(ctx: Context, instance_id: int, user: UserView | str) -> dict[str, Any]:
@@ -64,7 +63,7 @@ def instance_diagram(ctx: Context, instance_id: int, user: UserView | str) -> di
     return {"xml": xml, **markers(detail, ctx.clock.now())}
 
 
-def markers(detail: dict[str, Any], now: datetime) -> dict[str, Any]:
+def markers(detail: InstanceDetail, now: datetime) -> dict[str, Any]:
     """Element ids to colour on the diagram; an element can be completed before and active again (loops)."""
     ready = [t for t in detail["tasks"] if t["state"] == "ready"]
     overdue = {t["bpmn_id"] for t in ready if t["due_at"] and datetime.fromisoformat(t["due_at"]) < now}
@@ -82,6 +81,7 @@ def markers(detail: dict[str, Any], now: datetime) -> dict[str, Any]:
             "timer": True,
         }
         for t in detail["timers"]
+        if t["due_at"]
     ]
     return {
         "completed": sorted(set(detail["completed_activities"])),

@@ -6,7 +6,7 @@ import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from engine.context import Context
@@ -14,6 +14,7 @@ from engine.errors import BadInput
 from engine.identity.users import UserView
 from engine.legal.calendar import BusinessCalendar, CalendarUnavailable
 from engine.workflow import views
+from engine.workflow.records import InboxTask, TaskRecord
 
 Semaforo = Literal["verde", "amarillo", "rojo"]
 # Ley 1755 terms are watched from half the term on (PQRSD_RULES §9: "alert at 50% of term").
@@ -68,10 +69,11 @@ def _calendar(years: frozenset[int]) -> BusinessCalendar:
     return BusinessCalendar.colombia(years)
 
 
-def with_semaforo(task: dict[str, Any], now: datetime, tz: str) -> dict[str, Any]:
-    due = datetime.fromisoformat(task["due_at"]) if task.get("due_at") else None
-    colour, share = semaforo(datetime.fromisoformat(task["created_at"]), due, now, tz)
-    return {**task, "semaforo": colour, "term_used": None if share is None else round(share, 3)}
+def with_semaforo(task: TaskRecord, now: datetime, tz: str) -> InboxTask:
+    due = datetime.fromisoformat(task["due_at"]) if task["due_at"] else None
+    created = datetime.fromisoformat(task["created_at"]) if task["created_at"] else now
+    colour, share = semaforo(created, due, now, tz)
+    return InboxTask(**task, semaforo=colour, term_used=None if share is None else round(share, 3))
 
 
 def parse_query(args: dict[str, str]) -> InboxQuery:
@@ -98,7 +100,14 @@ def parse_query(args: dict[str, str]) -> InboxQuery:
     )
 
 
-def inbox(ctx: Context, user: UserView, q: InboxQuery) -> dict[str, Any]:
+class InboxPage(TypedDict):
+    items: list[InboxTask]
+    total: int
+    page: int
+    pages: int
+
+
+def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
     """One page of tasks: two SELECTs (count and page) whatever the page size."""
     now = ctx.clock.now()
     criteria: dict[str, Any] = {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -17,6 +15,7 @@ from engine.store import tasks as task_rows
 from engine.store.instances import load_instance
 from engine.store.tables import Task
 from engine.store.uow import UnitOfWork
+from engine.workflow.records import TaskPage, TaskRecord
 from engine.workflow.runs import load_run
 from engine.workflow.task_forms import form_of
 from engine.workflow.views import iso, task_dict
@@ -31,12 +30,12 @@ def _visible_task(session: Session, task_id: int, user: UserView) -> Task:
     return task
 
 
-def task_page(ctx: Context, task_id: int, user: UserView | str) -> dict[str, Any]:
+def task_page(ctx: Context, task_id: int, user: UserView | str) -> TaskPage:
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
         acting = acting_user(session, user)
         task = _visible_task(session, task_id, acting)
-        page: dict[str, Any] = {
+        page: TaskPage = {
             "task": task_dict(task),
             "can": access.allowed_task_actions(
                 acting, task.state, task.assignee, task.candidate_users, task.candidate_groups
@@ -80,7 +79,7 @@ def task_page(ctx: Context, task_id: int, user: UserView | str) -> dict[str, Any
     return page
 
 
-def task_for(ctx: Context, task_id: int, user: UserView | str) -> dict[str, Any]:
+def task_for(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
     """The task row as the CLI and the API print it, if the user may see it."""
     with UnitOfWork(ctx.db, write=False) as uow:
         return task_dict(_visible_task(uow.session, task_id, acting_user(uow.session, user)))

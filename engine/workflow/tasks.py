@@ -26,6 +26,7 @@ from engine.store.tasks import TaskRow
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
 from engine.workflow.instances import check_data
+from engine.workflow.records import TaskRecord
 from engine.workflow.runs import load_run, save_run
 from engine.workflow.task_forms import extensions_of, form_of
 
@@ -69,7 +70,7 @@ def _supervises(user: UserView, task: TaskRow) -> bool:
     return access.may_supervise_task(user, task.assignee, task.candidate_users, task.candidate_groups)
 
 
-def claim_task(ctx: Context, task_id: int, user: UserView | str) -> dict[str, Any]:
+def claim_task(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
     """Returns the task as it now is."""
     with UnitOfWork(ctx.db) as uow:
         task, acting = _checked(uow.session, task_id, user)
@@ -80,7 +81,7 @@ def claim_task(ctx: Context, task_id: int, user: UserView | str) -> dict[str, An
         return _commit_returning(uow, task_id)
 
 
-def unclaim_task(ctx: Context, task_id: int, user: UserView | str) -> dict[str, Any]:
+def unclaim_task(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
     with UnitOfWork(ctx.db) as uow:
         task, acting = _checked(uow.session, task_id, user)
         if task.assignee != acting.username and not _supervises(acting, task):
@@ -90,7 +91,7 @@ def unclaim_task(ctx: Context, task_id: int, user: UserView | str) -> dict[str, 
         return _commit_returning(uow, task_id)
 
 
-def assign_task(ctx: Context, task_id: int, user: UserView | str, assignee: str) -> dict[str, Any]:
+def assign_task(ctx: Context, task_id: int, user: UserView | str, assignee: str) -> TaskRecord:
     with UnitOfWork(ctx.db) as uow:
         task, acting = _checked(uow.session, task_id, user)
         if not _supervises(acting, task):
@@ -101,7 +102,7 @@ def assign_task(ctx: Context, task_id: int, user: UserView | str, assignee: str)
         return _commit_returning(uow, task_id)
 
 
-def _commit_returning(uow: UnitOfWork, task_id: int) -> dict[str, Any]:
+def _commit_returning(uow: UnitOfWork, task_id: int) -> TaskRecord:
     found = views.get_task(uow.session, task_id)
     uow.commit()
     assert found is not None

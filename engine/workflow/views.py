@@ -26,13 +26,22 @@ from engine.store.tables import (
     Timer,
 )
 from engine.store.uow import UnitOfWork
+from engine.workflow.records import (
+    AuditRecord,
+    DefinitionRecord,
+    IncidentRecord,
+    InstanceDetail,
+    InstanceRecord,
+    TaskRecord,
+    TimerRecord,
+)
 
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def task_dict(task: Task) -> dict[str, Any]:
+def task_dict(task: Task) -> TaskRecord:
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -110,7 +119,7 @@ def _task_query(f: TaskFilter) -> Select[Any]:
     return query
 
 
-def list_tasks(session: Session, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
+def list_tasks(session: Session, f: TaskFilter) -> tuple[list[TaskRecord], int]:
     query = _task_query(f)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if f.order == "priority":
@@ -137,12 +146,12 @@ def next_task_id(session: Session, user: UserView, instance_id: int) -> int | No
     return session.scalar(query)
 
 
-def get_task(session: Session, task_id: int) -> dict[str, Any] | None:
+def get_task(session: Session, task_id: int) -> TaskRecord | None:
     task = session.get(Task, task_id)
     return task_dict(task) if task is not None else None
 
 
-def instance_dict(row: ProcessInstance) -> dict[str, Any]:
+def instance_dict(row: ProcessInstance) -> InstanceRecord:
     return {
         "id": row.id,
         "process_key": row.process_key,
@@ -158,7 +167,7 @@ def instance_dict(row: ProcessInstance) -> dict[str, Any]:
 
 def list_instances(
     session: Session, *, process_key: str | None = None, status: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[InstanceRecord]:
     query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
     if process_key:
         query = query.where(ProcessInstance.process_key == process_key)
@@ -167,40 +176,33 @@ def list_instances(
     return [instance_dict(r) for r in session.scalars(query)]
 
 
-def instance_detail(session: Session, instance_id: int) -> dict[str, Any] | None:
+def instance_detail(session: Session, instance_id: int) -> InstanceDetail | None:
     row = session.get(ProcessInstance, instance_id)
     if row is None:
         return None
-    detail = instance_dict(row)
-    detail["completed_activities"] = list(row.completed_activities)
-    detail["tasks"] = [
-        task_dict(t)
-        for t in session.scalars(select(Task).where(Task.instance_id == instance_id).order_by(Task.id))
-    ]
-    detail["timers"] = [
-        timer_dict(t)
-        for t in session.scalars(
-            select(Timer)
-            .where(Timer.instance_id == instance_id, Timer.status == "waiting")
-            .order_by(Timer.due_at)
-        )
-    ]
-    detail["incidents"] = [
-        incident_dict(i)
-        for i in session.scalars(
-            select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
-        )
-    ]
-    detail["history"] = [
-        audit_dict(a)
-        for a in session.scalars(
-            select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
-        )
-    ]
-    return detail
+    tasks = session.scalars(select(Task).where(Task.instance_id == instance_id).order_by(Task.id))
+    timers = session.scalars(
+        select(Timer)
+        .where(Timer.instance_id == instance_id, Timer.status == "waiting")
+        .order_by(Timer.due_at)
+    )
+    incidents = session.scalars(
+        select(Incident).where(Incident.instance_id == instance_id).order_by(Incident.id)
+    )
+    history = session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)
+    )
+    return InstanceDetail(
+        **instance_dict(row),
+        completed_activities=list(row.completed_activities),
+        tasks=[task_dict(t) for t in tasks],
+        timers=[timer_dict(t) for t in timers],
+        incidents=[incident_dict(i) for i in incidents],
+        history=[audit_dict(a) for a in history],
+    )
 
 
-def timer_dict(t: Timer) -> dict[str, Any]:
+def timer_dict(t: Timer) -> TimerRecord:
     return {
         "id": t.id,
         "instance_id": t.instance_id,
@@ -214,14 +216,14 @@ def timer_dict(t: Timer) -> dict[str, Any]:
     }
 
 
-def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list[TimerRecord]:
     query = select(Timer).where(Timer.status == "waiting").order_by(Timer.due_at)
     if overdue_at is not None:
         query = query.where(Timer.due_at <= overdue_at)
     return [timer_dict(t) for t in session.scalars(query)]
 
 
-def incident_dict(i: Incident) -> dict[str, Any]:
+def incident_dict(i: Incident) -> IncidentRecord:
     return {
         "id": i.id,
         "instance_id": i.instance_id,
@@ -233,14 +235,14 @@ def incident_dict(i: Incident) -> dict[str, Any]:
     }
 
 
-def list_incidents(session: Session, *, open_only: bool = True) -> list[dict[str, Any]]:
+def list_incidents(session: Session, *, open_only: bool = True) -> list[IncidentRecord]:
     query = select(Incident).order_by(Incident.id)
     if open_only:
         query = query.where(Incident.resolved_at.is_(None))
     return [incident_dict(i) for i in session.scalars(query)]
 
 
-def audit_dict(a: AuditEvent) -> dict[str, Any]:
+def audit_dict(a: AuditEvent) -> AuditRecord:
     return {
         "at": iso(a.at),
         "actor": a.actor,
@@ -252,7 +254,7 @@ def audit_dict(a: AuditEvent) -> dict[str, Any]:
     }
 
 
-def list_definitions(session: Session) -> list[dict[str, Any]]:
+def list_definitions(session: Session) -> list[DefinitionRecord]:
     latest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v"))
         .group_by(ProcessDefinition.key)
@@ -294,12 +296,12 @@ def task_filter_for(user: UserView, **criteria: Any) -> TaskFilter:
     )
 
 
-def tasks(ctx: Context, f: TaskFilter) -> tuple[list[dict[str, Any]], int]:
+def tasks(ctx: Context, f: TaskFilter) -> tuple[list[TaskRecord], int]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_tasks(uow.session, f)
 
 
-def task(ctx: Context, task_id: int) -> dict[str, Any]:
+def task(ctx: Context, task_id: int) -> TaskRecord:
     with UnitOfWork(ctx.db, write=False) as uow:
         found = get_task(uow.session, task_id)
     if found is None:
@@ -307,12 +309,12 @@ def task(ctx: Context, task_id: int) -> dict[str, Any]:
     return found
 
 
-def instances(ctx: Context, **criteria: Any) -> list[dict[str, Any]]:
+def instances(ctx: Context, **criteria: Any) -> list[InstanceRecord]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_instances(uow.session, **criteria)
 
 
-def instance(ctx: Context, instance_id: int) -> dict[str, Any]:
+def instance(ctx: Context, instance_id: int) -> InstanceDetail:
     """An instance with its tasks, waiting timers, incidents and history; who may see it is `access`'s."""
     with UnitOfWork(ctx.db, write=False) as uow:
         detail = instance_detail(uow.session, instance_id)
@@ -321,16 +323,16 @@ def instance(ctx: Context, instance_id: int) -> dict[str, Any]:
     return detail
 
 
-def timers(ctx: Context, *, overdue: bool = False) -> list[dict[str, Any]]:
+def timers(ctx: Context, *, overdue: bool = False) -> list[TimerRecord]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_timers(uow.session, overdue_at=ctx.clock.now() if overdue else None)
 
 
-def incidents(ctx: Context, *, open_only: bool = True) -> list[dict[str, Any]]:
+def incidents(ctx: Context, *, open_only: bool = True) -> list[IncidentRecord]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_incidents(uow.session, open_only=open_only)
 
 
-def definitions(ctx: Context) -> list[dict[str, Any]]:
+def definitions(ctx: Context) -> list[DefinitionRecord]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_definitions(uow.session)
