@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import Forbidden, NotFound
@@ -19,11 +20,9 @@ from engine.workflow.records import InstanceDetail, InstancePage
 from engine.workflow.runs import load_run
 
 
-def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> InstanceDetail:
-    """The instance detail, if the user may view it (`access.may_view_instance`)."""
-    with UnitOfWork(ctx.db, write=False) as uow:
-        acting = acting_user(uow.session, user)
-        detail = views.instance_detail(uow.session, instance_id)
+def _viewable(session: Session, instance_id: int, user: UserView | str) -> InstanceDetail:
+    acting = acting_user(session, user)
+    detail = views.instance_detail(session, instance_id)
     if detail is None:
         raise NotFound(f"No existe el proceso {instance_id}.")
     if not access.may_view_instance(acting, detail["started_by"], detail["tasks"]):
@@ -31,19 +30,22 @@ def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> Instan
     return detail
 
 
+def instance_for(ctx: Context, instance_id: int, user: UserView | str) -> InstanceDetail:
+    """The instance detail, if the user may view it (`access.may_view_instance`)."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return _viewable(uow.session, instance_id, user)
+
+
 def instance_page(ctx: Context, instance_id: int, user: UserView | str) -> InstancePage:
     """Instance detail with the process name and its current data, if the user may see it."""
     with UnitOfWork(ctx.db, write=False) as uow:
-        session = uow.session
-        acting = acting_user(session, user)
-        detail = views.instance_detail(session, instance_id)
-        ref = load_instance(session, instance_id)
-        if detail is None or ref is None:
-            raise NotFound(f"No existe el proceso {instance_id}.")
-        if not access.may_view_instance(acting, detail["started_by"], detail["tasks"]):
-            raise Forbidden(f"No tiene acceso al proceso {instance_id}.")
-        data = load_run(ctx, session, ref).data()
-        name = session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == ref.definition_id))
+        detail = _viewable(uow.session, instance_id, user)
+        ref = load_instance(uow.session, instance_id)
+        assert ref is not None
+        data = load_run(ctx, uow.session, ref).data()
+        name = uow.session.scalar(
+            select(ProcessDefinition.name).where(ProcessDefinition.id == ref.definition_id)
+        )
     return InstancePage(**detail, data=data, process_name=name)
 
 
