@@ -10,8 +10,6 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-
 from engine.context import Context
 from engine.errors import BadInput
 from engine.legal.batch import iter_due_batch
@@ -24,7 +22,6 @@ from engine.legal.terms import TermUnit
 from engine.pqrsd.legal_data import (
     FIRST_YEAR,
     LAST_YEAR,
-    SETTINGS_ID,
     ensure_legal_data,
     local_date_of,
     require_tables,
@@ -34,8 +31,9 @@ from engine.pqrsd.legal_data import (
     with_legal,
     years_around,
 )
+from engine.store import legal as legal_store
 from engine.store.audit import audit
-from engine.store.legal_tables import CalendarClosure, EntitySettings
+from engine.store.legal_tables import CalendarClosure
 from engine.store.uow import UnitOfWork
 
 EXPRESSION_NAMES = ("dias_habiles", "vencimiento", "fecha_radicacion", "es_dia_habil")
@@ -120,10 +118,9 @@ def closures(ctx: Context, *, include_removed: bool = False) -> list[dict[str, A
     if not tables_ready(ctx):
         return []
     with UnitOfWork(ctx.db, write=False) as uow:
-        query = select(CalendarClosure).order_by(CalendarClosure.day, CalendarClosure.id)
-        if not include_removed:
-            query = query.where(CalendarClosure.removed_at.is_(None))
-        return [closure_dict(c) for c in uow.session.scalars(query)]
+        return [
+            closure_dict(c) for c in legal_store.closure_rows(uow.session, include_removed=include_removed)
+        ]
 
 
 def closure_dict(row: CalendarClosure) -> dict[str, Any]:
@@ -172,7 +169,7 @@ def update_settings(ctx: Context, changes: Mapping[str, Any], *, actor: str | No
     ensure_legal_data(ctx, actor=actor)
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        row = session.get(EntitySettings, SETTINGS_ID)
+        row = legal_store.settings_row(session)
         assert row is not None
         before = settings_dict(settings_from_row(row))
         for name, value in values.items():

@@ -17,12 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from importlib.metadata import version as package_version
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, inspect, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,26 +37,16 @@ from engine.legal.calendar import (
     holiday_source_act,
 )
 from engine.legal.terms import TermRow, TermTable, TermUnit, seed_term_rows
-from engine.store.legal_tables import (
-    CalendarClosure,
-    CalendarDay,
-    CalendarYear,
-    EntitySettings,
-    TermRowRecord,
-    TermVersion,
-)
+from engine.store import legal as legal_store
+from engine.store.legal_tables import EntitySettings
 from engine.store.uow import UnitOfWork
 
 T = TypeVar("T")
 
 GENERATOR = f"holidays {package_version('holidays')}"
-SETTINGS_ID = 1
 STORED_WINDOW = (-1, 2)  # years kept as rows around the current one: last year … two years ahead
 REVISION_TTL_SECONDS = 5.0
 FIRST_YEAR, LAST_YEAR = 1901, 2100  # what the `holidays` package covers for Colombia
-LEGAL_TABLES = frozenset(
-    {"calendar_years", "calendar_days", "calendar_closures", "entity_settings", "term_versions", "term_rows"}
-)
 
 
 class LegalTablesMissing(PhvaError):
@@ -81,14 +68,8 @@ def tables_ready(ctx: Context) -> bool:
         return True
     if cache.tables is False and monotonic_time.monotonic() - cache.checked_at < REVISION_TTL_SECONDS:
         return False
-    url = make_url(ctx.db.url)
-    on_disk = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    if on_disk and not Path(str(url.database)).exists():  # never create an empty database file just to look
-        cache.tables, cache.checked_at = False, monotonic_time.monotonic()
-        return False
-    with ctx.db.read_engine.connect() as connection:
-        present = set(inspect(connection).get_table_names())
-    cache.tables, cache.checked_at = present >= LEGAL_TABLES, monotonic_time.monotonic()
+    cache.tables = legal_store.legal_tables_present(ctx.db)
+    cache.checked_at = monotonic_time.monotonic()
     return cache.tables
 
 
@@ -125,43 +106,20 @@ def ensure_legal_data(ctx: Context, years: Iterable[int] = (), *, actor: str | N
 
 def _ensure(ctx: Context, session: Session, years: frozenset[int], actor: str | None) -> bool:
     now, changed = ctx.clock.now(), False
-    if session.get(EntitySettings, SETTINGS_ID) is None:
+    if legal_store.settings_row(session) is None:
         defaults = CalendarSettings(timezone=ctx.settings.timezone)
-        session.add(
-            EntitySettings(
-                id=SETTINGS_ID, **_settings_columns(defaults), revision=1, updated_at=now, updated_by=actor
-            )
-        )
+        legal_store.add_settings(session, _settings_columns(defaults), at=now, actor=actor)
         changed = True
-    if session.scalar(select(TermVersion.version).limit(1)) is None:
+    if legal_store.latest_term_version(session) is None:
         rows = seed_term_rows()
         store_term_version(session, 1, rows, note="Tabla inicial (PQRSD_RULES §1)", at=now, actor=actor)
         changed = True
-    missing = sorted(
-        years - set(session.scalars(select(CalendarYear.year).where(CalendarYear.year.in_(years))))
-    )
+    missing = legal_store.missing_years(session, years)
     if missing:
         generated = colombian_holidays(missing)
         for year in missing:
-            days = {d: n for d, n in generated.items() if d.year == year}
-            session.add(
-                CalendarYear(
-                    year=year,
-                    generator=GENERATOR,
-                    holiday_count=len(days),
-                    generated_at=now,
-                    generated_by=actor,
-                )
-            )
-            session.flush()
-            if days:
-                session.execute(
-                    insert(CalendarDay),
-                    [
-                        {"day": d, "year": year, "name": n, "source_act": holiday_source_act(n)}
-                        for d, n in days.items()
-                    ],
-                )
+            days = {d: (n, holiday_source_act(n)) for d, n in generated.items() if d.year == year}
+            legal_store.add_calendar_year(session, year, days, generator=GENERATOR, at=now, actor=actor)
         changed = True
     return changed
 
@@ -170,41 +128,19 @@ def store_term_version(
     session: Session, version: int, rows: Iterable[TermRow], *, note: str, at: datetime, actor: str | None
 ) -> TermTable:
     table = TermTable(rows)  # refuses overlapping rows before anything is written
-    session.add(
-        TermVersion(version=version, fingerprint=table.version, note=note, created_at=at, created_by=actor)
-    )
-    session.flush()
-    session.execute(
-        insert(TermRowRecord),
-        [
-            {
-                "version": version,
-                "kind": r.kind,
-                "amount": r.amount,
-                "unit": r.unit.value,
-                "valid_from": r.valid_from,
-                "valid_to": r.valid_to,
-                "legal_basis": r.legal_basis,
-                "label": r.label,
-                "prorroga_max": r.prorroga_max,
-            }
-            for r in table
-        ],
+    legal_store.add_term_version(
+        session, version, table, fingerprint=table.version, note=note, at=at, actor=actor
     )
     return table
 
 
 def bump_revision(session: Session, ctx: Context, actor: str | None) -> None:
-    session.execute(
-        update(EntitySettings)
-        .where(EntitySettings.id == SETTINGS_ID)
-        .values(revision=EntitySettings.revision + 1, updated_at=ctx.clock.now(), updated_by=actor)
-    )
+    legal_store.bump_revision(session, at=ctx.clock.now(), actor=actor)
 
 
 # ---- reading ----------------------------------------------------------------------------------
 def load_terms(session: Session, version: int) -> TermTable:
-    records = session.scalars(select(TermRowRecord).where(TermRowRecord.version == version))
+    records = legal_store.term_rows(session, version)
     return TermTable(
         TermRow(
             r.kind,
@@ -234,25 +170,24 @@ def _read_stored(ctx: Context) -> LegalStored:
         )
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
-        row = session.get(EntitySettings, SETTINGS_ID)
+        row = legal_store.settings_row(session)
         settings = settings_from_row(row) if row else CalendarSettings(timezone=ctx.settings.timezone)
         revision = row.revision if row else 0
-        years = frozenset(session.scalars(select(CalendarYear.year)))
-        holidays = {d.day: (d.name, d.source_act) for d in session.scalars(select(CalendarDay))}
-        closures = tuple(
-            Closure(c.day, c.reason, c.legal_act)
-            for c in session.scalars(select(CalendarClosure).where(CalendarClosure.removed_at.is_(None)))
-        )
-        version = session.scalar(select(TermVersion.version).order_by(TermVersion.version.desc()).limit(1))
+        years = legal_store.stored_years(session)
+        holidays = legal_store.stored_holidays(session)
+        closures = tuple(open_closures(session))
+        version = legal_store.latest_term_version(session)
         terms = load_terms(session, version) if version is not None else TermTable(seed_term_rows())
     return LegalStored(holidays, years, closures, settings, terms, version, revision, True)
 
 
+def open_closures(session: Session) -> list[Closure]:
+    return [Closure(c.day, c.reason, c.legal_act) for c in legal_store.closure_rows(session)]
+
+
 def _current_revision(ctx: Context) -> int:
     with UnitOfWork(ctx.db, write=False) as uow:
-        return (
-            uow.session.scalar(select(EntitySettings.revision).where(EntitySettings.id == SETTINGS_ID)) or 0
-        )
+        return legal_store.current_revision(uow.session)
 
 
 def _stored(ctx: Context, cache: LegalCache) -> LegalStored:
@@ -281,7 +216,7 @@ def snapshot(ctx: Context, years: Iterable[int]) -> LegalSnapshot:
             for year in sorted(wanted - stored.years):
                 if year not in cache.generated:
                     cache.generated[year] = colombian_holidays([year])
-                holidays.update(cache.generated[year])
+                holidays |= cache.generated[year]
             calendar = BusinessCalendar(
                 holidays=holidays,
                 closures={c.day: c for c in stored.closures},

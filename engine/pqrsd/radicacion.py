@@ -8,9 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -21,9 +18,11 @@ from engine.legal.explanation import DueDate
 from engine.legal.recalculation import OpenItem
 from engine.legal.terms import TermRow, TermTable, TermUnit
 from engine.pqrsd import legal_data as legal
+from engine.store import cases as case_store
+from engine.store import legal as legal_store
 from engine.store.audit import audit
-from engine.store.legal_tables import PqrsdCase, RadicadoSequence, TermVersion
-from engine.store.tables import ProcessDefinition
+from engine.store.definitions import latest_name
+from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
 from engine.workflow.instances import start_process
 
@@ -76,26 +75,22 @@ def radicar_pqrsd(
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         radicado = next_radicado(session, legal.local_date_of(ctx, received).year)
-        case = PqrsdCase(
-            radicado=radicado, kind=kind, channel=channel, anonymous=anonymous, priority=priority,
+        case = case_store.add_case(
+            session, radicado=radicado, kind=kind, channel=channel, anonymous=anonymous, priority=priority,
             received_at=received.astimezone(UTC), radicacion_date=due.radicacion_date,
             radicacion_policy=snapshot.calendar.settings.radicacion_policy.value,
             term_version=snapshot.term_version, term_key=row.key, term=row.to_dict(), due_at=due.utc,
             original_due_at=due.utc, explanation=due.to_dict(), status="radicada", suspensions=[],
             created_at=now, created_by=actor, updated_at=now, **fields,
         )  # fmt: skip
-        session.add(case)
-        session.flush()
         audit(session, ctx, instance_id=None, action="pqrsd_radicada", actor=actor,
               summary=f"Radicó la PQRSD {radicado} ({kind}); vence el {due.day.isoformat()}",
               after={"radicado": radicado, "due_at": due.iso()})  # fmt: skip
-        deployed = session.scalar(
-            select(ProcessDefinition.id).where(ProcessDefinition.key == PROCESS_KEY).limit(1)
-        )
+        deployed = latest_name(session, PROCESS_KEY) is not None
         result, data, case_id = case_dict(case, snapshot.calendar.tz), process_data(case, due), case.id
         uow.commit()
-    if deployed is not None:
-        result.update(_start_case_process(ctx, case_id, radicado, data, actor))
+    if deployed:
+        result |= _start_case_process(ctx, case_id, radicado, data, actor)
     return result
 
 
@@ -107,7 +102,7 @@ def _start_case_process(
     except PhvaError as error:  # the radicado stands: the citizen already has it
         return {"instance_id": None, "process_error": error.message}
     with UnitOfWork(ctx.db) as uow:
-        uow.session.execute(update(PqrsdCase).where(PqrsdCase.id == case_id).values(instance_id=started.id))
+        case_store.link_instance(uow.session, case_id, started.id)
         uow.commit()
     return {"instance_id": started.id, "process_error": started.incident}
 
@@ -155,25 +150,14 @@ def _contact(contact: Mapping[str, str | None] | None) -> dict[str, str | None]:
 
 def next_radicado(session: Session, year: int) -> str:
     """`AAAA-NNNNNN`, consecutive per year; one atomic upsert, so concurrent filings never share a number."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(RadicadoSequence)
-        .values(year=year, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["year"], set_={"last_number": RadicadoSequence.last_number + 1}
-        )
-        .returning(RadicadoSequence.last_number)
-    )
-    number = session.execute(statement).scalar_one()
-    return f"{year}-{number:06d}"
+    return f"{year}-{case_store.next_radicado_number(session, year):06d}"
 
 
 # ---- reading ----------------------------------------------------------------------------------
 def consultar(ctx: Context, radicado: str) -> dict[str, Any]:
     legal.require_tables(ctx)
     with UnitOfWork(ctx.db, write=False) as uow:
-        case = uow.session.scalar(select(PqrsdCase).where(PqrsdCase.radicado == radicado.strip()))
+        case = case_store.case_by_radicado(uow.session, radicado.strip())
         if case is None:
             raise NotFound(f"No existe el radicado «{radicado}».")
         return case_dict(case, ZoneInfo(ctx.settings.timezone))
@@ -217,8 +201,7 @@ def terms(ctx: Context, version: int | None = None) -> dict[str, Any]:
                 "rows": table.to_dicts()}  # fmt: skip
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
-        query = select(TermVersion).order_by(TermVersion.version.desc())
-        head = session.scalar(query.where(TermVersion.version == version) if version else query.limit(1))
+        head = legal_store.term_version_row(session, version or None)  # 0, like None: the latest
         if head is None:
             raise NotFound(f"No existe la versión {version} de la tabla de términos.")
         table = legal.load_terms(session, head.version)
@@ -231,7 +214,7 @@ def term_versions(ctx: Context) -> list[dict[str, Any]]:
     legal.require_tables(ctx)
     legal.ensure_legal_data(ctx)
     with UnitOfWork(ctx.db, write=False) as uow:
-        rows = uow.session.scalars(select(TermVersion).order_by(TermVersion.version))
+        rows = legal_store.term_version_rows(uow.session)
         return [{"version": r.version, "fingerprint": r.fingerprint, "note": r.note,
                  "created_at": r.created_at.isoformat(), "created_by": r.created_by} for r in rows]  # fmt: skip
 
@@ -264,9 +247,7 @@ def set_term(
     start = valid_from or legal.local_date_of(ctx, ctx.clock.now())
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        current = (
-            session.scalar(select(TermVersion.version).order_by(TermVersion.version.desc()).limit(1)) or 0
-        )
+        current = legal_store.latest_term_version(session) or 0
         table = legal.load_terms(session, current)
         rows = _with_term(table, kind, amount, unit, start, legal_basis, label, prorroga_max)
         text = note or f"{kind}: {amount} {(unit or rows[-1].unit).value} desde {start.isoformat()}"

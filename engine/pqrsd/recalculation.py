@@ -10,10 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -25,10 +24,11 @@ from engine.legal.terms import TermTable
 from engine.pqrsd import legal_data as legal
 from engine.pqrsd import radicacion as pqrsd
 from engine.runtime.rescheduling import replace_data_value, reschedule_timers
+from engine.store import cases as case_store
+from engine.store import legal as legal_store
 from engine.store.audit import audit
 from engine.store.instances import load_instance
-from engine.store.legal_tables import CalendarClosure, PqrsdCase
-from engine.store.tables import Task, Timer
+from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import load_run, save_run
 
@@ -64,12 +64,13 @@ def close_day(
     legal.ensure_legal_data(ctx, [day.year], actor=actor)
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        before = _open_closures(session)
+        before = legal.open_closures(session)
         if day in {c.day for c in before}:
             raise BadInput(f"El {day.isoformat()} ya está registrado como cierre de la entidad.")
         closure = Closure(day, reason.strip(), act)
-        session.add(CalendarClosure(day=day, reason=closure.reason, legal_act=act, created_at=ctx.clock.now(),
-                                    created_by=actor))  # fmt: skip
+        legal_store.add_closure(
+            session, day, reason=closure.reason, legal_act=act, at=ctx.clock.now(), actor=actor
+        )
         legal.bump_revision(session, ctx, actor)
         audit(session, ctx, instance_id=None, action="calendar_closed", actor=actor,
               summary=f"Cerró el {fecha_larga(day)}: {closure.reason} ({act})",
@@ -89,12 +90,10 @@ def reopen_day(ctx: Context, day: date, *, actor: str | None = None) -> RecalcOu
     legal.ensure_legal_data(ctx, [day.year], actor=actor)
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        row = session.scalar(
-            select(CalendarClosure).where(CalendarClosure.day == day, CalendarClosure.removed_at.is_(None))
-        )
+        row = legal_store.open_closure_on(session, day)
         if row is None:
             raise NotFound(f"No hay un cierre de la entidad registrado el {day.isoformat()}.")
-        before = _open_closures(session)
+        before = legal.open_closures(session)
         row.removed_at, row.removed_by = ctx.clock.now(), actor
         legal.bump_revision(session, ctx, actor)
         audit(session, ctx, instance_id=None, action="calendar_reopened", actor=actor,
@@ -113,30 +112,15 @@ def _check_year(day: date) -> None:
         raise BadInput(f"Fecha fuera del calendario: {day.isoformat()}.")
 
 
-def _open_closures(session: Session) -> list[Closure]:
-    rows = session.scalars(select(CalendarClosure).where(CalendarClosure.removed_at.is_(None)))
-    return [Closure(r.day, r.reason, r.legal_act) for r in rows]
-
-
 def _recalculate(ctx: Context, session: Session, before: Sequence[Closure], after: Sequence[Closure], day: date,
                  outcome: RecalcOutcome, why: str, actor: str | None) -> None:  # fmt: skip
     tz = ZoneInfo(ctx.settings.timezone)
     day_start = datetime.combine(day, time(0), tzinfo=tz)
     # Only cases received by the end of that day and still running on it can move.
-    cases = [
-        case
-        for case in session.scalars(
-            select(PqrsdCase)
-            .where(
-                PqrsdCase.status.not_in(pqrsd.CLOSED_STATUSES),
-                PqrsdCase.due_at.is_not(None),
-                PqrsdCase.due_at >= day_start,
-                PqrsdCase.received_at < day_start + timedelta(days=1),
-            )
-            .order_by(PqrsdCase.id)
-        )
-        if case.prorroga is None
-    ]
+    running = case_store.running_cases_due_from(
+        session, day_start, received_before=day_start + timedelta(days=1), closed=pqrsd.CLOSED_STATUSES
+    )
+    cases = [case for case in running if case.prorroga is None]
     if not cases:
         return
     by_version: dict[int, list[PqrsdCase]] = defaultdict(list)
@@ -189,21 +173,12 @@ def _reschedule_instance(ctx: Context, session: Session, instance_id: int, old_d
     ref = load_instance(session, instance_id)
     if ref is None or ref.status in ("completed", "cancelled"):
         return 0, 0
-    result = session.execute(
-        update(Task)
-        .where(Task.instance_id == instance_id, Task.state == "ready", Task.due_at == old_due)
-        .values(due_at=new_due)
-    )
-    tasks = cast(CursorResult[Any], result).rowcount
+    tasks = case_store.move_ready_tasks_due(session, instance_id, old_due, new_due)
     run = load_run(ctx, session, ref)
     moved = reschedule_timers(run, old_due, new_due)
     data_changed = replace_data_value(run, DUE_DATA_NAME, old_text, new_text)
     if moved:
-        session.execute(
-            update(Timer)
-            .where(Timer.instance_id == instance_id, Timer.status == "waiting", Timer.spiff_id.in_(moved))
-            .values(due_at=new_due)
-        )
+        case_store.move_waiting_timers_due(session, instance_id, moved, new_due)
     if moved or data_changed:
         save_run(ctx, session, ref, run, incident=None)
     return len(moved), tasks
