@@ -18,6 +18,7 @@ from engine.legal.explanation import DueDate
 from engine.legal.recalculation import OpenItem
 from engine.legal.terms import TermRow, TermTable, TermUnit
 from engine.pqrsd import legal_data as legal
+from engine.pqrsd.records import CaseRecord
 from engine.store import cases as case_store
 from engine.store import legal as legal_store
 from engine.store.audit import audit
@@ -52,7 +53,7 @@ def radicar_pqrsd(
     priority: str = "normal",
     contact: Mapping[str, str | None] | None = None,
     actor: str | None = None,
-) -> dict[str, Any]:
+) -> CaseRecord:
     """Give a petition its radicado and legal due date; start the `pqrsd` process when one is deployed.
 
     Two transactions when the process starts: the case (with its radicado) commits first, then
@@ -90,21 +91,24 @@ def radicar_pqrsd(
         result, data, case_id = case_dict(case, snapshot.calendar.tz), process_data(case, due), case.id
         uow.commit()
     if deployed:
-        result |= _start_case_process(ctx, case_id, radicado, data, actor)
+        result["instance_id"], result["process_error"] = _start_case_process(
+            ctx, case_id, radicado, data, actor
+        )
     return result
 
 
 def _start_case_process(
     ctx: Context, case_id: int, radicado: str, data: dict[str, Any], actor: str | None
-) -> dict[str, Any]:
+) -> tuple[int | None, str | None]:
+    """The instance and, when the process could not start or hit an incident, why."""
     try:
         started = start_process(ctx, PROCESS_KEY, data=data, business_key=radicado, actor=actor)
     except PhvaError as error:  # the radicado stands: the citizen already has it
-        return {"instance_id": None, "process_error": error.message}
+        return None, error.message
     with UnitOfWork(ctx.db) as uow:
         case_store.link_instance(uow.session, case_id, started.id)
         uow.commit()
-    return {"instance_id": started.id, "process_error": started.incident}
+    return started.id, started.incident
 
 
 def process_data(case: PqrsdCase, due: DueDate) -> dict[str, Any]:
@@ -154,7 +158,7 @@ def next_radicado(session: Session, year: int) -> str:
 
 
 # ---- reading ----------------------------------------------------------------------------------
-def consultar(ctx: Context, radicado: str) -> dict[str, Any]:
+def consultar(ctx: Context, radicado: str) -> CaseRecord:
     legal.require_tables(ctx)
     with UnitOfWork(ctx.db, write=False) as uow:
         case = case_store.case_by_radicado(uow.session, radicado.strip())
@@ -163,20 +167,20 @@ def consultar(ctx: Context, radicado: str) -> dict[str, Any]:
         return case_dict(case, ZoneInfo(ctx.settings.timezone))
 
 
-def case_dict(case: PqrsdCase, tz: ZoneInfo) -> dict[str, Any]:
+def case_dict(case: PqrsdCase, tz: ZoneInfo) -> CaseRecord:
     due = case.due_at.astimezone(tz) if case.due_at else None
-    return {
-        "radicado": case.radicado, "kind": case.kind, "channel": case.channel, "anonymous": case.anonymous,
-        "priority": case.priority, "status": case.status,
-        "received_at": case.received_at.astimezone(tz).isoformat(),
-        "radicacion_date": case.radicacion_date.isoformat(), "radicacion_policy": case.radicacion_policy,
-        "due_date": due.date().isoformat() if due else None, "due_at": due.isoformat() if due else None,
-        "original_due_date": case.original_due_at.astimezone(tz).date().isoformat(),
-        "term_version": case.term_version, "term_key": case.term_key, "term": case.term,
-        "instance_id": case.instance_id, "suspensions": case.suspensions, "prorroga": case.prorroga,
-        "traslado": case.traslado, "explanation": list(case.explanation.get("trace", [])),
-        **{name: getattr(case, name) for name in CONTACT_FIELDS},
-    }  # fmt: skip
+    return CaseRecord(
+        radicado=case.radicado, kind=case.kind, channel=case.channel, anonymous=case.anonymous,
+        priority=case.priority, status=case.status, received_at=case.received_at.astimezone(tz).isoformat(),
+        radicacion_date=case.radicacion_date.isoformat(), radicacion_policy=case.radicacion_policy,
+        due_date=due.date().isoformat() if due else None, due_at=due.isoformat() if due else None,
+        original_due_date=case.original_due_at.astimezone(tz).date().isoformat(),
+        term_version=case.term_version, term_key=case.term_key, term=case.term, instance_id=case.instance_id,
+        suspensions=case.suspensions, prorroga=case.prorroga, traslado=case.traslado,
+        explanation=list(case.explanation.get("trace", [])), petitioner_name=case.petitioner_name,
+        document_type=case.document_type, document_number=case.document_number, email=case.email,
+        phone=case.phone, address=case.address, subject=case.subject, description=case.description,
+    )  # fmt: skip
 
 
 def open_item(case: PqrsdCase) -> OpenItem:

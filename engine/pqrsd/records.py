@@ -1,0 +1,37 @@
+"""The shape of a PQRSD case as the CLI, the web and the API receive it (times as ISO text, local dates)."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class CaseRecord(TypedDict):
+    radicado: str
+    kind: str
+    channel: str
+    anonymous: bool
+    priority: str
+    status: str
+    received_at: str
+    radicacion_date: str
+    radicacion_policy: str
+    due_date: str | None  # None while an art. 17 requerimiento waits for the citizen
+    due_at: str | None
+    original_due_date: str
+    term_version: int
+    term_key: str
+    term: dict[str, Any]
+    instance_id: int | None
+    suspensions: list[Any]
+    prorroga: dict[str, Any] | None
+    traslado: dict[str, Any] | None
+    explanation: list[str]  # the Spanish trace of how the due date was counted
+    petitioner_name: str | None
+    document_type: str | None
+    document_number: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    subject: str | None
+    description: str | None
+    process_error: NotRequired[str | None]  # radicación only: why the process did not start
