@@ -13,22 +13,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.clock import utc
 from engine.context import Context
 from engine.errors import NotFound
 from engine.runtime import timer_events
 from engine.runtime.workflow import ProcessRun
+from engine.store import definitions
+from engine.store import timers as store
 from engine.store.audit import audit
+from engine.store.incidents import open_start_timer_incident, open_timer_incident
 from engine.store.instances import insert_instance, load_instance
-from engine.store.tables import Incident, ProcessDefinition, ProcessInstance, Timer
+from engine.store.timers import DueStart, DueTimer
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import load_run, save_run
-from engine.workflow.start_timers import start_timer_row, sync_start_timers
+from engine.workflow.start_timers import sync_start_timers
 
 log = logging.getLogger(__name__)
 __all__ = [
@@ -38,9 +38,6 @@ __all__ = [
     "next_due",
     "sync_start_timers",
 ]
-
-FINISHED = ("completed", "cancelled")
-START_TIMER_REF = "timer:"  # an incident of a timer start event points at its timer row
 
 
 @dataclass(frozen=True)
@@ -66,15 +63,6 @@ class FiringReport:
         self.started += other.started
         self.failed += other.failed
         self.lateness += other.lateness
-
-
-@dataclass(frozen=True)
-class _Due:
-    id: int
-    spiff_id: str | None
-    bpmn_id: str
-    name: str | None
-    due_at: datetime
 
 
 def fire_due_timers(
@@ -104,25 +92,10 @@ def next_due(ctx: Context, policy: RetryPolicy | None = None) -> datetime | None
     """When the next firing is due (a retry counts from its backoff), for the scheduler to sleep until."""
     policy = policy or RetryPolicy()
     with UnitOfWork(ctx.db, write=False) as uow:
-        due = uow.session.scalar(
-            select(func.min(func.coalesce(Timer.retry_at, Timer.due_at))).where(
-                Timer.status == "waiting", Timer.attempts < policy.max_attempts
-            )
-        )
-    return _aware(due)
+        return store.next_due_at(uow.session, policy.max_attempts)
 
 
 # ---- instance timers ------------------------------------------------------------------------
-def _eligible(now: datetime, policy: RetryPolicy) -> list[Any]:
-    # Strictly before now: SpiffWorkflow fires a timer only once its due time has passed.
-    return [
-        Timer.status == "waiting",
-        Timer.due_at < now,
-        Timer.attempts < policy.max_attempts,
-        or_(Timer.retry_at.is_(None), Timer.retry_at <= now),
-    ]
-
-
 def _fire_next_instance(
     ctx: Context, worker: str, policy: RetryPolicy, report: FiringReport, skip: set[int]
 ) -> bool:
@@ -131,18 +104,9 @@ def _fire_next_instance(
     try:
         with UnitOfWork(ctx.db) as uow:
             now = ctx.clock.now()
-            claim = (
-                select(Timer.instance_id)
-                .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-                .where(*_eligible(now, policy), ProcessInstance.status.not_in(FINISHED))
-                .order_by(Timer.due_at, Timer.id)
-                .limit(1)
+            instance_id = store.claim_next_due_instance(
+                uow.session, now, policy.max_attempts, skip, lock=not ctx.db.is_sqlite
             )
-            if skip:
-                claim = claim.where(Timer.instance_id.not_in(skip))
-            if not ctx.db.is_sqlite:
-                claim = claim.with_for_update(of=ProcessInstance, skip_locked=True)
-            instance_id = uow.session.scalar(claim)
             if instance_id is None:
                 return False
             skip.add(instance_id)  # once per batch: a timer that does not fire must not spin the loop
@@ -170,21 +134,12 @@ def _fire_next_instance(
     return True
 
 
-def _due_rows(session: Session, instance_id: int, now: datetime) -> list[_Due]:
-    return [
-        _Due(*row)
-        for row in session.execute(
-            select(Timer.id, Timer.spiff_id, Timer.bpmn_id, Timer.name, Timer.due_at)
-            .where(Timer.instance_id == instance_id, Timer.status == "waiting", Timer.due_at < now)
-            .order_by(Timer.due_at)
-        )
-    ]
-
-
 def _fire_instance(
     ctx: Context, session: Session, instance_id: int, worker: str, now: datetime, policy: RetryPolicy
-) -> list[_Due]:
-    due = _due_rows(session, instance_id, now)  # fresh read under the lock: another scheduler may have fired
+) -> list[DueTimer]:
+    due = store.due_timers(
+        session, instance_id, now
+    )  # fresh read under the lock: another scheduler may have fired
     ref = load_instance(session, instance_id)
     if not due or ref is None:
         return []
@@ -192,9 +147,7 @@ def _fire_instance(
     timer_events.coalesce_missed_cycles(run.workflow, now)
     incident = run.advance(ctx.clock, ctx.services)
     save_run(ctx, session, ref, run, incident=incident)
-    fired_ids = set(
-        session.scalars(select(Timer.id).where(Timer.id.in_([d.id for d in due]), Timer.status == "fired"))
-    )
+    fired_ids = store.fired_timer_ids(session, [d.id for d in due])
     fired = [d for d in due if d.id in fired_ids]
     for row in fired:
         due_text = row.due_at.isoformat()
@@ -208,11 +161,7 @@ def _fire_instance(
             after={"activity": row.bpmn_id, "due_at": due_text, "fired_at": now.isoformat()},
         )
     if len(fired) < len(due):  # left waiting though due: look again after a pause, not in a tight loop
-        session.execute(
-            update(Timer)
-            .where(Timer.id.in_([d.id for d in due if d.id not in fired_ids]), Timer.status == "waiting")
-            .values(retry_at=now + policy.delay(1))
-        )
+        store.postpone_timers(session, [d.id for d in due if d.id not in fired_ids], now + policy.delay(1))
     return fired
 
 
@@ -223,23 +172,17 @@ def _record_failure(
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         now = ctx.clock.now()
-        rows = session.execute(
-            select(Timer.id, Timer.spiff_id, Timer.bpmn_id, Timer.name, Timer.attempts).where(
-                *_eligible(now, policy), Timer.instance_id == instance_id
-            )
-        ).all()
-        for timer_id, spiff_id, bpmn_id, name, attempts in rows:
-            _count_attempt(ctx, session, timer_id, attempts + 1, message, policy, now)
-            if attempts + 1 >= policy.max_attempts:
-                session.add(
-                    Incident(
-                        instance_id=instance_id,
-                        spiff_id=spiff_id,
-                        bpmn_id=bpmn_id,
-                        kind="timer",
-                        created_at=now,
-                        message=_incident_message(name or bpmn_id, attempts + 1, message),
-                    )
+        for timer in store.failing_timers(session, instance_id, now, policy.max_attempts):
+            attempts = timer.attempts + 1
+            _count_attempt(session, timer.id, attempts, message, policy, now)
+            if attempts >= policy.max_attempts:
+                open_timer_incident(
+                    session,
+                    instance_id=instance_id,
+                    spiff_id=timer.spiff_id,
+                    bpmn_id=timer.bpmn_id,
+                    message=_incident_message(timer.name or timer.bpmn_id, attempts, message),
+                    now=now,
                 )
         audit(
             session,
@@ -253,20 +196,10 @@ def _record_failure(
 
 
 def _count_attempt(
-    ctx: Context,
-    session: Session,
-    timer_id: int,
-    attempts: int,
-    message: str,
-    policy: RetryPolicy,
-    now: datetime,
+    session: Session, timer_id: int, attempts: int, message: str, policy: RetryPolicy, now: datetime
 ) -> None:
     retry_at = now + policy.delay(attempts) if attempts < policy.max_attempts else None
-    session.execute(
-        update(Timer)
-        .where(Timer.id == timer_id)
-        .values(attempts=attempts, last_error=message, retry_at=retry_at)
-    )
+    store.count_failed_attempt(session, timer_id, attempts, message, retry_at)
 
 
 def _incident_message(what: str, attempts: int, error: str) -> str:
@@ -279,15 +212,7 @@ def _fire_next_start(ctx: Context, worker: str, policy: RetryPolicy, report: Fir
     try:
         with UnitOfWork(ctx.db) as uow:
             now = ctx.clock.now()
-            claim = (
-                select(Timer)
-                .where(*_eligible(now, policy), Timer.instance_id.is_(None))
-                .order_by(Timer.due_at, Timer.id)
-                .limit(1)
-            )
-            if not ctx.db.is_sqlite:
-                claim = claim.with_for_update(skip_locked=True)
-            row = uow.session.scalar(claim)
+            row = store.claim_next_due_start(uow.session, now, policy.max_attempts, lock=not ctx.db.is_sqlite)
             if row is None:
                 return False
             timer_id = row.id
@@ -312,11 +237,11 @@ def _fire_next_start(ctx: Context, worker: str, policy: RetryPolicy, report: Fir
     return True
 
 
-def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now: datetime) -> int:
-    definition = session.get(ProcessDefinition, row.definition_id)
+def _start_by_timer(ctx: Context, session: Session, row: DueStart, worker: str, now: datetime) -> int:
+    definition = store.definition_header(session, row.definition_id)
     if definition is None:
         raise NotFound(f"No existe la definición {row.definition_id}.")
-    spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
+    spec, subs = ctx.specs(definition.id, lambda: definitions.spec_json(session, definition.id))
     run = ProcessRun.start(spec, subs, ctx.script_engine)
     timer_events.trigger_start_event(run.workflow, row.bpmn_id, ctx.clock)
     ref = insert_instance(session, definition, business_key=None, actor=worker, now=now)
@@ -332,7 +257,7 @@ def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now
         summary=f"Inició '{definition.name}' v{definition.version} por el temporizador "
         f"'{row.name or row.bpmn_id}' (vencía {row.due_at.isoformat()})",
     )
-    row.status, row.fired_at = "fired", now
+    store.mark_start_fired(session, row.id, now)
     if row.repeat:
         following = timer_events.next_cycle(
             row.due_at, int(row.repeat["cycles"]), float(row.repeat["seconds"]), now
@@ -340,10 +265,8 @@ def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now
         if following is not None:
             due, left = following
             repeat = {"cycles": left, "seconds": row.repeat["seconds"]}
-            session.add(
-                start_timer_row(
-                    int(row.definition_id or 0), row.bpmn_id, row.name, row.timer_type, due, repeat, now
-                )
+            store.insert_start_timer(
+                session, int(row.definition_id or 0), row.bpmn_id, row.name, row.timer_type, due, repeat, now
             )
     return instance_id
 
@@ -351,24 +274,17 @@ def _start_by_timer(ctx: Context, session: Session, row: Timer, worker: str, now
 def _record_start_failure(ctx: Context, timer_id: int, error: Exception, policy: RetryPolicy) -> None:
     message = f"{type(error).__name__}: {error}"[:2000]
     with UnitOfWork(ctx.db) as uow:
-        row = uow.session.get(Timer, timer_id)
+        row = store.timer_attempts(uow.session, timer_id)
         if row is None:
             return
         now, attempts = ctx.clock.now(), row.attempts + 1
-        _count_attempt(ctx, uow.session, timer_id, attempts, message, policy, now)
+        _count_attempt(uow.session, timer_id, attempts, message, policy, now)
         if attempts >= policy.max_attempts:
-            uow.session.add(
-                Incident(
-                    instance_id=None,
-                    spiff_id=f"{START_TIMER_REF}{timer_id}",  # no task to point at: the timer row itself
-                    bpmn_id=row.bpmn_id,
-                    kind="timer",
-                    created_at=now,
-                    message=_incident_message(row.name or row.bpmn_id, attempts, message),
-                )
+            open_start_timer_incident(
+                uow.session,
+                timer_id=timer_id,
+                bpmn_id=row.bpmn_id,
+                message=_incident_message(row.name or row.bpmn_id, attempts, message),
+                now=now,
             )
         uow.commit()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return utc(value) if value is not None else None
