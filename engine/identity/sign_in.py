@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-
 from engine.context import Context
 from engine.errors import PhvaError
 from engine.identity.users import UserView, authenticate
 from engine.store.uow import UnitOfWork
-from engine.store.web_tables import LoginAttempt
+from engine.store.users import clear_failed_attempts, failed_attempts_since, record_attempt
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
@@ -26,21 +24,13 @@ def sign_in(ctx: Context, username: str, password: str, source: str) -> UserView
     name, source = username.strip().lower()[:120], (source or "?")[:64]
     now = ctx.clock.now()
     with UnitOfWork(ctx.db, write=False) as uow:
-        failures = (
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.at > now - WINDOW, LoginAttempt.succeeded.is_(False))
-        )
-        by_user = uow.session.scalar(failures.where(LoginAttempt.username == name)) or 0
-        by_source = uow.session.scalar(failures.where(LoginAttempt.source == source)) or 0
+        by_user, by_source = failed_attempts_since(uow.session, now - WINDOW, name, source)
     if by_user >= MAX_FAILURES_PER_USER or by_source >= MAX_FAILURES_PER_SOURCE:
         raise TooManyAttempts("Demasiados intentos fallidos. Espere 15 minutos y vuelva a intentarlo.")
     user = authenticate(ctx, name, password) if name and password else None
     with UnitOfWork(ctx.db) as uow:
         if user is not None:  # a success clears this user's failures, so one typo doesn't linger
-            uow.session.execute(
-                delete(LoginAttempt).where(LoginAttempt.username == name, LoginAttempt.succeeded.is_(False))
-            )
-        uow.session.add(LoginAttempt(username=name, source=source, at=now, succeeded=user is not None))
+            clear_failed_attempts(uow.session, name)
+        record_attempt(uow.session, name, source, now, succeeded=user is not None)
         uow.commit()
     return user

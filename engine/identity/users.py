@@ -8,14 +8,12 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import BadInput, Conflict, NotFound
-from engine.store.tables import ApiToken, User
+from engine.store import users as store
 from engine.store.uow import UnitOfWork
 
 ROLES = ("funcionario", "supervisor", "analista", "admin")
@@ -69,10 +67,8 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(check.hex(), digest)
 
 
-def _view(row: User) -> UserView:
-    return UserView(
-        row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups), row.active
-    )
+def _view(row: store.UserRow) -> UserView:
+    return UserView(row.id, row.username, row.display_name, row.email, row.roles, row.groups, row.active)
 
 
 def parse_list(text: str | Iterable[str] | None) -> list[str]:
@@ -103,64 +99,42 @@ def add_user(
     if password is not None and len(password) < 8:
         raise BadInput("La contraseña debe tener al menos 8 caracteres.")
     with UnitOfWork(ctx.db) as uow:
-        if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
+        if store.user_id_named(uow.session, username) is not None:
             raise Conflict(f"El usuario '{username}' ya existe.")
-        row = User(
+        row = store.insert_user(
+            uow.session,
             username=username,
             display_name=display_name or username,
             email=email,
             password_hash=hash_password(password) if password else None,
             roles=role_list,
             groups=group_list,
-            active=True,
-            created_at=ctx.clock.now(),
+            now=ctx.clock.now(),
         )
-        uow.session.add(row)
-        uow.session.flush()
-        view = _view(row)
         uow.commit()
-    return view
+    return _view(row)
 
 
 def set_password(ctx: Context, username: str, password: str) -> None:
     if len(password) < 8:
         raise BadInput("La contraseña debe tener al menos 8 caracteres.")
     with UnitOfWork(ctx.db) as uow:
-        row = uow.session.scalar(select(User).where(User.username == username))
-        if row is None:
+        if not store.set_password_hash(uow.session, username, hash_password(password)):
             raise NotFound(f"No existe el usuario '{username}'.")
-        row.password_hash = hash_password(password)
         uow.commit()
 
 
 def get_user(ctx: Context, username: str) -> UserView:
     with UnitOfWork(ctx.db, write=False) as uow:
-        row = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
-        if row is None or not row.active:
-            raise NotFound(f"No existe el usuario '{username}'.")
-        return _view(row)
-
-
-_USERS = cast(Table, User.__table__)
-_SELECT_USER = select(
-    _USERS.c.id,
-    _USERS.c.username,
-    _USERS.c.display_name,
-    _USERS.c.email,
-    _USERS.c.roles,
-    _USERS.c.groups,
-    _USERS.c.active,
-).where(_USERS.c.username == bindparam("name"))
+        return user_in_session(uow.session, username)
 
 
 def user_in_session(session: Session, username: str) -> UserView:
     """The acting user, read inside the caller's transaction (no second connection per action)."""
-    row = session.connection().execute(_SELECT_USER, {"name": username.strip().lower()}).one_or_none()
+    row = store.user_named(session, username.strip().lower())
     if row is None or not row.active:
         raise NotFound(f"No existe el usuario '{username}'.")
-    return UserView(
-        row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups), True
-    )
+    return _view(row)
 
 
 def acting_user(session: Session, user: UserView | str) -> UserView:
@@ -177,37 +151,33 @@ def find_user(ctx: Context, username: str) -> UserView | None:
 
 def list_users(ctx: Context) -> list[UserView]:
     with UnitOfWork(ctx.db, write=False) as uow:
-        return [_view(r) for r in uow.session.scalars(select(User).order_by(User.username))]
+        return [_view(row) for row in store.all_users(uow.session)]
 
 
 def authenticate(ctx: Context, username: str, password: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
-        row = uow.session.scalar(select(User).where(User.username == username.strip().lower()))
-        # read inside the transaction: leaving it expires the row (rollback on exit)
-        if row is None or not row.active or not verify_password(password, row.password_hash):
-            return None
-        return _view(row)
+        found = store.user_and_password_hash(uow.session, username.strip().lower())
+    if found is None:
+        return None
+    row, password_hash = found  # scrypt runs after the read transaction, not inside it
+    return _view(row) if row.active and verify_password(password, password_hash) else None
 
 
 def issue_token(ctx: Context, username: str) -> str:
     token = "phva_" + secrets.token_urlsafe(32)
     with UnitOfWork(ctx.db) as uow:
-        user_id = uow.session.scalar(select(User.id).where(User.username == username.strip().lower()))
+        user_id = store.user_id_named(uow.session, username.strip().lower())
         if user_id is None:
             raise NotFound(f"No existe el usuario '{username}'.")
-        uow.session.add(ApiToken(user_id=user_id, token_hash=_token_hash(token), created_at=ctx.clock.now()))
+        store.insert_api_token(uow.session, user_id, _token_hash(token), ctx.clock.now())
         uow.commit()
     return token
 
 
 def user_for_token(ctx: Context, token: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
-        row = uow.session.scalar(
-            select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == _token_hash(token))
-        )
-        return _view(row) if row is not None and row.active else None
+        row = store.user_for_token_hash(uow.session, _token_hash(token))
+    return _view(row) if row is not None and row.active else None
 
 
 def _token_hash(token: str) -> str:

@@ -1,14 +1,17 @@
-"""Deployed definitions as the use cases look them up: the latest version of a key, a spec, a form schema."""
+"""Deployed definitions as the use cases look them up (the latest version of a key, a spec, a form schema)
+and as a deployment stores them (versions by content hash, deployment, process and form rows)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.store.tables import FormDefinition, ProcessDefinition
+from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
 
 _D = cast(Table, ProcessDefinition.__table__)
 _SPEC_JSON = select(_D.c.spec_json).where(_D.c.id == bindparam("did"))
@@ -45,3 +48,118 @@ def form_schema(session: Session, form_id: str, version: int | None = None) -> d
     if version is not None:
         query = query.where(FormDefinition.version == version)
     return session.scalar(query.order_by(FormDefinition.version.desc()).limit(1))
+
+
+# What a deploy reads and writes: the latest version per key, then the new rows.
+_F, _DEP = cast(Table, FormDefinition.__table__), cast(Table, Deployment.__table__)
+_PROCESS_KEYS = select(_D.c.key).distinct()
+_TOP_FORMS = select(_F.c.form_id, func.max(_F.c.version).label("v")).group_by(_F.c.form_id).subquery()
+_LATEST_FORM_SCHEMAS = select(_F.c.form_id, _F.c.schema).join(
+    _TOP_FORMS, (_TOP_FORMS.c.form_id == _F.c.form_id) & (_TOP_FORMS.c.v == _F.c.version)
+)
+_LATEST_PROCESS_VERSION = (
+    select(_D.c.version, _D.c.content_hash)
+    .where(_D.c.key == bindparam("key"))
+    .order_by(_D.c.version.desc())
+    .limit(1)
+)
+_LATEST_FORM_VERSION = (
+    select(_F.c.version, _F.c.content_hash)
+    .where(_F.c.form_id == bindparam("key"))
+    .order_by(_F.c.version.desc())
+    .limit(1)
+)
+_INSERT_DEPLOYMENT = insert(_DEP).returning(_DEP.c.id)
+_SET_SUMMARY = (
+    update(_DEP).where(_DEP.c.id == bindparam("did")).values(summary=bindparam("p_summary", type_=JSON))
+)
+_INSERT_PROCESS = insert(_D)
+_INSERT_FORM = insert(_F)
+
+
+class StoredVersion(NamedTuple):
+    version: int
+    content_hash: str
+
+
+def process_keys(session: Session) -> set[str]:
+    return set(session.connection().execute(_PROCESS_KEYS).scalars())
+
+
+def latest_form_schemas(session: Session) -> dict[str, dict[str, Any]]:
+    return {row.form_id: row.schema for row in session.connection().execute(_LATEST_FORM_SCHEMAS)}
+
+
+def latest_process_version(session: Session, key: str) -> StoredVersion | None:
+    row = session.connection().execute(_LATEST_PROCESS_VERSION, {"key": key}).one_or_none()
+    return StoredVersion(row.version, row.content_hash) if row is not None else None
+
+
+def latest_form_version(session: Session, form_id: str) -> StoredVersion | None:
+    row = session.connection().execute(_LATEST_FORM_VERSION, {"key": form_id}).one_or_none()
+    return StoredVersion(row.version, row.content_hash) if row is not None else None
+
+
+def insert_deployment(session: Session, files: Sequence[str], actor: str | None, now: datetime) -> int:
+    params: dict[str, Any] = {"created_at": now, "created_by": actor, "files": list(files), "summary": {}}
+    return int(session.connection().execute(_INSERT_DEPLOYMENT, params).scalar_one())
+
+
+def set_deployment_summary(session: Session, deployment_id: int, summary: Mapping[str, Any]) -> None:
+    session.connection().execute(_SET_SUMMARY, {"did": deployment_id, "p_summary": dict(summary)})
+
+
+def insert_process_definition(
+    session: Session,
+    deployment_id: int,
+    *,
+    key: str,
+    version: int,
+    name: str,
+    file: str,
+    content_hash: str,
+    spec_json: str,
+    sources: Sequence[Mapping[str, str]],
+    documentation: str | None,
+    properties: Mapping[str, Any],
+    form_refs: Sequence[str],
+    now: datetime,
+) -> None:
+    params = {
+        "deployment_id": deployment_id,
+        "key": key,
+        "version": version,
+        "name": name,
+        "file": file,
+        "content_hash": content_hash,
+        "spec_json": spec_json,
+        "sources": [dict(source) for source in sources],
+        "documentation": documentation,
+        "properties": dict(properties),
+        "form_refs": list(form_refs),
+        "deployed_at": now,
+    }
+    session.connection().execute(_INSERT_PROCESS, params)
+
+
+def insert_form_definition(
+    session: Session,
+    deployment_id: int,
+    *,
+    form_id: str,
+    version: int,
+    file: str,
+    content_hash: str,
+    schema: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    params = {
+        "deployment_id": deployment_id,
+        "form_id": form_id,
+        "version": version,
+        "file": file,
+        "content_hash": content_hash,
+        "schema": dict(schema),
+        "deployed_at": now,
+    }
+    session.connection().execute(_INSERT_FORM, params)

@@ -6,19 +6,19 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import BadInput, DatabaseNotReady
-from engine.modeling.definitions import ProcessBlueprint, SourceFile, analyze
+from engine.modeling.definitions import FormBlueprint, ProcessBlueprint, SourceFile, analyze
 from engine.modeling.forms import FormSchema
 from engine.modeling.report import ValidationReport
 from engine.runtime.scripting import check_script
-from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
+from engine.store import definitions as store
 from engine.store.uow import UnitOfWork
 from engine.workflow.start_timers import sync_start_timers_in
 
@@ -68,11 +68,9 @@ def deploy(
         try:
             known_forms = {
                 form_id: FormSchema.from_dict(schema)
-                for form_id, schema in session.execute(
-                    _latest(FormDefinition, FormDefinition.form_id, FormDefinition.schema)
-                )
+                for form_id, schema in store.latest_form_schemas(session).items()
             }
-            known_processes = set(session.scalars(select(ProcessDefinition.key).distinct()))
+            known_processes = store.process_keys(session)
         except DatabaseNotReady:
             if not check_only:
                 raise
@@ -84,92 +82,73 @@ def deploy(
         if check_only or not analysis.report.ok:
             return outcome
         now = ctx.clock.now()
-        deployment = Deployment(created_at=now, created_by=actor, files=[f.name for f in files], summary={})
-        session.add(deployment)
-        session.flush()
-        outcome.deployment_id = deployment.id
+        outcome.deployment_id = store.insert_deployment(session, [f.name for f in files], actor, now)
         for form in analysis.forms:
-            version = _next_version(
-                session,
-                outcome,
-                FormDefinition,
-                FormDefinition.form_id,
-                form.form_id,
-                form.content_hash,
-                {"kind": "form", "key": form.form_id, "file": form.file},
-            )
-            if version is not None:
-                session.add(
-                    FormDefinition(
-                        deployment_id=deployment.id,
-                        form_id=form.form_id,
-                        version=version,
-                        file=form.file,
-                        content_hash=form.content_hash,
-                        schema=json.loads(form.schema_json),
-                        deployed_at=now,
-                    )
-                )
+            _store_form(session, outcome, outcome.deployment_id, form, now)
         for process in analysis.processes:
-            spec_json, digest = _link_called_processes(session, process)
-            version = _next_version(
-                session,
-                outcome,
-                ProcessDefinition,
-                ProcessDefinition.key,
-                process.key,
-                digest,
-                {"kind": "process", "key": process.key, "file": process.file},
-            )
-            if version is not None:
-                session.add(
-                    ProcessDefinition(
-                        deployment_id=deployment.id,
-                        key=process.key,
-                        version=version,
-                        name=process.name or process.key,
-                        file=process.file,
-                        content_hash=digest,
-                        spec_json=spec_json,
-                        sources=[
-                            {"name": f.name, "content": f.content.decode("utf-8", "replace")}
-                            for f in process.sources
-                        ],
-                        documentation=process.documentation,
-                        properties=dict(process.properties),
-                        form_refs=sorted(process.form_refs),
-                        deployed_at=now,
-                    )
-                )
-        deployment.summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
-        session.flush()
+            _store_process(session, outcome, outcome.deployment_id, process, now)
+        summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
+        store.set_deployment_summary(session, outcome.deployment_id, summary)
         sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
         uow.commit()
     return outcome
 
 
+def _store_form(
+    session: Session, outcome: DeployOutcome, deployment_id: int, form: FormBlueprint, now: datetime
+) -> None:
+    entry = {"kind": "form", "key": form.form_id, "file": form.file}
+    latest = store.latest_form_version(session, form.form_id)
+    version = _next_version(outcome, latest, form.content_hash, entry)
+    if version is None:
+        return
+    store.insert_form_definition(
+        session,
+        deployment_id,
+        form_id=form.form_id,
+        version=version,
+        file=form.file,
+        content_hash=form.content_hash,
+        schema=json.loads(form.schema_json),
+        now=now,
+    )
+
+
+def _store_process(
+    session: Session, outcome: DeployOutcome, deployment_id: int, process: ProcessBlueprint, now: datetime
+) -> None:
+    spec_json, digest = _link_called_processes(session, process)
+    entry = {"kind": "process", "key": process.key, "file": process.file}
+    version = _next_version(outcome, store.latest_process_version(session, process.key), digest, entry)
+    if version is None:
+        return
+    store.insert_process_definition(
+        session,
+        deployment_id,
+        key=process.key,
+        version=version,
+        name=process.name or process.key,
+        file=process.file,
+        content_hash=digest,
+        spec_json=spec_json,
+        sources=[{"name": f.name, "content": f.content.decode("utf-8", "replace")} for f in process.sources],
+        documentation=process.documentation,
+        properties=process.properties,
+        form_refs=sorted(process.form_refs),
+        now=now,
+    )
+
+
 def _next_version(
-    session: Session,
-    outcome: DeployOutcome,
-    table: Any,
-    key_column: Any,
-    key: str,
-    digest: str,
-    entry: dict[str, Any],
+    outcome: DeployOutcome, latest: store.StoredVersion | None, digest: str, entry: dict[str, Any]
 ) -> int | None:
     """The version to store, or None when the latest stored version has the same content."""
-    latest = session.execute(
-        select(table.version, table.content_hash)
-        .where(key_column == key)
-        .order_by(table.version.desc())
-        .limit(1)
-    ).one_or_none()
     if latest is not None and latest.content_hash == digest:
         outcome.unchanged.append({**entry, "version": latest.version})
         return None
     version = (latest.version if latest else 0) + 1
     outcome.new_versions.append({**entry, "version": version})
-    return int(version)
+    return version
 
 
 def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str]:
@@ -184,20 +163,10 @@ def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple
         return process.spec_json, process.content_hash
     digests = [process.content_hash]
     for key in missing:
-        row = session.execute(
-            select(ProcessDefinition.spec_json, ProcessDefinition.content_hash)
-            .where(ProcessDefinition.key == key)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        ).one()
+        row = store.latest_definition(session, key)
         called = json.loads(row.spec_json)
         spec["subprocess_specs"][key] = called["spec"]
         for name, sub in called["subprocess_specs"].items():
             spec["subprocess_specs"].setdefault(name, sub)
         digests.append(row.content_hash)
     return json.dumps(spec), hashlib.sha256("|".join(digests).encode()).hexdigest()
-
-
-def _latest(table: Any, key_col: Any, value_col: Any) -> Any:
-    top = select(key_col.label("k"), func.max(table.version).label("v")).group_by(key_col).subquery()
-    return select(key_col, value_col).join(top, (top.c.k == key_col) & (top.c.v == table.version))
