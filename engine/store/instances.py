@@ -181,6 +181,20 @@ def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
     return InstanceRef(*row) if row is not None else None
 
 
+def waiting_for_message(
+    session: Session, name: str, *, business_key: str | None, instance_id: int | None, limit: int
+) -> list[int]:
+    """The instances waiting for message `name`, narrowed by business key and instance id."""
+    query = select(MessageWait.instance_id).where(MessageWait.message_name == name).distinct()
+    if business_key is not None:
+        query = query.join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id).where(
+            ProcessInstance.business_key == business_key
+        )
+    if instance_id is not None:
+        query = query.where(MessageWait.instance_id == instance_id)
+    return list(session.scalars(query.limit(limit)))
+
+
 def has_open_incident(session: Session, instance_id: int) -> bool:
     return session.connection().execute(_OPEN_INCIDENT, {"iid": instance_id}).first() is not None
 

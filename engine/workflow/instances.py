@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -15,8 +14,8 @@ from engine.errors import BadInput, Conflict, NotFound
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
 from engine.store.definitions import latest_definition
-from engine.store.instances import insert_instance, load_instance
-from engine.store.tables import MessageWait, ProcessDefinition, ProcessInstance
+from engine.store.instances import insert_instance, load_instance, waiting_for_message
+from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import load_run, save_run
 
@@ -105,14 +104,9 @@ def correlate_message(
     data = check_data(payload)
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        query = select(MessageWait.instance_id).where(MessageWait.message_name == name).distinct()
-        if business_key is not None:
-            query = query.join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id).where(
-                ProcessInstance.business_key == business_key
-            )
-        if instance_id is not None:
-            query = query.where(MessageWait.instance_id == instance_id)
-        targets = list(session.scalars(query.limit(2)))
+        targets = waiting_for_message(
+            session, name, business_key=business_key, instance_id=instance_id, limit=2
+        )
         if not targets:
             raise NotFound(
                 f"Ningún proceso espera el mensaje '{name}'"
