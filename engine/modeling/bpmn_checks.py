@@ -9,7 +9,8 @@ from typing import Any
 
 from lxml import etree
 
-from engine.modeling.forms import FormDefinitionError, schema_from_form_data
+from engine.modeling.form_schema import FormDefinitionError
+from engine.modeling.formdata import schema_from_form_data
 from engine.modeling.parser import (
     BPMN_NS,
     CAMUNDA_NS,

@@ -17,8 +17,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
 from engine.modeling.bpmn_checks import check_bpmn, check_dmn, strip_data_stores
+from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
-from engine.modeling.forms import FormDefinitionError, FormSchema
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
 from engine.modeling.report import Problem, ValidationReport
 from engine.modeling.spiff_registry import specs_from_json, specs_to_json

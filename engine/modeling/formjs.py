@@ -6,16 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from engine.modeling.forms import (
-    FieldType,
-    FormDefinitionError,
-    FormField,
-    FormSchema,
-    Option,
-    build_schema,
-    length_config,
-    number_config,
-)
+from engine.modeling.form_schema import FieldType, FormDefinitionError, FormField, FormSchema, Option
+from engine.modeling.formdata import build_schema, length_config, number_config
 
 _INPUTS: dict[str, FieldType] = {
     "textfield": "string",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.context import Context
 from engine.errors import BadInput, DatabaseNotReady
 from engine.modeling.definitions import FormBlueprint, ProcessBlueprint, SourceFile, analyze
-from engine.modeling.forms import FormSchema
+from engine.modeling.form_schema import FormSchema
 from engine.modeling.report import ValidationReport
 from engine.runtime.scripting import check_script
 from engine.store import definitions as store

@@ -13,7 +13,9 @@ from engine.context import Context
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.identity import access
 from engine.identity.users import UserView, acting_user
-from engine.modeling.forms import FormSchema, defaults, schema_from_form_data, validate_submission
+from engine.modeling.form_schema import FormSchema
+from engine.modeling.form_submission import defaults, validate_submission
+from engine.modeling.formdata import schema_from_form_data
 from engine.modeling.start_info import StartInfo, read_start_info
 from engine.store import definitions
 from engine.store.definitions import latest_definition

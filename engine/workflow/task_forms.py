@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import NotFound
-from engine.modeling.forms import FormSchema, schema_from_form_data
+from engine.modeling.form_schema import FormSchema
+from engine.modeling.formdata import schema_from_form_data
 from engine.runtime.workflow import ProcessRun
 from engine.store import definitions
 from engine.store.instances import InstanceRef

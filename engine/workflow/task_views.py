@@ -8,7 +8,7 @@ from engine.context import Context
 from engine.errors import Forbidden, NotFound
 from engine.identity import access
 from engine.identity.users import UserView, acting_user
-from engine.modeling.forms import defaults, options_for
+from engine.modeling.form_submission import defaults, options_for
 from engine.runtime.workflow import TaskNotReady
 from engine.store import definitions
 from engine.store import tasks as task_rows

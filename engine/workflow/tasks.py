@@ -17,7 +17,7 @@ from engine.context import Context
 from engine.errors import BadInput, Conflict, Forbidden, IncidentRaised, NotFound, ValidationFailed
 from engine.identity import access
 from engine.identity.users import UserView, acting_user, user_in_session
-from engine.modeling.forms import validate_submission
+from engine.modeling.form_submission import validate_submission
 from engine.runtime.workflow import TaskNotReady
 from engine.store import tasks as task_rows
 from engine.store.audit import audit, data_changes

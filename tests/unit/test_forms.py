@@ -4,17 +4,10 @@ from typing import Any
 
 import pytest
 
+from engine.modeling.form_schema import FormDefinitionError, FormField, FormSchema, Option
+from engine.modeling.form_submission import defaults, options_for, validate_submission
+from engine.modeling.formdata import schema_from_form_data
 from engine.modeling.formjs import parse_formjs
-from engine.modeling.forms import (
-    FormDefinitionError,
-    FormField,
-    FormSchema,
-    Option,
-    defaults,
-    options_for,
-    schema_from_form_data,
-    validate_submission,
-)
 
 # A form as Camunda Modeler 5 saves it for Camunda Platform 7 (layout ids and all).
 CLASIFICAR_PQRSD = r"""{

@@ -1,24 +1,15 @@
-"""User-task forms: one schema for `camunda:formData` and Camunda Forms, and server-side validation."""
+"""Validating a submitted form: each value coerced to its field's type and checked against its constraints."""
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-FieldType = Literal[
-    "string", "textarea", "long", "number", "boolean", "date", "time", "datetime",
-    "select", "radio", "checklist", "taglist", "list",
-    "text", "html", "image", "spacer", "separator",
-]  # fmt: skip
-Source = Literal["formData", "formjs"]
-Scalar = str | int | float | bool
-DISPLAY_TYPES = frozenset({"text", "html", "image", "spacer", "separator"})
-MULTI_TYPES = frozenset({"checklist", "taglist"})
+from engine.modeling.form_schema import MULTI_TYPES, FormField, FormSchema, Option, Scalar
 
 REQUIRED = "Este campo es obligatorio."
 MUST_CHECK = "Debe marcar esta casilla."
@@ -38,7 +29,6 @@ NOT_PHONE = "Escriba un número de teléfono válido."
 NOT_PATTERN = "No tiene el formato requerido."
 PAST_DATE = "La fecha no puede ser anterior a hoy."
 
-_KEY = re.compile(r"\w+(\.\w+)*")
 _INT = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -52,192 +42,8 @@ _FALSE = frozenset({"false", "off", "0", "no"})
 _LONG_RANGE = (-(2**63), 2**63 - 1)
 
 
-class FormDefinitionError(ValueError):
-    """A form (`.form` file or `camunda:formData`) that cannot be used; the message is Spanish."""
-
-
-class _Invalid(Exception):
+class InvalidValue(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Option:
-    value: Scalar
-    label: str
-
-
-@dataclass(frozen=True)
-class FormField:
-    key: str  # dotted data path for inputs; the component id for display items
-    label: str
-    type: FieldType
-    required: bool = False
-    readonly: bool = False
-    default: Any = None
-    default_expression: str | None = None  # formData `${…}` default, left to the runtime
-    description: str | None = None
-    options: tuple[Option, ...] = ()
-    options_key: str | None = None  # form-js valuesKey: options read from task data
-    options_expression: str | None = None
-    min: int | float | str | None = None  # str only for dates (ISO)
-    max: int | float | str | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-    validation_type: Literal["email", "phone"] | None = None
-    decimal_digits: int | None = None
-    increment: str | None = None  # kept as text so decimal steps stay exact
-    serialize_to_string: bool = False
-    use_24h: bool = False
-    disallow_past_dates: bool = False
-    searchable: bool = False
-    hide_if: str | None = None  # FEEL condition; cannot be evaluated here, so it relaxes `required`
-    group: str | None = None
-    text: str | None = None  # text/html content or image source of display items
-    properties: Mapping[str, str] = field(default_factory=dict)
-    fields: tuple[FormField, ...] = ()  # item fields of a dynamic list
-
-    @property
-    def is_input(self) -> bool:
-        return self.type not in DISPLAY_TYPES
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
-        out["options"] = [{"value": o.value, "label": o.label} for o in self.options]
-        out["properties"] = dict(self.properties)
-        out["fields"] = [f.to_dict() for f in self.fields]
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FormField:
-        values = dict(data)
-        values["options"] = tuple(Option(o["value"], o["label"]) for o in values.get("options", ()))
-        values["fields"] = tuple(cls.from_dict(f) for f in values.get("fields", ()))
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class FormSchema:
-    form_id: str | None
-    source: Source
-    fields: tuple[FormField, ...]  # document order, display items included
-
-    @property
-    def inputs(self) -> tuple[FormField, ...]:
-        return tuple(f for f in self.fields if f.is_input)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"form_id": self.form_id, "source": self.source, "fields": [f.to_dict() for f in self.fields]}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FormSchema:
-        fields_ = tuple(FormField.from_dict(f) for f in data["fields"])
-        return cls(data.get("form_id"), data["source"], fields_)
-
-
-_FORM_DATA_TYPES: dict[str, FieldType] = {
-    "string": "string", "long": "long", "boolean": "boolean", "date": "date", "enum": "select",
-}  # fmt: skip
-
-
-def schema_from_form_data(form_data: Sequence[Mapping[str, Any]]) -> FormSchema:
-    out: list[FormField] = []
-    for raw in form_data:
-        key = raw.get("id")
-        if not isinstance(key, str) or not key:
-            raise FormDefinitionError("Un campo de camunda:formData no tiene 'id'.")
-        # custom types (e.g. a Java FormType) are entered as plain text
-        ftype = _FORM_DATA_TYPES.get(str(raw.get("type") or "string"), "string")
-        rules = {str(v.get("name")): v.get("config") for v in raw.get("validation") or ()}
-        default = raw.get("defaultValue")
-        expression = (
-            default if isinstance(default, str) and default.lstrip().startswith(("${", "#{")) else None
-        )
-        out.append(
-            FormField(
-                key=key,
-                label=str(raw.get("label") or key),
-                type=ftype,
-                required="required" in rules,
-                readonly="readonly" in rules or "disabled" in rules,
-                default=None if expression else default,
-                default_expression=expression,
-                options=tuple(
-                    Option(str(v["id"]), str(v.get("name") or v["id"])) for v in raw.get("values") or ()
-                ),
-                min=_form_data_bound(key, ftype, "min", rules.get("min")),
-                max=_form_data_bound(key, ftype, "max", rules.get("max")),
-                min_length=length_config(key, "minlength", rules.get("minlength")),
-                max_length=length_config(key, "maxlength", rules.get("maxlength")),
-                properties={str(k): str(v) for k, v in (raw.get("properties") or {}).items()},
-            )
-        )
-    return build_schema(None, "formData", out)
-
-
-def _form_data_bound(key: str, ftype: FieldType, name: str, value: Any) -> int | float | str | None:
-    if ftype != "date" or value is None:
-        return number_config(key, name, value)
-    try:
-        return str(_to_date(value).isoformat())
-    except _Invalid:
-        raise FormDefinitionError(
-            f"La restricción '{name}' del campo '{key}' no es una fecha: {value!r}."
-        ) from None
-
-
-def number_config(key: str, name: str, value: Any) -> int | float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = _to_decimal(value)
-    except _Invalid:
-        raise FormDefinitionError(
-            f"La restricción '{name}' del campo '{key}' no es un número: {value!r}."
-        ) from None
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def length_config(key: str, name: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return _to_int(value)
-    except _Invalid:
-        raise FormDefinitionError(
-            f"La restricción '{name}' del campo '{key}' no es un entero: {value!r}."
-        ) from None
-
-
-def build_schema(form_id: str | None, source: Source, items: Sequence[FormField]) -> FormSchema:
-    """Check keys, patterns and defaults shared by both form sources; defaults come out coerced."""
-    keys = [f.key for f in items if f.is_input]
-    for key in keys:
-        if not _KEY.fullmatch(key):
-            raise FormDefinitionError(
-                f"La clave '{key}' no es válida: use letras, números y _ separados por puntos."
-            )
-        if keys.count(key) > 1:
-            raise FormDefinitionError(f"La clave '{key}' está repetida en el formulario.")
-        if inner := next((k for k in keys if k.startswith(key + ".")), None):
-            raise FormDefinitionError(
-                f"La clave '{key}' choca con '{inner}': un valor no puede contener campos."
-            )
-    return FormSchema(form_id, source, tuple(_checked(f) if f.is_input else f for f in items))
-
-
-def _checked(f: FormField) -> FormField:
-    if f.pattern is not None:
-        try:
-            re.compile(f.pattern)
-        except re.error as exc:
-            raise FormDefinitionError(f"El patrón del campo '{f.key}' no es válido: {exc}.") from None
-    if _is_empty(f.default) or f.type == "list":
-        return replace(f, default=None)
-    try:
-        return replace(f, default=_clean(f, f.default, _options(f, {}), None))
-    except _Invalid as exc:
-        raise FormDefinitionError(f"El valor por defecto del campo '{f.key}' no es válido: {exc}") from None
 
 
 def defaults(schema: FormSchema, current: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -254,7 +60,7 @@ def defaults(schema: FormSchema, current: Mapping[str, Any] | None = None) -> di
 
 def options_for(f: FormField, data: Mapping[str, Any]) -> tuple[Option, ...] | None:
     """The options a choice field offers given the task data; None when they are not known here."""
-    return _options(f, data)
+    return field_options(f, data)
 
 
 def validate_submission(
@@ -274,14 +80,14 @@ def validate_submission(
     for f in inputs:
         has_current, current_value = _lookup(current, f.key)
         if f.readonly or f.key not in flat:
-            if not has_current or _is_empty(current_value):
+            if not has_current or is_empty(current_value):
                 if f.default is not None:
                     _put(clean, current, f.key, copy.deepcopy(f.default))
                 elif f.required and not f.readonly and not f.hide_if:
                     errors[f.key] = REQUIRED
             continue
         raw = flat[f.key]
-        if _is_empty(raw):
+        if is_empty(raw):
             if f.required and not f.hide_if:
                 errors[f.key] = MUST_CHECK if _is_checkbox(schema, f) else REQUIRED
             else:
@@ -295,8 +101,8 @@ def validate_submission(
             value = items
         else:
             try:
-                value = _clean(f, raw, _options(f, current), today)
-            except _Invalid as exc:
+                value = clean_value(f, raw, field_options(f, current), today)
+            except InvalidValue as exc:
                 errors[f.key] = str(exc)
                 continue
         if f.required and value is False and _is_checkbox(schema, f):
@@ -328,24 +134,24 @@ def _clean_list(
     return items, errors
 
 
-def _clean(f: FormField, raw: Any, options: tuple[Option, ...] | None, today: date | None) -> Any:
+def clean_value(f: FormField, raw: Any, options: tuple[Option, ...] | None, today: date | None) -> Any:
     if f.type in ("select", "radio"):
         return _pick(options, raw)
     if f.type in MULTI_TYPES:
         chosen = [raw] if isinstance(raw, str) else raw
         if not isinstance(chosen, list | tuple):
-            raise _Invalid(NOT_OPTIONS)
+            raise InvalidValue(NOT_OPTIONS)
         return [_pick(options, item) for item in chosen]
     if f.type == "boolean":
         return _to_bool(raw)
     if f.type == "long":
-        value = _to_int(raw)
+        value = to_int(raw)
         if not _LONG_RANGE[0] <= value <= _LONG_RANGE[1]:
-            raise _Invalid(NOT_INTEGER)
+            raise InvalidValue(NOT_INTEGER)
         _check_range(f, Decimal(value))
         return value
     if f.type == "number":
-        return _clean_number(f, _to_decimal(raw))
+        return _clean_number(f, to_decimal(raw))
     if f.type in _TEMPORAL:
         parse, render = _TEMPORAL[f.type]
         moment = parse(raw)
@@ -353,26 +159,26 @@ def _clean(f: FormField, raw: Any, options: tuple[Option, ...] | None, today: da
         if isinstance(day, date):
             _check_range(f, day)
             if f.disallow_past_dates and today is not None and day < today:
-                raise _Invalid(PAST_DATE)
+                raise InvalidValue(PAST_DATE)
         return render(moment)
     return _clean_text(f, raw)
 
 
 def _clean_text(f: FormField, raw: Any) -> str:
     if not isinstance(raw, str):
-        raise _Invalid(NOT_TEXT)
+        raise InvalidValue(NOT_TEXT)
     value = raw if f.type == "textarea" else raw.strip()
     if f.min_length is not None and len(value) < f.min_length:
-        raise _Invalid(f"Debe tener como mínimo {f.min_length} caracteres.")
+        raise InvalidValue(f"Debe tener como mínimo {f.min_length} caracteres.")
     if f.max_length is not None and len(value) > f.max_length:
-        raise _Invalid(f"Debe tener como máximo {f.max_length} caracteres.")
+        raise InvalidValue(f"Debe tener como máximo {f.max_length} caracteres.")
     if f.validation_type == "email" and not _EMAIL.fullmatch(value):
-        raise _Invalid(NOT_EMAIL)
+        raise InvalidValue(NOT_EMAIL)
     if f.validation_type == "phone" and not _PHONE.fullmatch(re.sub(r"[\s().-]", "", value)):
-        raise _Invalid(NOT_PHONE)
+        raise InvalidValue(NOT_PHONE)
     # form-js tests the pattern with RegExp.test, which searches rather than matching the whole value
     if f.pattern is not None and not re.search(f.pattern, value):
-        raise _Invalid(NOT_PATTERN)
+        raise InvalidValue(NOT_PATTERN)
     return value
 
 
@@ -380,10 +186,10 @@ def _clean_number(f: FormField, value: Decimal) -> int | float | str:
     _check_range(f, value)
     if f.decimal_digits is not None and -min(0, _exponent(value)) > f.decimal_digits:
         digits = f.decimal_digits
-        raise _Invalid(NOT_INTEGER if digits == 0 else f"Debe tener como máximo {digits} decimales.")
+        raise InvalidValue(NOT_INTEGER if digits == 0 else f"Debe tener como máximo {digits} decimales.")
     if f.increment is not None and (step := Decimal(f.increment)) > 0 and value % step != 0:
         lower = (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
-        raise _Invalid(
+        raise InvalidValue(
             f"Debe ser múltiplo de {_show(step)}; los valores válidos más cercanos son "
             f"{_show(lower)} y {_show(lower + step)}."
         )
@@ -404,9 +210,9 @@ def _check_range(f: FormField, value: Decimal | date) -> None:
         return Decimal(str(limit))
 
     if f.min is not None and number(value) < number(f.min):
-        raise _Invalid(f"Debe ser como mínimo {_show(f.min)}.")
+        raise InvalidValue(f"Debe ser como mínimo {_show(f.min)}.")
     if f.max is not None and number(value) > number(f.max):
-        raise _Invalid(f"Debe ser como máximo {_show(f.max)}.")
+        raise InvalidValue(f"Debe ser como máximo {_show(f.max)}.")
 
 
 def _show(value: int | float | str | Decimal) -> str:
@@ -417,7 +223,7 @@ def _show(value: int | float | str | Decimal) -> str:
 
 def _pick(options: tuple[Option, ...] | None, raw: Any) -> Scalar:
     if not isinstance(raw, Scalar):
-        raise _Invalid(NOT_OPTION)
+        raise InvalidValue(NOT_OPTION)
     if options is None:
         return raw
     for option in options:
@@ -427,7 +233,7 @@ def _pick(options: tuple[Option, ...] | None, raw: Any) -> Scalar:
     for option in options:
         if isinstance(raw, str) and _as_text(option.value) == raw.strip():
             return option.value
-    raise _Invalid(NOT_OPTION)
+    raise InvalidValue(NOT_OPTION)
 
 
 def _as_text(value: Scalar) -> str:
@@ -436,7 +242,7 @@ def _as_text(value: Scalar) -> str:
     return str(value)
 
 
-def _options(f: FormField, data: Mapping[str, Any]) -> tuple[Option, ...] | None:
+def field_options(f: FormField, data: Mapping[str, Any]) -> tuple[Option, ...] | None:
     if f.options_expression:
         return None
     if not f.options_key:
@@ -458,27 +264,27 @@ def _to_bool(raw: Any) -> bool:
     text = str(raw).strip().lower() if isinstance(raw, str | int) else ""
     if text in _TRUE or text in _FALSE:
         return text in _TRUE
-    raise _Invalid(NOT_BOOLEAN)
+    raise InvalidValue(NOT_BOOLEAN)
 
 
-def _to_int(raw: Any) -> int:
+def to_int(raw: Any) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str) and _INT.fullmatch(raw.strip()):
         return int(raw.strip())
-    raise _Invalid(NOT_INTEGER)
+    raise InvalidValue(NOT_INTEGER)
 
 
-def _to_decimal(raw: Any) -> Decimal:
+def to_decimal(raw: Any) -> Decimal:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Decimal(raw)
     if isinstance(raw, float) and raw == raw and abs(raw) != float("inf"):
         return Decimal(repr(raw))
     if isinstance(raw, str) and _NUMBER.fullmatch(raw.strip()):
         return Decimal(raw.strip())
-    raise _Invalid(NOT_NUMBER)
+    raise InvalidValue(NOT_NUMBER)
 
 
 def _parser(pattern: re.Pattern[str], parse: Callable[[str], Any], message: str) -> Callable[[Any], Any]:
@@ -489,7 +295,7 @@ def _parser(pattern: re.Pattern[str], parse: Callable[[str], Any], message: str)
                 return parse(text.replace("Z", "+00:00"))
             except ValueError:
                 pass
-        raise _Invalid(message)
+        raise InvalidValue(message)
 
     return run
 
@@ -504,15 +310,15 @@ def _minutes(moment: time | datetime) -> str:
 
 
 # Camunda's own date format is dd/MM/yyyy; everything is stored as ISO 8601
-_to_date = _parser(re.compile(f"{_ISO_DATE.pattern}|{_DMY_DATE.pattern}"), _dmy_or_iso, NOT_DATE)
+to_date = _parser(re.compile(f"{_ISO_DATE.pattern}|{_DMY_DATE.pattern}"), _dmy_or_iso, NOT_DATE)
 _TEMPORAL: dict[str, tuple[Callable[[Any], Any], Callable[[Any], str]]] = {
-    "date": (_to_date, date.isoformat),
+    "date": (to_date, date.isoformat),
     "time": (_parser(_TIME, time.fromisoformat, NOT_TIME), _minutes),
     "datetime": (_parser(_DATETIME, datetime.fromisoformat, NOT_DATETIME), _minutes),
 }
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], ())
 
 
