@@ -121,7 +121,9 @@ def submit(task_id: int) -> Any:
         flash("Guardó un borrador. Puede seguir más tarde.", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        done = tasks.complete_task(ctx(), task_id, me(), read_form=read_form, claimed_only=True)
+        done = tasks.complete_task(
+            ctx(), task_id, me(), read_form=read_form, claimed_only=True, find_next=True
+        )
     except ValidationFailed as error:
         flash(error.message, "error")
         page = task_views.task_page(ctx(), task_id, me())

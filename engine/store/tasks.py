@@ -26,6 +26,9 @@ _SELECT_TASK = select(
     _T.c.candidate_users,
     _T.c.candidate_groups,
 ).where(_T.c.id == bindparam("task_id"))
+_SELECT_TASK_AND_DRAFT = _SELECT_TASK.add_columns(_D.c.saved_at.label("draft_saved_at")).outerjoin(
+    _D, (_D.c.task_id == _T.c.id) & (_D.c.username == bindparam("username"))
+)
 _COMPLETE_TASK = (
     update(_T)
     .where(_T.c.id == bindparam("task_id"), _T.c.state == "ready")
@@ -67,13 +70,28 @@ class TaskRow:
     assignee: str | None
     candidate_users: tuple[str, ...]
     candidate_groups: tuple[str, ...]
+    has_draft: bool = False  # only known when loaded with `draft_of`
 
 
-def load_task(session: Session, task_id: int) -> TaskRow | None:
-    row = session.connection().execute(_SELECT_TASK, {"task_id": task_id}).one_or_none()
+def load_task(session: Session, task_id: int, draft_of: str | None = None) -> TaskRow | None:
+    """The task row; with `draft_of`, whether that user keeps a draft of it (same statement)."""
+    query = _SELECT_TASK_AND_DRAFT if draft_of is not None else _SELECT_TASK
+    row = session.connection().execute(query, {"task_id": task_id, "username": draft_of}).one_or_none()
     if row is None:
         return None
-    return TaskRow(*row[:7], tuple(row.candidate_users or ()), tuple(row.candidate_groups or ()))
+    has_draft = draft_of is not None and row.draft_saved_at is not None
+    return TaskRow(
+        row.id,
+        row.instance_id,
+        row.spiff_id,
+        row.bpmn_id,
+        row.name,
+        row.state,
+        row.assignee,
+        tuple(row.candidate_users or ()),
+        tuple(row.candidate_groups or ()),
+        has_draft,
+    )
 
 
 def mark_completed(session: Session, task: TaskRow, by: str, now: datetime) -> bool:

@@ -47,9 +47,11 @@ class Completed:
         return {"task_id": self.task_id, "instance_id": self.instance_id, "status": self.status}
 
 
-def _visible(session: Session, task_id: int, user: UserView | str) -> tuple[TaskRow, UserView]:
+def _visible(
+    session: Session, task_id: int, user: UserView | str, *, with_draft: bool = False
+) -> tuple[TaskRow, UserView]:
     acting = acting_user(session, user)
-    task = task_rows.load_task(session, task_id)
+    task = task_rows.load_task(session, task_id, acting.username if with_draft else None)
     if task is None:
         raise NotFound(f"No existe la tarea {task_id}.")
     if not access.may_see_task(acting, task.assignee, task.candidate_users, task.candidate_groups):
@@ -57,9 +59,11 @@ def _visible(session: Session, task_id: int, user: UserView | str) -> tuple[Task
     return task, acting
 
 
-def _checked(session: Session, task_id: int, user: UserView | str) -> tuple[TaskRow, UserView]:
+def _checked(
+    session: Session, task_id: int, user: UserView | str, *, with_draft: bool = False
+) -> tuple[TaskRow, UserView]:
     """The task, if the user may see it and it is still open (who sees it learns its state, no one else)."""
-    task, acting = _visible(session, task_id, user)
+    task, acting = _visible(session, task_id, user, with_draft=with_draft)
     if task.state != "ready":
         what = "completada" if task.state == "completed" else "cancelada"
         raise Conflict(f"La tarea {task_id} ya fue {what}.")
@@ -134,17 +138,18 @@ def complete_task(
     *,
     read_form: FormReader | None = None,
     claimed_only: bool = False,
+    find_next: bool = False,
 ) -> Completed:
     """Validate against the task's form, complete, run the engine to the next wait, save — or change nothing.
 
-    In the same transaction the user's draft of the task is discarded and their next task looked up.
-    `read_form` turns a form post into data once the schema is known; `claimed_only` (the web's rule)
-    refuses a task the user has not claimed.
+    In the same transaction the user's draft of the task is discarded and, with `find_next`, their next
+    task of the instance looked up. `read_form` turns a form post into data once the schema is known;
+    `claimed_only` (the web's rule) refuses a task the user has not claimed.
     """
     submitted = check_data(data) if read_form is None else None
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
-        task, acting = _checked(session, task_id, user)
+        task, acting = _checked(session, task_id, user, with_draft=True)
         if claimed_only and task.assignee != acting.username:
             raise Forbidden("Reclame la tarea antes de completarla.")
         if not access.may_complete_task(acting, task.assignee, task.candidate_users, task.candidate_groups):
@@ -175,8 +180,11 @@ def complete_task(
         old, new = data_changes(before, {**before, **clean})
         audit(session, ctx, instance_id=ref.id, task_id=task.id, action="task_completed", actor=acting.username,
               summary=f"Completó '{task.name}'", before=old, after=new)  # fmt: skip
-        task_rows.delete_draft(session, task_id, acting.username)
-        following = views.next_task_id(session, acting, ref.id) if status != "completed" else None
+        if task.has_draft:
+            task_rows.delete_draft(session, task_id, acting.username)
+        following = (
+            views.next_task_id(session, acting, ref.id) if find_next and status != "completed" else None
+        )
         uow.commit()
     if incident is not None:
         raise IncidentRaised(

@@ -49,8 +49,22 @@ def test_completing_a_task_form_is_one_commit(any_app: Flask) -> None:
         )
     assert response.status_code == 302, response.get_data(as_text=True)
     _one_action(count)
-    assert sum("task_drafts" in s for s in count.statements) == 1  # the draft is discarded in the same commit
     assert views.task(engine(any_app), task_id)["state"] == "completed"
+
+
+def test_completing_discards_the_draft_in_the_same_commit(any_app: Flask) -> None:
+    task_id = _review_task(any_app)
+    tasks.claim_task(engine(any_app), task_id, "ana")
+    client, token = _signed_in(any_app, "ana")
+    saved = client.post(f"/tareas/{task_id}", data={**REVIEW, "accion": "guardar", "csrf_token": token})
+    assert saved.status_code == 302
+    with counting(engine(any_app).db) as count:
+        response = client.post(
+            f"/tareas/{task_id}", data={**REVIEW, "accion": "completar", "csrf_token": token}
+        )
+    assert response.status_code == 302
+    _one_action(count)
+    assert any(s.startswith("DELETE FROM task_drafts") for s in count.statements), count
 
 
 def test_an_invalid_task_form_writes_nothing(any_app: Flask) -> None:
