@@ -6,6 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import BadInput
+
+# The formats engine.pqrsd.files recognises by their content.
+UPLOAD_TYPES = ("pdf", "jpg", "png", "docx", "xlsx", "odt")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,7 +21,11 @@ class Settings:
     forms_dir: Path = Path("forms")
     secret_key: str | None = None
     run_scheduler: bool = True
+    radicado_format: str = "AAAA-NNNNNN"  # AAAA: year of receipt; a run of N: the zero-padded number
     handler_modules: tuple[str, ...] = ()
+    files_dir: Path | None = None  # None: <instance_dir>/files
+    max_upload_mb: int = 10
+    upload_types: tuple[str, ...] = UPLOAD_TYPES
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -31,7 +40,31 @@ class Settings:
             forms_dir=Path(env.get("PHVA_FORMS_DIR", "forms")),
             secret_key=env.get("PHVA_SECRET_KEY"),
             run_scheduler=env.get("PHVA_SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
+            radicado_format=env.get("PHVA_RADICADO_FORMAT", "AAAA-NNNNNN").strip(),
             handler_modules=tuple(
                 m.strip() for m in env.get("PHVA_SERVICE_HANDLERS", "").split(",") if m.strip()
             ),
+            files_dir=Path(env.get("PHVA_FILES_DIR") or instance_dir / "files").resolve(),
+            max_upload_mb=_upload_mb(env.get("PHVA_MAX_UPLOAD_MB") or "10"),
+            upload_types=_upload_types(env.get("PHVA_UPLOAD_TYPES") or ",".join(UPLOAD_TYPES)),
         )
+
+
+def _upload_mb(raw: str) -> int:
+    value = int(raw) if raw.strip().isdecimal() else 0
+    if value < 1:
+        raise BadInput(
+            f"PHVA_MAX_UPLOAD_MB debe ser un número entero de megabytes mayor que cero, no «{raw}»."
+        )
+    return value
+
+
+def _upload_types(raw: str) -> tuple[str, ...]:
+    types = tuple(dict.fromkeys(t.strip().lower() for t in raw.split(",") if t.strip()))
+    unknown = [t for t in types if t not in UPLOAD_TYPES]
+    if unknown or not types:
+        problem = f"no admite «{', '.join(unknown)}»" if unknown else "está vacío"
+        raise BadInput(
+            f"PHVA_UPLOAD_TYPES {problem}: use uno o más de {', '.join(UPLOAD_TYPES)}, separados por comas."
+        )
+    return types

@@ -30,6 +30,12 @@ class ValidationFailed(BadInput):
     http_status = 422
 
 
+class PayloadTooLarge(BadInput):
+    """An upload is over the configured size limit; `details` names the field."""
+
+    http_status = 413
+
+
 class NotFound(PhvaError):
     exit_code = 2
     http_status = 404
