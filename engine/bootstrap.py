@@ -10,6 +10,7 @@ from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.context import Context
 from engine.errors import BadInput
+from engine.pqrsd import radicacion
 from engine.pqrsd.calendar import register_calendar_functions
 from engine.runtime import spiff_patches
 from engine.store.db import Database
@@ -33,6 +34,7 @@ def create_context(
     for module in settings.handler_modules:
         register_handler_module(ctx, module)
     register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here
+    radicacion.register(ctx)
     return ctx
 
 

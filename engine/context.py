@@ -6,6 +6,7 @@ here, not in module globals, so two contexts (two databases, or two tests) never
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ class Context:
     # Per definition version (never changes once deployed): start-event facts, task extensions by element.
     start_infos: dict[int, StartInfo] = field(default_factory=dict, repr=False)
     task_extensions: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict, repr=False)
+    # Processes only a feature may start (key → where to go instead), and the business keys it hands out.
+    reserved_starts: dict[str, str] = field(default_factory=dict, repr=False)
+    reserved_business_keys: re.Pattern[str] | None = field(default=None, repr=False)
     _specs: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _script_engine: Any = field(default=None, repr=False)

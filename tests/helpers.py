@@ -8,7 +8,9 @@ from typing import Any
 from engine.context import Context
 from engine.identity import users
 from engine.modeling.definitions import SourceFile
-from engine.workflow import deployments, views
+from engine.store.definitions import latest_definition
+from engine.store.uow import UnitOfWork
+from engine.workflow import deployments, instances, views
 from engine.workflow.views import TaskFilter
 
 DATA = Path(__file__).with_name("data")
@@ -25,6 +27,17 @@ def deploy_xml(ctx: Context, name: str, xml: str) -> deployments.DeployOutcome:
     outcome = deployments.deploy(ctx, [SourceFile(name, xml.encode())])
     assert outcome.report.ok, outcome.report.format()
     return outcome
+
+
+def start_model(
+    ctx: Context, key: str, data: dict[str, Any] | None = None, business_key: str | None = None
+) -> instances.StartedInstance:
+    """Start a model the way its feature does (radicación starts `pqrsd`), past the by-hand start guards."""
+    with UnitOfWork(ctx.db) as uow:
+        definition = latest_definition(uow.session, key)
+        started = instances.start_in(ctx, uow.session, definition, dict(data or {}), business_key, "test")
+        uow.commit()
+    return started
 
 
 def open_tasks(ctx: Context, instance_id: int) -> list[dict[str, Any]]:

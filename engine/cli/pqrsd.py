@@ -12,6 +12,8 @@ from engine.cli.calendar import parse_day, parse_unit
 from engine.legal.explanation import fecha_larga
 from engine.legal.inputs import parse_days, parse_moment
 from engine.pqrsd import radicacion as pqrsd_service
+from engine.pqrsd import term_table
+from engine.pqrsd.filing import CHANNELS, PRIORITIES
 
 
 @cli.group("pqrsd", help="Peticiones, quejas, reclamos, sugerencias y denuncias (Ley 1755 de 2015).")
@@ -30,10 +32,10 @@ def pqrsd_group() -> None:
     "--canal",
     default="presencial_ventanilla",
     show_default=True,
-    help=f"Canal: {', '.join(pqrsd_service.CHANNELS)}.",
+    help=f"Canal: {', '.join(CHANNELS)}.",
 )
 @click.option("--anonimo", is_flag=True, help="Peticionario anónimo.")
-@click.option("--prioridad", default="normal", show_default=True, help=", ".join(pqrsd_service.PRIORITIES))
+@click.option("--prioridad", default="normal", show_default=True, help=", ".join(PRIORITIES))
 @click.option("--nombre", help="Nombre del peticionario.")
 @click.option("--tipo-documento", help="CC, CE, NIT, TI, PA…")
 @click.option("--documento", help="Número de documento.")
@@ -95,7 +97,7 @@ def terms_group(click_ctx: click.Context, version: str | None, show_all: bool, a
     if click_ctx.invoked_subcommand is not None:
         return
     number = parse_days(version) if version is not None else None
-    table = pqrsd_service.terms(context(), number)
+    table = term_table.terms(context(), number)
     if not show_all and not as_json:
         table = {**table, "rows": [r for r in table["rows"] if r["valid_to"] is None]}
     emit(table, as_json, _terms_lines)
@@ -125,7 +127,7 @@ def _terms_lines(table: dict[str, Any]) -> list[str]:
 @handled
 def terms_set(kind: str, amount: str, unit: str | None, valid_from: str | None, legal_basis: str | None,
               label: str | None, prorroga_max: str | None, note: str | None, as_json: bool) -> None:  # fmt: skip
-    table = pqrsd_service.set_term(
+    table = term_table.set_term(
         context(), kind.strip(), parse_days(amount), unit=parse_unit(unit) if unit else None,
         valid_from=parse_day(valid_from) if valid_from else None, legal_basis=legal_basis, label=label,
         prorroga_max=parse_days(prorroga_max) if prorroga_max else None, note=note, actor=actor(),
@@ -137,6 +139,6 @@ def terms_set(kind: str, amount: str, unit: str | None, valid_from: str | None, 
 @json_option
 @handled
 def terms_versions(as_json: bool) -> None:
-    rows = pqrsd_service.term_versions(context())
+    rows = term_table.term_versions(context())
     emit(rows, as_json, lambda rs: [f"{r['version']:>3}  {r['created_at'][:10]}  {r['created_by'] or '-'}  {r['note']}"
                                     for r in rs])  # fmt: skip

@@ -1,38 +1,32 @@
-"""PQRSD cases: radicación with its legal due date and explanation, consulta, and the editable term table."""
+"""Radicación: one transaction gives a validated filing its radicado, legal due date, tracking code and process."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from engine.context import Context
-from engine.errors import BadInput, NotFound, PhvaError
+from engine.errors import BadInput, NotFound, ValidationFailed
 from engine.legal.calendar import to_local
 from engine.legal.deadlines import Suspension, due_date
 from engine.legal.explanation import DueDate
 from engine.legal.recalculation import OpenItem
-from engine.legal.terms import TermRow, TermTable, TermUnit
 from engine.pqrsd import legal_data as legal
+from engine.pqrsd.filing import CHANNELS, PRIORITIES, Filing, parse_filing
+from engine.pqrsd.numbering import RadicadoFormat, tracking_code
 from engine.pqrsd.records import CaseRecord
 from engine.store import cases as case_store
-from engine.store import legal as legal_store
+from engine.store import definitions
 from engine.store.audit import audit
-from engine.store.definitions import latest_name
 from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
-from engine.workflow.instances import start_process
+from engine.workflow.instances import start_in
 
 PROCESS_KEY = "pqrsd"
-CHANNELS = (
-    "presencial_ventanilla", "verbal_presencial", "telefonico", "correo_electronico", "formulario_web", "buzon",
-    "correspondencia_fisica", "redes_sociales", "chat", "traslado_otra_entidad",
-)  # fmt: skip
-PRIORITIES = ("normal", "prioritaria_art20", "urgente_vida_integridad", "periodista")
 # Cases in these states no longer run a term: closures and calendar changes leave them alone.
 CLOSED_STATUSES = frozenset({
     "respondida", "cerrada", "desistida_tacita", "desistida_expresa", "archivada_art19",
@@ -40,9 +34,94 @@ CLOSED_STATUSES = frozenset({
 })  # fmt: skip
 CONTACT_FIELDS = ("petitioner_name", "document_type", "document_number", "email", "phone", "address",
                   "subject", "description")  # fmt: skip
+RESERVED_START = (
+    "Las PQRSD no se inician a mano: se radican en «Radicar PQRSD» (/pqrsd/radicar), con "
+    "`phva pqrsd radicar` o con POST /api/v1/pqrsd, y así reciben su radicado y su término legal."
+)
+
+
+def register(ctx: Context) -> None:
+    """The `pqrsd` process and radicado-shaped business keys belong to radicación alone."""
+    ctx.reserved_starts[PROCESS_KEY] = RESERVED_START
+    ctx.reserved_business_keys = RadicadoFormat.parse(ctx.settings.radicado_format).pattern
 
 
 # ---- radicación -------------------------------------------------------------------------------
+def file_pqrsd(
+    ctx: Context, raw: Mapping[str, Any], *, actor: str | None, default_channel: str | None = None
+) -> CaseRecord:
+    """What every entry point calls: check the filing field by field, then radicate it."""
+    legal.require_tables(ctx)
+    legal.ensure_legal_data(ctx, actor=actor)
+    now = ctx.clock.now()
+    kinds = legal.snapshot(ctx, legal.years_around(legal.local_date_of(ctx, now), 0)).terms.kinds()
+    tz = ZoneInfo(ctx.settings.timezone)
+    return radicar(
+        ctx, parse_filing(raw, kinds=kinds, now=now, tz=tz, default_channel=default_channel), actor=actor
+    )
+
+
+def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
+    """Radicado, case, due date and the `pqrsd` process (when deployed), all in one commit or none."""
+    legal.require_tables(ctx)
+    received = _received_moment(ctx, filing.received_at)
+    legal.ensure_legal_data(ctx, actor=actor)
+    snapshot, due = legal.with_legal(
+        ctx,
+        legal.years_around(legal.local_date_of(ctx, received), 0),
+        lambda s: (s, _due(s, filing.kind, received)),
+    )
+    row = snapshot.terms.row(filing.kind, due.radicacion_date or due.day)
+    assert snapshot.term_version is not None and due.radicacion_date is not None
+    numbering = RadicadoFormat.parse(ctx.settings.radicado_format)
+    now = ctx.clock.now()
+    with UnitOfWork(ctx.db) as uow:
+        session = uow.session
+        number = case_store.next_radicado_number(session, legal.local_date_of(ctx, received).year)
+        radicado = numbering.render(legal.local_date_of(ctx, received).year, number)
+        case = case_store.add_case(
+            session, radicado=radicado, kind=filing.kind, channel=filing.channel, anonymous=filing.anonymous,
+            priority=filing.priority, received_at=received.astimezone(UTC), radicacion_date=due.radicacion_date,
+            radicacion_policy=snapshot.calendar.settings.radicacion_policy.value,
+            term_version=snapshot.term_version, term_key=row.key, term=row.to_dict(), due_at=due.utc,
+            original_due_at=due.utc, explanation=due.to_dict(), status="radicada", suspensions=[],
+            created_at=now, created_by=actor, updated_at=now, codigo_consulta=tracking_code(),
+            received_by=actor if filing.verbal else None, petitioner_type=filing.petitioner_type,
+            notify_electronically=filing.notify_electronically, identity_reserved=filing.identity_reserved,
+            petitioner_name=filing.petitioner_name, document_type=filing.document_type,
+            document_number=filing.document_number, email=filing.email, phone=filing.phone,
+            address=filing.address, subject=filing.subject or None, description=filing.description or None,
+        )  # fmt: skip
+        audit(session, ctx, instance_id=None, action="pqrsd_radicada", actor=actor,
+              summary=f"Radicó la PQRSD {radicado} ({filing.kind}); vence el {due.day.isoformat()}",
+              after={"radicado": radicado, "due_at": due.iso(), "canal": filing.channel})  # fmt: skip
+        started, process_error = _start_case_process(ctx, session, case, due, actor)
+        result = case_dict(case, snapshot.calendar.tz)
+        uow.commit()
+    if started:
+        result["process_error"] = process_error
+    return result
+
+
+def _due(snapshot: legal.LegalSnapshot, kind: str, received: datetime) -> DueDate:
+    try:
+        return due_date(snapshot.calendar, snapshot.terms, kind, received)
+    except BadInput as error:  # an unknown type, or none in force on that day
+        raise ValidationFailed(error.message, {"tipo": error.message}) from error
+
+
+def _start_case_process(
+    ctx: Context, session: Session, case: PqrsdCase, due: DueDate, actor: str | None
+) -> tuple[bool, str | None]:
+    """Start the `pqrsd` process (when deployed) in the same transaction, keyed by the radicado; its incident."""
+    if definitions.latest_name(session, PROCESS_KEY) is None:
+        return False, None
+    definition = definitions.latest_definition(session, PROCESS_KEY)
+    started = start_in(ctx, session, definition, process_data(case, due), case.radicado, actor)
+    case.instance_id = started.id
+    return True, started.incident
+
+
 def radicar_pqrsd(
     ctx: Context,
     kind: str,
@@ -54,61 +133,19 @@ def radicar_pqrsd(
     contact: Mapping[str, str | None] | None = None,
     actor: str | None = None,
 ) -> CaseRecord:
-    """Give a petition its radicado and legal due date; start the `pqrsd` process when one is deployed.
-
-    Two transactions when the process starts: the case (with its radicado) commits first, then
-    `start_process` runs in its own and the case is linked to the instance in a third.
-    """
-    legal.require_tables(ctx)
-    _check_choice(channel, CHANNELS, "Canal")
-    _check_choice(priority, PRIORITIES, "Prioridad")
+    """`radicar` for Python callers that already hold typed values (tests, handlers)."""
+    _check_choice(channel, tuple(CHANNELS), "Canal")
+    _check_choice(priority, tuple(PRIORITIES), "Prioridad")
     fields = _contact(contact)
-    received = _received_moment(ctx, received_at)
-    legal.ensure_legal_data(ctx, actor=actor)
-    snapshot, due = legal.with_legal(
-        ctx,
-        legal.years_around(legal.local_date_of(ctx, received), 0),
-        lambda s: (s, due_date(s.calendar, s.terms, kind, received)),
-    )
-    row = snapshot.terms.row(kind, due.radicacion_date or due.day)
-    assert snapshot.term_version is not None and due.radicacion_date is not None
-    now = ctx.clock.now()
-    with UnitOfWork(ctx.db) as uow:
-        session = uow.session
-        radicado = next_radicado(session, legal.local_date_of(ctx, received).year)
-        case = case_store.add_case(
-            session, radicado=radicado, kind=kind, channel=channel, anonymous=anonymous, priority=priority,
-            received_at=received.astimezone(UTC), radicacion_date=due.radicacion_date,
-            radicacion_policy=snapshot.calendar.settings.radicacion_policy.value,
-            term_version=snapshot.term_version, term_key=row.key, term=row.to_dict(), due_at=due.utc,
-            original_due_at=due.utc, explanation=due.to_dict(), status="radicada", suspensions=[],
-            created_at=now, created_by=actor, updated_at=now, **fields,
-        )  # fmt: skip
-        audit(session, ctx, instance_id=None, action="pqrsd_radicada", actor=actor,
-              summary=f"Radicó la PQRSD {radicado} ({kind}); vence el {due.day.isoformat()}",
-              after={"radicado": radicado, "due_at": due.iso()})  # fmt: skip
-        deployed = latest_name(session, PROCESS_KEY) is not None
-        result, data, case_id = case_dict(case, snapshot.calendar.tz), process_data(case, due), case.id
-        uow.commit()
-    if deployed:
-        result["instance_id"], result["process_error"] = _start_case_process(
-            ctx, case_id, radicado, data, actor
-        )
-    return result
-
-
-def _start_case_process(
-    ctx: Context, case_id: int, radicado: str, data: dict[str, Any], actor: str | None
-) -> tuple[int | None, str | None]:
-    """The instance and, when the process could not start or hit an incident, why."""
-    try:
-        started = start_process(ctx, PROCESS_KEY, data=data, business_key=radicado, actor=actor)
-    except PhvaError as error:  # the radicado stands: the citizen already has it
-        return None, error.message
-    with UnitOfWork(ctx.db) as uow:
-        case_store.link_instance(uow.session, case_id, started.id)
-        uow.commit()
-    return started.id, started.incident
+    filing = Filing(
+        kind=kind, channel=channel, received_at=_received_moment(ctx, received_at), anonymous=anonymous,
+        priority=priority, petitioner_type=None, petitioner_name=fields.get("petitioner_name"),
+        document_type=fields.get("document_type"), document_number=fields.get("document_number"),
+        email=fields.get("email"), phone=fields.get("phone"), address=fields.get("address"),
+        subject=fields.get("subject") or "", description=fields.get("description") or "",
+        notify_electronically=False, identity_reserved=False,
+    )  # fmt: skip
+    return radicar(ctx, filing, actor=actor)
 
 
 def process_data(case: PqrsdCase, due: DueDate) -> dict[str, Any]:
@@ -152,11 +189,6 @@ def _contact(contact: Mapping[str, str | None] | None) -> dict[str, str | None]:
     return {k: (str(v).strip() or None) if v is not None else None for k, v in given.items()}
 
 
-def next_radicado(session: Session, year: int) -> str:
-    """`AAAA-NNNNNN`, consecutive per year; one atomic upsert, so concurrent filings never share a number."""
-    return f"{year}-{case_store.next_radicado_number(session, year):06d}"
-
-
 # ---- reading ----------------------------------------------------------------------------------
 def consultar(ctx: Context, radicado: str) -> CaseRecord:
     legal.require_tables(ctx)
@@ -180,6 +212,9 @@ def case_dict(case: PqrsdCase, tz: ZoneInfo) -> CaseRecord:
         explanation=list(case.explanation.get("trace", [])), petitioner_name=case.petitioner_name,
         document_type=case.document_type, document_number=case.document_number, email=case.email,
         phone=case.phone, address=case.address, subject=case.subject, description=case.description,
+        codigo_consulta=case.codigo_consulta, received_by=case.received_by, petitioner_type=case.petitioner_type,
+        notify_electronically=case.notify_electronically, identity_reserved=case.identity_reserved,
+        radicado_at=case.created_at.astimezone(tz).isoformat(),
     )  # fmt: skip
 
 
@@ -193,105 +228,3 @@ def open_item(case: PqrsdCase) -> OpenItem:
         for s in case.suspensions
     )
     return OpenItem(case.radicado, case.received_at, kind=case.kind, suspensions=suspensions)
-
-
-# ---- the term table ---------------------------------------------------------------------------
-def terms(ctx: Context, version: int | None = None) -> dict[str, Any]:
-    """The term table in force (or an older version): rows, version number and content fingerprint."""
-    legal.ensure_legal_data(ctx)
-    if not legal.tables_ready(ctx):
-        table = legal.snapshot(ctx, ()).terms
-        return {"version": None, "fingerprint": table.version, "note": "Tabla incorporada (sin base de datos)",
-                "rows": table.to_dicts()}  # fmt: skip
-    with UnitOfWork(ctx.db, write=False) as uow:
-        session = uow.session
-        head = legal_store.term_version_row(session, version or None)  # 0, like None: the latest
-        if head is None:
-            raise NotFound(f"No existe la versión {version} de la tabla de términos.")
-        table = legal.load_terms(session, head.version)
-        return {"version": head.version, "fingerprint": head.fingerprint, "note": head.note,
-                "created_at": head.created_at.isoformat(), "created_by": head.created_by,
-                "rows": table.to_dicts()}  # fmt: skip
-
-
-def term_versions(ctx: Context) -> list[dict[str, Any]]:
-    legal.require_tables(ctx)
-    legal.ensure_legal_data(ctx)
-    with UnitOfWork(ctx.db, write=False) as uow:
-        rows = legal_store.term_version_rows(uow.session)
-        return [{"version": r.version, "fingerprint": r.fingerprint, "note": r.note,
-                 "created_at": r.created_at.isoformat(), "created_by": r.created_by} for r in rows]  # fmt: skip
-
-
-def set_term(
-    ctx: Context,
-    kind: str,
-    amount: int,
-    *,
-    unit: TermUnit | None = None,
-    valid_from: date | None = None,
-    legal_basis: str | None = None,
-    label: str | None = None,
-    prorroga_max: int | None = None,
-    note: str | None = None,
-    actor: str | None = None,
-) -> dict[str, Any]:
-    """A new version of the term table where `kind` has this term from `valid_from` (default today).
-
-    Cases already filed keep their version; the row in force before `valid_from` is closed the day before.
-    """
-    legal.require_tables(ctx)
-    if amount < 0:
-        raise BadInput(f"Término no válido: {amount}; debe ser cero o positivo.")
-    if not kind.strip() or not kind.replace("_", "").isalnum():
-        raise BadInput(
-            f"Tipo no válido: «{kind}»; use letras, números y guiones bajos (p. ej. peticion_general)."
-        )
-    legal.ensure_legal_data(ctx, actor=actor)
-    start = valid_from or legal.local_date_of(ctx, ctx.clock.now())
-    with UnitOfWork(ctx.db) as uow:
-        session = uow.session
-        current = legal_store.latest_term_version(session) or 0
-        table = legal.load_terms(session, current)
-        rows = _with_term(table, kind, amount, unit, start, legal_basis, label, prorroga_max)
-        text = note or f"{kind}: {amount} {(unit or rows[-1].unit).value} desde {start.isoformat()}"
-        new = legal.store_term_version(session, current + 1, rows, note=text, at=ctx.clock.now(), actor=actor)
-        legal.bump_revision(session, ctx, actor)
-        audit(session, ctx, instance_id=None, action="pqrsd_terms_changed", actor=actor,
-              summary=f"Nueva versión {current + 1} de la tabla de términos: {text}",
-              before={"version": current, "fingerprint": table.version},
-              after={"version": current + 1, "fingerprint": new.version})  # fmt: skip
-        uow.commit()
-    ctx.legal.invalidate()
-    return terms(ctx, current + 1)
-
-
-def _with_term(
-    table: TermTable,
-    kind: str,
-    amount: int,
-    unit: TermUnit | None,
-    start: date,
-    legal_basis: str | None,
-    label: str | None,
-    prorroga_max: int | None,
-) -> list[TermRow]:
-    """The table's rows with `kind` changed from `start`; the new row is last."""
-    rows = list(table)
-    same_kind = [r for r in rows if r.kind == kind]
-    if not same_kind and not (legal_basis and label):
-        raise BadInput(f"El tipo «{kind}» es nuevo: indique también su nombre y su fundamento legal.")
-    covering = next((r for r in same_kind if r.covers(start)), None)
-    later = [r.valid_from for r in same_kind if r.valid_from > start]
-    base = covering or (
-        same_kind[-1] if same_kind else TermRow(kind, amount, TermUnit.HABILES, start, None, "", "")
-    )
-    valid_to = covering.valid_to if covering else (min(later) - timedelta(days=1) if later else None)
-    new = replace(base, amount=amount, unit=unit or base.unit, valid_from=start, valid_to=valid_to,
-                  legal_basis=legal_basis or base.legal_basis, label=label or base.label,
-                  prorroga_max=prorroga_max if prorroga_max is not None else base.prorroga_max)  # fmt: skip
-    if covering is not None:
-        rows.remove(covering)
-        if covering.valid_from < start:
-            rows.append(replace(covering, valid_to=start - timedelta(days=1)))
-    return [*rows, new]

@@ -34,4 +34,10 @@ class CaseRecord(TypedDict):
     address: str | None
     subject: str | None
     description: str | None
+    codigo_consulta: str | None  # with the radicado, what the citizen tracks the case with
+    received_by: str | None  # the official who received a verbal petition (Decreto 1166)
+    petitioner_type: str | None
+    notify_electronically: bool  # autoriza_notificacion_electronica
+    identity_reserved: bool  # reserva_identidad (denunciante)
+    radicado_at: str  # when the radicado was given
     process_error: NotRequired[str | None]  # radicación only: why the process did not start

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -154,6 +155,11 @@ class PqrsdCase(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     subject: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
+    codigo_consulta: Mapped[str | None] = mapped_column(String(20))
+    received_by: Mapped[str | None] = mapped_column(String(120))
+    petitioner_type: Mapped[str | None] = mapped_column(String(30))
+    notify_electronically: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    identity_reserved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime]

@@ -52,9 +52,24 @@ def check_data(data: Any) -> dict[str, Any]:
     return copy.deepcopy(dict(data))
 
 
+def check_start_allowed(ctx: Context, key: str, business_key: str | None) -> None:
+    """A person starts any process but those a feature starts itself, with any key it does not hand out."""
+    if key in ctx.reserved_starts:
+        raise BadInput(ctx.reserved_starts[key], {"process_key": "Este proceso no se inicia a mano."})
+    pattern = ctx.reserved_business_keys
+    if business_key and pattern is not None and pattern.fullmatch(business_key.strip()):
+        raise BadInput(
+            f"La clave de negocio «{business_key}» tiene la forma de un radicado; los radicados los asigna la "
+            "radicación de PQRSD.",
+            {"business_key": "Use otra clave: esta forma está reservada a los radicados."},
+        )
+
+
 def start_process(
     ctx: Context, key: str, *, data: Any = None, business_key: str | None = None, actor: str | None = None
 ) -> StartedInstance:
+    """A start by hand (CLI, API, tests of models go through `start_in`)."""
+    check_start_allowed(ctx, key, business_key)
     initial = check_data(data)
     with UnitOfWork(ctx.db) as uow:
         started = start_in(

@@ -22,7 +22,7 @@ from engine.store.definitions import latest_definition
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
-from engine.workflow.instances import StartedInstance, check_data, start_in
+from engine.workflow.instances import StartedInstance, check_data, check_start_allowed, start_in
 from engine.workflow.tasks import FormReader
 from engine.workflow.views import list_definitions
 
@@ -108,6 +108,7 @@ def start_from_form(
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         acting = acting_user(session, user)
+        check_start_allowed(ctx, key, business_key)
         definition, info = _checked_definition(ctx, session, key, acting)
         schema = _schema(session, info)
         if callable(submitted):
@@ -130,6 +131,7 @@ def start_as(
     initial = check_data(data)
     with UnitOfWork(ctx.db) as uow:
         acting = acting_user(uow.session, user)
+        check_start_allowed(ctx, key, business_key)
         definition, _ = _checked_definition(ctx, uow.session, key, acting)
         started = start_in(ctx, uow.session, definition, initial, business_key, acting.username)
         uow.commit()

@@ -14,12 +14,12 @@ from engine.context import Context
 from engine.errors import BadInput
 from engine.legal.terms import TermUnit
 from engine.pqrsd import radicacion as pqrsd
-from engine.pqrsd import recalculation
+from engine.pqrsd import recalculation, term_table
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import AuditEvent
 from engine.store.uow import UnitOfWork
-from engine.workflow import instances, timers, views
-from tests.helpers import deploy_files, open_tasks
+from engine.workflow import timers, views
+from tests.helpers import deploy_files, open_tasks, start_model
 
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -128,7 +128,7 @@ def test_the_calendar_functions_work_in_a_process_started_without_radicar(ctx: C
     data = {"tipo": "informacion_documentos", "fecha_recibo": "2026-11-13T17:30:00-05:00",
             "fecha_radicado": "2026-11-17", "fecha_vencimiento": "2026-12-01T23:59:59-05:00"}  # fmt: skip
 
-    started = instances.start_process(ctx, "pqrsd", data=data)
+    started = start_model(ctx, "pqrsd", data)
 
     [task] = open_tasks(ctx, started.id)
     assert task["due_at"] == utc("2026-12-01T23:59:59-05:00")  # CSV row 17
@@ -192,7 +192,7 @@ def test_closing_the_radicacion_day_moves_the_radicacion_of_a_case_filed_that_da
 def test_a_case_keeps_the_term_version_it_was_filed_under(ctx: Context, clock: FrozenClock) -> None:
     before = pqrsd.radicar_pqrsd(ctx, "peticion_general", at("2026-03-02T09:00"))
 
-    table = pqrsd.set_term(ctx, "peticion_general", 20, valid_from=date(2026, 3, 3), legal_basis="Ley 9999 de 2026",
+    table = term_table.set_term(ctx, "peticion_general", 20, valid_from=date(2026, 3, 3), legal_basis="Ley 9999 de 2026",
                            note="Prueba de versión", actor="admin")  # fmt: skip
     after = pqrsd.radicar_pqrsd(ctx, "peticion_general", at("2026-03-03T09:00"))
 
@@ -205,15 +205,15 @@ def test_a_case_keeps_the_term_version_it_was_filed_under(ctx: Context, clock: F
     assert (before["term_version"], before["due_date"]) == (1, "2026-03-24")
     assert (after["term_version"], after["due_date"]) == (2, "2026-04-01")
     assert pqrsd.consultar(ctx, before["radicado"])["term"]["amount"] == 15
-    assert [v["version"] for v in pqrsd.term_versions(ctx)] == [1, 2]
+    assert [v["version"] for v in term_table.term_versions(ctx)] == [1, 2]
     assert len(audit_actions(ctx, "pqrsd_terms_changed")) == 1
 
 
 def test_a_new_kind_needs_a_label_and_a_legal_basis(ctx: Context) -> None:
     with pytest.raises(BadInput, match="nombre y su fundamento"):
-        pqrsd.set_term(ctx, "peticion_veedurias", 10)
+        term_table.set_term(ctx, "peticion_veedurias", 10)
 
-    table = pqrsd.set_term(ctx, "peticion_veedurias", 10, unit=TermUnit.HABILES, label="Petición de veedurías",
+    table = term_table.set_term(ctx, "peticion_veedurias", 10, unit=TermUnit.HABILES, label="Petición de veedurías",
                            legal_basis="Ley 850 de 2003", valid_from=date(2026, 1, 1))  # fmt: skip
 
     assert {"kind": "peticion_veedurias", "amount": 10, "valid_from": "2026-01-01"}.items() <= next(

@@ -28,6 +28,7 @@ from engine.workflow.handlers import register_builtin_handlers
 from engine.workflow.runs import load_run
 from engine.workflow.views import TaskFilter
 from tests.conftest import ROOT, make_database_url
+from tests.helpers import start_model
 
 GROUPS = (
     "secretaria_general",
@@ -127,7 +128,7 @@ class Scenario:
         self.clock = clock
 
     def start(self, key: str, data: dict[str, Any] | None = None, business_key: str | None = None) -> int:
-        started = instances.start_process(self.ctx, key, data=data, business_key=business_key, actor="test")
+        started = start_model(self.ctx, key, data, business_key)
         assert started.incident is None, started.incident
         return started.id
 
