@@ -1,0 +1,1 @@
+"""Outgoing mail: plain messages and the SMTP sender; no database."""
