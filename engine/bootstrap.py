@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.context import Context
 from engine.errors import BadInput
+from engine.mail.smtp import SmtpSettings
 from engine.pqrsd import radicacion
 from engine.pqrsd.calendar import register_calendar_functions
 from engine.runtime import spiff_patches
@@ -21,6 +23,7 @@ def create_context(
     settings: Settings | None = None,
     clock: Clock | None = None,
     functions: Mapping[str, Callable[..., Any]] | None = None,
+    mail: SmtpSettings | None = None,
 ) -> Context:
     settings = settings or Settings.from_env()
     spiff_patches.set_local_timezone(settings.timezone)
@@ -29,6 +32,7 @@ def create_context(
         db=Database(settings.database_url),
         clock=clock or SystemClock(),
         functions=dict(functions or {}),
+        mail=mail or SmtpSettings.from_env(dict(os.environ)),
     )
     register_builtin_handlers(ctx.services, ctx)
     for module in settings.handler_modules:

@@ -22,6 +22,7 @@ class Settings:
     secret_key: str | None = None
     run_scheduler: bool = True
     radicado_format: str = "AAAA-NNNNNN"  # AAAA: year of receipt; a run of N: the zero-padded number
+    entity_name: str = "La entidad"  # printed on the acuse and the constancia
     handler_modules: tuple[str, ...] = ()
     files_dir: Path | None = None  # None: <instance_dir>/files
     max_upload_mb: int = 10
@@ -41,6 +42,7 @@ class Settings:
             secret_key=env.get("PHVA_SECRET_KEY"),
             run_scheduler=env.get("PHVA_SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
             radicado_format=env.get("PHVA_RADICADO_FORMAT", "AAAA-NNNNNN").strip(),
+            entity_name=env.get("PHVA_ENTITY_NAME", "").strip() or "La entidad",
             handler_modules=tuple(
                 m.strip() for m in env.get("PHVA_SERVICE_HANDLERS", "").split(",") if m.strip()
             ),

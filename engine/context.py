@@ -15,6 +15,7 @@ from typing import Any
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.legal.cache import LegalCache
+from engine.mail.smtp import SmtpSettings
 from engine.modeling.spiff_registry import specs_from_json
 from engine.modeling.start_info import StartInfo
 from engine.runtime.scripting import make_script_engine
@@ -36,6 +37,7 @@ class Context:
     # Processes only a feature may start (key → where to go instead), and the business keys it hands out.
     reserved_starts: dict[str, str] = field(default_factory=dict, repr=False)
     reserved_business_keys: re.Pattern[str] | None = field(default=None, repr=False)
+    mail: SmtpSettings | None = field(default=None, repr=False)  # None: no outgoing mail (PHVA_SMTP_HOST unset)
     _specs: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _script_engine: Any = field(default=None, repr=False)

@@ -18,6 +18,7 @@ from engine.context import Context
 from engine.store.db import Database
 from engine.store.metadata import metadata
 from tests.pg import PostgresServer, postgres_unavailable_reason
+from tests.smtp_server import start_server  # noqa: F401  (fixture: a real SMTP server)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")

@@ -11,6 +11,8 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from engine.errors import BadInput
 from engine.identity.users import UserView, user_for_token
+from engine.pqrsd import notices, radicacion
+from engine.pqrsd import views as pqrsd_views
 from engine.workflow import diagrams, instances, start_forms, task_views, tasks, views
 from web.current import ctx
 from web.http import error_response
@@ -155,6 +157,45 @@ def complete(task_id: int) -> Response:
     if unknown:
         raise BadInput("Envíe los datos dentro de 'data'.", dict.fromkeys(unknown, "Campo desconocido."))
     return jsonify(tasks.complete_task(ctx(), task_id, caller(), payload.get("data")).to_dict())
+
+
+@bp.post("/pqrsd")
+def radicar_pqrsd() -> Any:
+    """The one radicación service: 201 with the radicado, or 422 with a message per field and nothing written."""
+    case = radicacion.file_pqrsd(ctx(), body(), actor=caller().username)
+    response = jsonify(
+        radicado=case["radicado"],
+        codigo_consulta=case["codigo_consulta"],
+        radicado_at=case["radicado_at"],
+        vence_el=case["due_date"],
+        instance_id=case["instance_id"],
+        process_error=case.get("process_error"),
+    )
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_pqrsd", radicado=case["radicado"])
+    return response
+
+
+@bp.get("/pqrsd/<radicado>")
+def get_pqrsd(radicado: str) -> Response:
+    return jsonify(pqrsd_views.case_detail(ctx(), radicado, caller()))
+
+
+@bp.get("/pqrsd/<radicado>/acuse")
+def pqrsd_acuse(radicado: str) -> Response:
+    fmt = request.args.get("formato", "pdf")
+    if fmt not in ("pdf", "html"):
+        raise BadInput("'formato' admite 'pdf' o 'html'.", {"formato": "Use pdf o html."})
+    case = pqrsd_views.case_for(ctx(), radicado, caller())
+    if fmt == "html":
+        return Response(notices.receipt_html(ctx(), case), mimetype="text/html")
+    return _pdf(notices.receipt_pdf(ctx(), case), f"acuse-{radicado}.pdf")
+
+
+def _pdf(content: bytes, name: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @bp.post("/messages")

@@ -16,7 +16,7 @@ from engine.bootstrap import create_context
 from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
-from web import api, auth, formatting, http, instances, start, tasks
+from web import api, auth, formatting, http, instances, pqrsd, start, tasks
 
 csrf = CSRFProtect()
 
@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
     auth.init_app(app)
     formatting.init_app(app)
     http.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, start.bp, instances.bp, api.bp):
+    for blueprint in (auth.bp, tasks.bp, start.bp, instances.bp, pqrsd.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # Bearer tokens, never cookies: nothing for a forged cross-site request to ride on
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from engine.pqrsd.filing import CHANNELS
 from web.current import ctx
 
 MONTHS = ("ene.", "feb.", "mar.", "abr.", "may.", "jun.", "jul.", "ago.", "sept.", "oct.", "nov.", "dic.")
@@ -67,4 +68,4 @@ def as_text(value: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(fecha=fecha, plazo=plazo, as_text=as_text)
-    app.jinja_env.globals.update(ROLE_NAMES=ROLE_NAMES, SEMAFORO_TEXT=SEMAFORO_TEXT)
+    app.jinja_env.globals.update(ROLE_NAMES=ROLE_NAMES, SEMAFORO_TEXT=SEMAFORO_TEXT, CHANNEL_NAMES=CHANNELS)

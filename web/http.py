@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith(("/tareas", "/procesos", "/iniciar", "/api/")):
+        if request.path.startswith(("/tareas", "/procesos", "/iniciar", "/pqrsd", "/api/")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.errors import ValidationFailed
+from engine.pqrsd import radicacion
 from engine.workflow import start_forms
 from web.current import ctx, login_required, me
 from web.formdata import field_errors, sections, shown_values, submission
@@ -23,6 +24,8 @@ def index() -> Any:
 @bp.route("/iniciar/<key>", methods=["GET", "POST"])
 @login_required
 def form(key: str) -> Any:
+    if key == radicacion.PROCESS_KEY:  # a PQRSD gets its radicado from the one radicación form
+        return redirect(url_for("pqrsd.radicar"))
     typed: dict[str, Any] = {}
     errors: dict[str, str] = {}
     business_key = ""

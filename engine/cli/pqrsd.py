@@ -10,10 +10,10 @@ import click
 from engine.cli.base import actor, cli, context, emit, handled, json_option
 from engine.cli.calendar import parse_day, parse_unit
 from engine.legal.explanation import fecha_larga
-from engine.legal.inputs import parse_days, parse_moment
+from engine.legal.inputs import parse_days
 from engine.pqrsd import radicacion as pqrsd_service
 from engine.pqrsd import term_table
-from engine.pqrsd.filing import CHANNELS, PRIORITIES
+from engine.pqrsd.filing import CHANNELS, DOCUMENT_TYPES, PETITIONER_TYPES, PRIORITIES
 
 
 @cli.group("pqrsd", help="Peticiones, quejas, reclamos, sugerencias y denuncias (Ley 1755 de 2015).")
@@ -22,44 +22,49 @@ def pqrsd_group() -> None:
 
 
 @pqrsd_group.command(
-    "radicar", help="Radica una PQRSD: asigna el radicado y calcula la fecha de vencimiento."
+    "radicar", help="Radica una PQRSD: asigna el radicado, calcula el vencimiento e inicia el proceso."
 )
 @click.option(
     "--tipo", "kind", required=True, help="Tipo (peticion_general, queja, consulta…; ver `pqrsd terms`)."
 )
-@click.option("--recibido", metavar="FECHA", help="Fecha y hora de recibo (por defecto, ahora).")
 @click.option(
-    "--canal",
-    default="presencial_ventanilla",
-    show_default=True,
-    help=f"Canal: {', '.join(CHANNELS)}.",
+    "--recibido",
+    metavar="FECHA",
+    help="Fecha y hora de recibo: dd/mm/aaaa [hh:mm] o ISO (por defecto, ahora).",
+)
+@click.option(
+    "--canal", default="presencial_ventanilla", show_default=True, help=f"Canal: {', '.join(CHANNELS)}."
 )
 @click.option("--anonimo", is_flag=True, help="Peticionario anónimo.")
 @click.option("--prioridad", default="normal", show_default=True, help=", ".join(PRIORITIES))
-@click.option("--nombre", help="Nombre del peticionario.")
-@click.option("--tipo-documento", help="CC, CE, NIT, TI, PA…")
+@click.option("--tipo-peticionario", help=", ".join(PETITIONER_TYPES))
+@click.option("--nombre", help="Nombre del peticionario (obligatorio salvo --anonimo).")
+@click.option("--tipo-documento", help=", ".join(DOCUMENT_TYPES))
 @click.option("--documento", help="Número de documento.")
 @click.option("--correo", help="Correo electrónico para notificaciones.")
 @click.option("--telefono")
 @click.option("--direccion")
-@click.option("--asunto")
-@click.option("--descripcion")
+@click.option("--asunto", required=True)
+@click.option("--descripcion", required=True, help="Objeto y razones de la petición.")
+@click.option("--autoriza-notificacion", is_flag=True, help="Autoriza notificación electrónica (Ley 1581).")
+@click.option("--reserva-identidad", is_flag=True, help="Denunciante con reserva de identidad.")
 @click.option("--explain", is_flag=True, help="Explica el cálculo del vencimiento.")
 @json_option
 @handled
-def radicar_command(kind: str, recibido: str | None, canal: str, anonimo: bool, prioridad: str, nombre: str | None,
-                    tipo_documento: str | None, documento: str | None, correo: str | None, telefono: str | None,
-                    direccion: str | None, asunto: str | None, descripcion: str | None, explain: bool,
-                    as_json: bool) -> None:  # fmt: skip
-    received = parse_moment(recibido) if recibido else None
-    contact = {"petitioner_name": nombre, "document_type": tipo_documento, "document_number": documento,
-               "email": correo, "phone": telefono, "address": direccion, "subject": asunto,
-               "description": descripcion}  # fmt: skip
-    record = pqrsd_service.radicar_pqrsd(context(), kind.strip(), received, channel=canal, anonymous=anonimo,
-                                         priority=prioridad, contact=contact, actor=actor())  # fmt: skip
+def radicar_command(kind: str, recibido: str | None, canal: str, anonimo: bool, prioridad: str,
+                    tipo_peticionario: str | None, nombre: str | None, tipo_documento: str | None,
+                    documento: str | None, correo: str | None, telefono: str | None, direccion: str | None,
+                    asunto: str, descripcion: str, autoriza_notificacion: bool, reserva_identidad: bool,
+                    explain: bool, as_json: bool) -> None:  # fmt: skip
+    raw = {"tipo": kind, "fecha_recibo": recibido, "canal": canal, "anonimo": anonimo, "prioridad": prioridad,
+           "tipo_peticionario": tipo_peticionario, "nombre": nombre, "tipo_documento": tipo_documento,
+           "numero_documento": documento, "correo": correo, "telefono": telefono, "direccion": direccion,
+           "asunto": asunto, "descripcion": descripcion, "autoriza_notificacion_electronica": autoriza_notificacion,
+           "reserva_identidad": reserva_identidad}  # fmt: skip
+    record = pqrsd_service.file_pqrsd(context(), raw, actor=actor())
     emit(record, as_json, lambda r: _case_lines(r, explain))
     if record.get("process_error"):
-        click.echo(f"Aviso: el proceso pqrsd no se pudo iniciar: {record['process_error']}", err=True)
+        click.echo(f"Aviso: el proceso pqrsd quedó con un incidente: {record['process_error']}", err=True)
 
 
 @pqrsd_group.command("consultar", help="Muestra una PQRSD por su radicado.")
@@ -79,6 +84,7 @@ def _case_lines(record: dict[str, Any], explain: bool) -> list[str]:
         else "Fecha de vencimiento: suspendida (art. 17 CPACA, esperando al peticionario)",
         f"Tipo: {record['kind']} · canal: {record['channel']} · estado: {record['status']}",
         f"Recibida: {record['received_at']} · radicación: {record['radicacion_date']}",
+        f"Código de consulta: {record['codigo_consulta']}",
     ]  # fmt: skip
     if record.get("instance_id"):
         lines.append(f"Proceso pqrsd: instancia {record['instance_id']}")

@@ -83,6 +83,13 @@ def may_view_instance(user: UserView, started_by: str | None, tasks: Iterable[Ma
     return any(may_see_task(user, t["assignee"], t["candidate_users"], t["candidate_groups"]) for t in tasks)
 
 
+def may_view_case(
+    user: UserView, filed_by: str | None, started_by: str | None, tasks: Iterable[Mapping[str, Any]]
+) -> bool:
+    """Who filed a case sees it; otherwise whoever may view its process."""
+    return filed_by == user.username or may_view_instance(user, started_by, tasks)
+
+
 def may_start(user: UserView, starter_users: Collection[str], starter_groups: Collection[str]) -> bool:
     if user.is_admin:
         return True

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from engine.errors import ValidationFailed
 from engine.legal.calendar import LegalInputError
 from engine.legal.inputs import parse_moment
+from engine.modeling.form_schema import FormField, FormSchema, Option
 
 CHANNELS = {
     "presencial_ventanilla": "Escrito en ventanilla",
@@ -240,3 +241,42 @@ def _parse_received(text: str, tz: ZoneInfo) -> datetime | None:
     except (ValueError, LegalInputError):
         return None
     return parsed if isinstance(parsed, datetime) else datetime.combine(parsed, time(0), tzinfo=tz)
+
+
+def filing_form(kinds: Mapping[str, str], *, staff: bool = True) -> FormSchema:
+    """The radicación form, in the same schema task forms use, so every page renders it alike."""
+
+    def pick(
+        key: str, label: str, choices: Mapping[str, str], group: str, required: bool = False
+    ) -> FormField:
+        options = tuple(Option(value, text) for value, text in choices.items())
+        return FormField(key, label, "select", required=required, options=options, group=group)
+
+    def text(key: str, label: str, group: str, **extra: Any) -> FormField:
+        return FormField(key, label, "string", group=group, max_length=LIMITS.get(key, 300), **extra)
+
+    petition, who, contact = "La petición", "Peticionario", "Contacto y consentimientos"
+    fields = [
+        pick("tipo", "Tipo de PQRSD", kinds, petition, required=True),
+        pick("canal", "Canal de recepción", CHANNELS, petition, required=True),
+        text("fecha_recibo", "Fecha y hora de recibo", petition,
+             description="dd/mm/aaaa hh:mm; vacía: ahora. Es la base del radicado y del término."),
+        pick("prioridad", "Atención prioritaria (art. 20)", PRIORITIES, petition),
+        text("asunto", "Asunto", petition, required=True),
+        FormField("descripcion", "Descripción de la petición", "textarea", required=True, group=petition,
+                  max_length=LIMITS["descripcion"], description="Objeto y razones de la petición."),
+        FormField("anonimo", "Petición anónima", "boolean", group=who),
+        pick("tipo_peticionario", "Tipo de peticionario", PETITIONER_TYPES, who),
+        text("nombre", "Nombre completo", who, description="Obligatorio si la petición no es anónima."),
+        pick("tipo_documento", "Tipo de documento", DOCUMENT_TYPES, who),
+        text("numero_documento", "Número de documento", who),
+        text("correo", "Correo electrónico", contact, validation_type="email"),
+        text("telefono", "Teléfono", contact),
+        text("direccion", "Dirección física", contact),
+        FormField("autoriza_notificacion_electronica", "Autoriza la notificación por correo electrónico",
+                  "boolean", group=contact),
+        FormField("reserva_identidad", "Pide reserva de su identidad (denunciante)", "boolean", group=contact),
+    ]  # fmt: skip
+    if not staff:  # citizens file through the web form: the channel is that
+        fields = [f for f in fields if f.key != "canal"]
+    return FormSchema("pqrsd_radicacion", "formjs", tuple(fields))

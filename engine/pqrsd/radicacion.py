@@ -16,6 +16,7 @@ from engine.legal.deadlines import Suspension, due_date
 from engine.legal.explanation import DueDate
 from engine.legal.recalculation import OpenItem
 from engine.pqrsd import legal_data as legal
+from engine.pqrsd import notices
 from engine.pqrsd.filing import CHANNELS, PRIORITIES, Filing, parse_filing
 from engine.pqrsd.numbering import RadicadoFormat, tracking_code
 from engine.pqrsd.records import CaseRecord
@@ -56,9 +57,10 @@ def file_pqrsd(
     now = ctx.clock.now()
     kinds = legal.snapshot(ctx, legal.years_around(legal.local_date_of(ctx, now), 0)).terms.kinds()
     tz = ZoneInfo(ctx.settings.timezone)
-    return radicar(
-        ctx, parse_filing(raw, kinds=kinds, now=now, tz=tz, default_channel=default_channel), actor=actor
-    )
+    filing = parse_filing(raw, kinds=kinds, now=now, tz=tz, default_channel=default_channel)
+    record = radicar(ctx, filing, actor=actor)
+    notices.send_receipt(ctx, record, actor=actor)
+    return record
 
 
 def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
@@ -92,10 +94,10 @@ def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
             document_number=filing.document_number, email=filing.email, phone=filing.phone,
             address=filing.address, subject=filing.subject or None, description=filing.description or None,
         )  # fmt: skip
-        audit(session, ctx, instance_id=None, action="pqrsd_radicada", actor=actor,
+        started, process_error = _start_case_process(ctx, session, case, due, actor)
+        audit(session, ctx, instance_id=case.instance_id, action="pqrsd_radicada", actor=actor,
               summary=f"Radicó la PQRSD {radicado} ({filing.kind}); vence el {due.day.isoformat()}",
               after={"radicado": radicado, "due_at": due.iso(), "canal": filing.channel})  # fmt: skip
-        started, process_error = _start_case_process(ctx, session, case, due, actor)
         result = case_dict(case, snapshot.calendar.tz)
         uow.commit()
     if started:

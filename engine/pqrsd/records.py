@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
+from engine.workflow.records import AuditRecord
+
 
 class CaseRecord(TypedDict):
     radicado: str
@@ -41,3 +43,12 @@ class CaseRecord(TypedDict):
     identity_reserved: bool  # reserva_identidad (denunciante)
     radicado_at: str  # when the radicado was given
     process_error: NotRequired[str | None]  # radicación only: why the process did not start
+
+
+class CaseDetail(CaseRecord):
+    """The case as the API and the case page show it: its legal clock and its legal events."""
+
+    estado: str
+    vence_el: str | None  # the effective due date, after suspensions and prórroga
+    dias_habiles_restantes: int | None  # negative once overdue; None while suspended
+    eventos: list[AuditRecord]

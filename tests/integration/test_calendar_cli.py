@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from engine.cli.base import cli
+from engine.clock import FrozenClock
 from engine.context import Context
 from engine.store.legal_tables import CalendarClosure, PqrsdCase
 from engine.store.tables import AuditEvent
@@ -21,6 +23,9 @@ def run(
     ctx: Context | None, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> Result:
     return CliRunner().invoke(cli, list(args), obj=ctx, input=stdin, env=env)
+
+
+FILER = ("--nombre", "Ana Pérez", "--asunto", "Certificado", "--descripcion", "Solicito un certificado.")
 
 
 def rows(ctx: Context, model: type) -> int:
@@ -100,9 +105,10 @@ def test_holidays_of_a_year(ctx: Context) -> None:
     assert run(ctx, "calendar", "holidays", "dos mil").exit_code == 2
 
 
-def test_close_and_reopen_report_the_recalculated_cases(ctx: Context) -> None:
+def test_close_and_reopen_report_the_recalculated_cases(ctx: Context, clock: FrozenClock) -> None:
+    clock.set(datetime(2026, 12, 18, 14, 0, tzinfo=UTC))
     filed = run(ctx, "pqrsd", "radicar", "--tipo", "informacion_documentos", "--recibido", "2026-12-18T08:00",
-                "--canal", "formulario_web", "--json")  # fmt: skip
+                "--canal", "formulario_web", *FILER, "--json")  # fmt: skip
     radicado = json.loads(filed.stdout)["radicado"]
 
     closed = run(
@@ -125,8 +131,12 @@ def test_close_and_reopen_report_the_recalculated_cases(ctx: Context) -> None:
     assert rows(ctx, CalendarClosure) == 1
 
 
-def test_radicar_prints_radicado_and_due_date_and_consultar_explains(ctx: Context) -> None:
-    filed = run(ctx, "pqrsd", "radicar", "--tipo", "peticion_general", "--recibido", "2026-07-10T17:30",
+def test_radicar_prints_radicado_and_due_date_and_consultar_explains(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    clock.set(datetime(2026, 7, 13, 14, 0, tzinfo=UTC))
+    filed = run(ctx, "pqrsd", "radicar", "--tipo", "peticion_general", "--recibido", "10/07/2026 17:30",
+                "--asunto", "Alumbrado", "--descripcion", "Poste sin luz",
                 "--nombre", "Ana Pérez", "--correo", "ana@example.org")  # fmt: skip
     shown = run(ctx, "pqrsd", "consultar", "2026-000001", "--explain")
 
@@ -137,8 +147,12 @@ def test_radicar_prints_radicado_and_due_date_and_consultar_explains(ctx: Contex
     ]
     assert any("Chiquinquirá" in line for line in shown.stdout.splitlines())
     assert run(ctx, "pqrsd", "consultar", "2026-999999").exit_code == 2
-    bad = run(ctx, "pqrsd", "radicar", "--tipo", "peticion_general", "--recibido", "ayer")
+    bad = run(ctx, "pqrsd", "radicar", "--tipo", "peticion_general", "--recibido", "ayer", *FILER,
+              "--correo", "ana@", "--tipo-documento", "CC", "--documento", "12AB")  # fmt: skip
     assert bad.exit_code == 2 and rows(ctx, PqrsdCase) == 1
+    assert "fecha_recibo: Fecha no válida: «ayer»" in bad.stderr
+    assert "correo: No es un correo electrónico válido" in bad.stderr
+    assert "numero_documento: No es un número de cédula de ciudadanía válido." in bad.stderr
 
 
 def test_terms_are_listed_and_edited_as_new_versions(ctx: Context) -> None:

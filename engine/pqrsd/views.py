@@ -1,0 +1,70 @@
+"""Read models of PQRSD cases (SELECT only): a case as a user may see it, and the radicación form."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.context import Context
+from engine.errors import Forbidden, NotFound
+from engine.identity import access
+from engine.identity.users import UserView, acting_user
+from engine.pqrsd import legal_data as legal
+from engine.pqrsd.filing import filing_form
+from engine.pqrsd.radicacion import case_dict
+from engine.pqrsd.records import CaseDetail, CaseRecord
+from engine.store import cases as case_store
+from engine.store.uow import UnitOfWork
+from engine.workflow import views
+from engine.workflow.records import AuditRecord
+
+
+def case_for(ctx: Context, radicado: str, user: UserView | str) -> CaseRecord:
+    """The case, if the user filed it or may view its process (`access.may_view_case`)."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        acting = acting_user(uow.session, user)
+        case = case_store.case_by_radicado(uow.session, radicado.strip())
+        if case is None:
+            raise NotFound(f"No existe el radicado «{radicado}».")
+        detail = views.instance_detail(uow.session, case.instance_id) if case.instance_id else None
+        tasks = detail["tasks"] if detail is not None else []
+        if not access.may_view_case(acting, case.created_by, detail["started_by"] if detail else None, tasks):
+            raise Forbidden(f"No tiene acceso a la PQRSD {radicado}.")
+        return case_dict(case, ZoneInfo(ctx.settings.timezone))
+
+
+def filing_page(ctx: Context, *, staff: bool = True) -> dict[str, Any]:
+    """The radicación form with the types of the term table in force today."""
+    legal.ensure_legal_data(ctx)
+    today = legal.local_date_of(ctx, ctx.clock.now())
+    table = legal.snapshot(ctx, legal.years_around(today, 0)).terms
+    kinds = {r.kind: r.label for r in table if r.covers(today)}
+    return filing_form(kinds, staff=staff).to_dict()
+
+
+def case_detail(ctx: Context, radicado: str, user: UserView | str) -> CaseDetail:
+    """The case with its estado, effective due date, business days left and legal events (API and page)."""
+    record = case_for(ctx, radicado, user)
+    events: list[AuditRecord] = []
+    if record["instance_id"] is not None:
+        detail = views.instance(ctx, record["instance_id"])
+        events = [h for h in detail["history"] if h["action"].startswith("pqrsd_")]
+    return CaseDetail(
+        **record,
+        estado=record["status"],
+        vence_el=record["due_date"],
+        dias_habiles_restantes=business_days_left(ctx, record["due_date"]),
+        eventos=events,
+    )
+
+
+def business_days_left(ctx: Context, due_date: str | None) -> int | None:
+    """Business days from today to the due date (negative once overdue); None while the term is suspended."""
+    if due_date is None:
+        return None
+    today, due = legal.local_date_of(ctx, ctx.clock.now()), date.fromisoformat(due_date)
+    calendar = legal.snapshot(ctx, range(min(today, due).year - 1, max(today, due).year + 2)).calendar
+    if due >= today:
+        return calendar.business_days_between(today, due)
+    return -calendar.business_days_between(due, today)
