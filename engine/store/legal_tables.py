@@ -124,7 +124,12 @@ class RadicadoSequence(Base):
 
 class PqrsdCase(Base):
     __tablename__ = "pqrsd_cases"
-    __table_args__ = (Index("ix_pqrsd_cases_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_pqrsd_cases_status_due", "status", "due_at"),
+        Index("ix_pqrsd_cases_petitioner_name", "petitioner_name"),
+        Index("ix_pqrsd_cases_document_number", "document_number"),
+        Index("ix_pqrsd_cases_received_at", "received_at"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     radicado: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(80))
@@ -156,6 +161,9 @@ class PqrsdCase(Base):
     subject: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     codigo_consulta: Mapped[str | None] = mapped_column(String(20))
+    dependencia: Mapped[str | None] = mapped_column(String(120), index=True)  # the one answering it
+    amarillo_at: Mapped[datetime | None]  # when the semáforo turns amarillo (share of the term, business days)
+    alerta_at: Mapped[datetime | None]  # when the 2/3 alert is due
     received_by: Mapped[str | None] = mapped_column(String(120))
     petitioner_type: Mapped[str | None] = mapped_column(String(30))
     notify_electronically: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
