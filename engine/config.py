@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import BadInput
@@ -23,6 +24,8 @@ class Settings:
     run_scheduler: bool = True
     radicado_format: str = "AAAA-NNNNNN"  # AAAA: year of receipt; a run of N: the zero-padded number
     entity_name: str = "La entidad"  # printed on the acuse and the constancia
+    semaforo_amarillo: float = 0.5  # share of a term (business days) from which it shows amarillo
+    semaforo_alerta: float = 2 / 3  # share of a term at which its alert is due
     handler_modules: tuple[str, ...] = ()
     files_dir: Path | None = None  # None: <instance_dir>/files
     max_upload_mb: int = 10
@@ -43,6 +46,8 @@ class Settings:
             run_scheduler=env.get("PHVA_SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
             radicado_format=env.get("PHVA_RADICADO_FORMAT", "AAAA-NNNNNN").strip(),
             entity_name=env.get("PHVA_ENTITY_NAME", "").strip() or "La entidad",
+            semaforo_amarillo=_share(env.get("PHVA_SEMAFORO_AMARILLO") or "50", "PHVA_SEMAFORO_AMARILLO"),
+            semaforo_alerta=_share(env.get("PHVA_SEMAFORO_ALERTA") or "2/3", "PHVA_SEMAFORO_ALERTA"),
             handler_modules=tuple(
                 m.strip() for m in env.get("PHVA_SERVICE_HANDLERS", "").split(",") if m.strip()
             ),
@@ -70,3 +75,15 @@ def _upload_types(raw: str) -> tuple[str, ...]:
             f"PHVA_UPLOAD_TYPES {problem}: use uno o más de {', '.join(UPLOAD_TYPES)}, separados por comas."
         )
     return types
+
+
+def _share(text: str, name: str) -> float:
+    """A share of a term, written as a percentage (50, 66.7) or a fraction (2/3)."""
+    raw = text.strip().replace(",", ".")
+    try:
+        value = float(Fraction(raw)) if "/" in raw else float(raw) / 100
+    except (ValueError, ZeroDivisionError):
+        value = 0.0
+    if not 0 < value <= 1:
+        raise BadInput(f"{name} debe ser un porcentaje entre 1 y 100 (o una fracción como 2/3), no «{text}».")
+    return value

@@ -10,7 +10,10 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
@@ -37,7 +40,11 @@ class Context:
     # Processes only a feature may start (key → where to go instead), and the business keys it hands out.
     reserved_starts: dict[str, str] = field(default_factory=dict, repr=False)
     reserved_business_keys: re.Pattern[str] | None = field(default=None, repr=False)
-    mail: SmtpSettings | None = field(default=None, repr=False)  # None: no outgoing mail (PHVA_SMTP_HOST unset)
+    # Per process key: the due date of tasks the model gives none (a PQRSD's tasks carry its legal due date).
+    default_task_due: dict[str, Callable[[Session, str | None], datetime | None]] = field(
+        default_factory=dict, repr=False
+    )
+    mail: SmtpSettings | None = field(default=None, repr=False)  # None: PHVA_SMTP_HOST unset, no mail
     _specs: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _script_engine: Any = field(default=None, repr=False)

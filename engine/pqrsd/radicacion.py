@@ -15,8 +15,8 @@ from engine.legal.calendar import to_local
 from engine.legal.deadlines import Suspension, due_date
 from engine.legal.explanation import DueDate
 from engine.legal.recalculation import OpenItem
+from engine.pqrsd import clock, notices
 from engine.pqrsd import legal_data as legal
-from engine.pqrsd import notices
 from engine.pqrsd.filing import CHANNELS, PRIORITIES, Filing, parse_filing
 from engine.pqrsd.numbering import RadicadoFormat, tracking_code
 from engine.pqrsd.records import CaseRecord
@@ -45,6 +45,11 @@ def register(ctx: Context) -> None:
     """The `pqrsd` process and radicado-shaped business keys belong to radicación alone."""
     ctx.reserved_starts[PROCESS_KEY] = RESERVED_START
     ctx.reserved_business_keys = RadicadoFormat.parse(ctx.settings.radicado_format).pattern
+    ctx.default_task_due[PROCESS_KEY] = _case_due
+
+
+def _case_due(session: Session, radicado: str | None) -> datetime | None:
+    return case_store.due_of_case(session, radicado) if radicado else None
 
 
 # ---- radicación -------------------------------------------------------------------------------
@@ -94,6 +99,7 @@ def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
             document_number=filing.document_number, email=filing.email, phone=filing.phone,
             address=filing.address, subject=filing.subject or None, description=filing.description or None,
         )  # fmt: skip
+        clock.set_thresholds(ctx, snapshot.calendar, case)
         started, process_error = _start_case_process(ctx, session, case, due, actor)
         audit(session, ctx, instance_id=case.instance_id, action="pqrsd_radicada", actor=actor,
               summary=f"Radicó la PQRSD {radicado} ({filing.kind}); vence el {due.day.isoformat()}",
@@ -216,7 +222,9 @@ def case_dict(case: PqrsdCase, tz: ZoneInfo) -> CaseRecord:
         phone=case.phone, address=case.address, subject=case.subject, description=case.description,
         codigo_consulta=case.codigo_consulta, received_by=case.received_by, petitioner_type=case.petitioner_type,
         notify_electronically=case.notify_electronically, identity_reserved=case.identity_reserved,
-        radicado_at=case.created_at.astimezone(tz).isoformat(),
+        radicado_at=case.created_at.astimezone(tz).isoformat(), dependencia=case.dependencia,
+        amarillo_at=case.amarillo_at.astimezone(tz).isoformat() if case.amarillo_at else None,
+        alerta_at=case.alerta_at.astimezone(tz).isoformat() if case.alerta_at else None,
     )  # fmt: skip
 
 

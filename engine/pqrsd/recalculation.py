@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import BadInput, NotFound
-from engine.legal.calendar import Closure
+from engine.legal.calendar import BusinessCalendar, Closure
 from engine.legal.explanation import fecha_larga
 from engine.legal.recalculation import DueChange, recalculate
 from engine.legal.terms import TermTable
+from engine.pqrsd import clock
 from engine.pqrsd import legal_data as legal
 from engine.pqrsd import radicacion as pqrsd
 from engine.runtime.rescheduling import replace_data_value, reschedule_timers
@@ -133,8 +134,9 @@ def _recalculate(ctx: Context, session: Session, before: Sequence[Closure], afte
     changes = legal.with_legal(ctx, years, lambda s: _changes(s.calendar.with_closures(before), after, by_version,
                                                               tables))  # fmt: skip
     by_radicado = {case.radicado: case for case in cases}
+    calendar = legal.snapshot(ctx, years).calendar.with_closures(after)  # the semáforo counts the new days
     for change in changes:
-        _apply(ctx, session, by_radicado[change.id], change, outcome, why, actor)
+        _apply(ctx, session, by_radicado[change.id], change, outcome, why, actor, calendar)
 
 
 def _changes(calendar: Any, after: Sequence[Closure], by_version: dict[int, list[PqrsdCase]],
@@ -146,13 +148,14 @@ def _changes(calendar: Any, after: Sequence[Closure], by_version: dict[int, list
 
 
 def _apply(ctx: Context, session: Session, case: PqrsdCase, change: DueChange, outcome: RecalcOutcome, why: str,
-           actor: str | None) -> None:  # fmt: skip
+           actor: str | None, calendar: BusinessCalendar) -> None:  # fmt: skip
     old_due, new = case.due_at, change.new
     assert old_due is not None
     note = f"Recalculado por {why}: antes vencía el {fecha_larga(change.old.day)}."
     old_text = str(case.explanation.get("due_at") or change.old.iso())
     case.due_at, case.updated_at = new.utc, ctx.clock.now()
     case.explanation = new.with_trace(after=[note]).to_dict()
+    clock.set_thresholds(ctx, calendar, case)
     audit(session, ctx, instance_id=case.instance_id, action="pqrsd_due_recalculated", actor=actor,
           summary=f"Vencimiento de {case.radicado}: {change.old.day.isoformat()} → {new.day.isoformat()} ({why})",
           before={"radicado": case.radicado, "due_at": old_text},

@@ -42,6 +42,9 @@ class CaseRecord(TypedDict):
     notify_electronically: bool  # autoriza_notificacion_electronica
     identity_reserved: bool  # reserva_identidad (denunciante)
     radicado_at: str  # when the radicado was given
+    dependencia: str | None  # the one answering it
+    amarillo_at: str | None  # when its semáforo turns amarillo
+    alerta_at: str | None  # when its 2/3 alert is due
     process_error: NotRequired[str | None]  # radicación only: why the process did not start
 
 

@@ -45,6 +45,11 @@ def link_instance(session: Session, case_id: int, instance_id: int) -> None:
     session.execute(update(PqrsdCase).where(PqrsdCase.id == case_id).values(instance_id=instance_id))
 
 
+def due_of_case(session: Session, radicado: str) -> datetime | None:
+    """The case's effective due date (None while suspended, or when `radicado` is no case)."""
+    return session.scalar(select(PqrsdCase.due_at).where(PqrsdCase.radicado == radicado))
+
+
 def case_by_radicado(session: Session, radicado: str) -> PqrsdCase | None:
     return session.scalar(select(PqrsdCase).where(PqrsdCase.radicado == radicado))
 

@@ -36,6 +36,7 @@ _SELECT_INSTANCE = select(
     _I.c.status,
     _I.c.completed_activities,
     _I.c.waits,
+    _I.c.business_key,
 ).where(_I.c.id == bindparam("iid"))
 _UPDATE_INSTANCE = (
     update(_I)
@@ -86,6 +87,7 @@ class InstanceRef:
     status: str
     completed_activities: list[Any]
     waits: int = 0
+    business_key: str | None = None
 
 
 TIMER_WAITS, MESSAGE_WAITS = 1, 2
@@ -173,12 +175,28 @@ def insert_instance(
         )
         .returning(ProcessInstance.id)
     ).scalar_one()
-    return InstanceRef(instance_id, definition.id, definition.key, definition.version, 1, "{}", "running", [])
+    return InstanceRef(
+        instance_id,
+        definition.id,
+        definition.key,
+        definition.version,
+        1,
+        "{}",
+        "running",
+        [],
+        0,
+        business_key,
+    )
 
 
 def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
     row = session.connection().execute(_SELECT_INSTANCE, {"iid": instance_id}).one_or_none()
-    return InstanceRef(*row) if row is not None else None
+    if row is None:
+        return None
+    return InstanceRef(
+        row.id, row.definition_id, row.process_key, row.version, row.row_version, row.state, row.status,
+        row.completed_activities, row.waits, row.business_key,
+    )  # fmt: skip
 
 
 def waiting_for_message(

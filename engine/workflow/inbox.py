@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from engine.context import Context
 from engine.errors import BadInput
 from engine.identity.users import UserView
 from engine.legal.calendar import BusinessCalendar, CalendarUnavailable
+from engine.legal.semaforo import share_used
 from engine.workflow import views
 from engine.workflow.records import InboxTask, TaskRecord
 
@@ -39,7 +40,11 @@ class InboxQuery:
 
 
 def semaforo(
-    created_at: datetime, due_at: datetime | None, now: datetime, tz: str = "America/Bogota"
+    created_at: datetime,
+    due_at: datetime | None,
+    now: datetime,
+    tz: str = "America/Bogota",
+    amarillo_from: float = AMARILLO_DESDE,
 ) -> tuple[Semaforo | None, float | None]:
     """Colour and share of the term used; business days count when the term spans any."""
     if due_at is None:
@@ -47,7 +52,7 @@ def semaforo(
     if now >= due_at:
         return "rojo", max(1.0, _share(created_at, due_at, now, tz))
     share = _share(created_at, due_at, now, tz)
-    return ("amarillo" if share >= AMARILLO_DESDE else "verde"), share
+    return ("amarillo" if share >= amarillo_from else "verde"), share
 
 
 def _share(created_at: datetime, due_at: datetime, now: datetime, tz: str) -> float:
@@ -55,9 +60,8 @@ def _share(created_at: datetime, due_at: datetime, now: datetime, tz: str) -> fl
     start, end, today = (v.astimezone(zone).date() for v in (created_at, due_at, now))
     try:
         calendar = _calendar(frozenset(range(start.year, max(end.year, today.year) + 1)))
-        term = calendar.business_days_between(start, end)
-        if term >= 1:
-            return min(calendar.business_days_between(start, min(today, end)) / term, 1.0)
+        if calendar.business_days_between(start, end) >= 1:
+            return share_used(calendar, start, end, today)
     except CalendarUnavailable:
         pass
     total = (due_at - created_at).total_seconds()
@@ -66,14 +70,35 @@ def _share(created_at: datetime, due_at: datetime, now: datetime, tz: str) -> fl
 
 @functools.lru_cache(maxsize=8)
 def _calendar(years: frozenset[int]) -> BusinessCalendar:
-    return BusinessCalendar.colombia(years)
+    return BusinessCalendar.colombia(years)  # pure and immutable: a memo, not state
 
 
-def with_semaforo(task: TaskRecord, now: datetime, tz: str) -> InboxTask:
-    due = datetime.fromisoformat(task["due_at"]) if task["due_at"] else None
-    created = datetime.fromisoformat(task["created_at"]) if task["created_at"] else now
-    colour, share = semaforo(created, due, now, tz)
-    return InboxTask(**task, semaforo=colour, term_used=None if share is None else round(share, 3))
+def with_semaforo(
+    task: TaskRecord, now: datetime, tz: str, amarillo_from: float = AMARILLO_DESDE
+) -> InboxTask:
+    """A case's task shows its case's legal clock: counted from the radicación, with the case's thresholds."""
+    own = task["term_due_at"] if task["term_start"] is not None else task["due_at"]
+    due = datetime.fromisoformat(own) if own else None
+    if due is None:
+        return InboxTask(**task, semaforo=None, term_used=None, alerta=False)
+    if task["term_start"] is None:
+        created = datetime.fromisoformat(task["created_at"]) if task["created_at"] else now
+        colour, share = semaforo(created, due, now, tz, amarillo_from)
+        return InboxTask(**task, semaforo=colour, term_used=_rounded(share), alerta=False)
+    start = datetime.combine(date.fromisoformat(task["term_start"]), time(0), tzinfo=ZoneInfo(tz))
+    share = _share(start, due, now, tz)
+    amarillo, alerta = (
+        datetime.fromisoformat(v) if v else None for v in (task["amarillo_at"], task["alerta_at"])
+    )
+    case_colour: Semaforo = "rojo" if now >= due else "amarillo" if amarillo and now >= amarillo else "verde"
+    used = max(share, 1.0) if case_colour == "rojo" else share
+    return InboxTask(
+        **task, semaforo=case_colour, term_used=_rounded(used), alerta=alerta is not None and now >= alerta
+    )
+
+
+def _rounded(share: float | None) -> float | None:
+    return None if share is None else round(share, 3)
 
 
 def parse_query(args: dict[str, str]) -> InboxQuery:
@@ -131,7 +156,9 @@ def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
         criteria["min_priority"], criteria["max_priority"] = PRIORITIES[q.priority]
     items, total = views.tasks(ctx, views.task_filter_for(user, **criteria))
     return {
-        "items": [with_semaforo(t, now, ctx.settings.timezone) for t in items],
+        "items": [
+            with_semaforo(t, now, ctx.settings.timezone, ctx.settings.semaforo_amarillo) for t in items
+        ],
         "total": total,
         "page": q.page,
         "pages": max(math.ceil(total / q.per_page), 1),

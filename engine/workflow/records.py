@@ -24,11 +24,17 @@ class TaskRecord(TypedDict):
     claimed_at: str | None
     completed_at: str | None
     completed_by: str | None
+    radicado: str | None  # the PQRSD case the task works on, if any
+    term_start: str | None  # the case's radicación date: its legal term counts from there
+    term_due_at: str | None  # the case's effective due date (None while suspended)
+    amarillo_at: str | None
+    alerta_at: str | None
 
 
 class InboxTask(TaskRecord):
     semaforo: str | None  # verde | amarillo | rojo, None without a due date
     term_used: float | None  # share of the term already used
+    alerta: bool  # the case's 2/3 alert is due
 
 
 class InstanceRecord(TypedDict):

@@ -37,6 +37,11 @@ def save_run(
     activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
     incidents = list(extra_incidents or [])
     task_values = [_task_values(ctx, run, ref, h, now, incidents) for h in run.human_tasks()]
+    default_due = ctx.default_task_due.get(ref.process_key)
+    if default_due is not None and any(t["due_at"] is None for t in task_values):
+        due = default_due(session, ref.business_key)  # read once per save, only when a task needs it
+        for values in task_values:
+            values["due_at"] = values["due_at"] or due
     if incident is not None:
         incidents.insert(0, incident)
     status = "completed" if run.completed else ("incident" if incident is not None else "running")

@@ -17,6 +17,7 @@ from engine.context import Context
 from engine.errors import NotFound
 from engine.identity import access
 from engine.identity.users import UserView
+from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import (
     AuditEvent,
     Incident,
@@ -41,7 +42,18 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def task_dict(task: Task) -> TaskRecord:
+# What a task of a PQRSD case shows of its case: the case's legal clock drives the task's semáforo.
+_CASE_COLUMNS = (
+    PqrsdCase.radicado,
+    PqrsdCase.radicacion_date,
+    PqrsdCase.due_at.label("case_due_at"),
+    PqrsdCase.amarillo_at,
+    PqrsdCase.alerta_at,
+)
+
+
+def task_dict(task: Task, case: Any = None) -> TaskRecord:
+    """`case`: the row of `_CASE_COLUMNS` for a task of a PQRSD case (None otherwise)."""
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -61,6 +73,11 @@ def task_dict(task: Task) -> TaskRecord:
         "claimed_at": iso(task.claimed_at),
         "completed_at": iso(task.completed_at),
         "completed_by": task.completed_by,
+        "radicado": case.radicado if case is not None else None,
+        "term_start": case.radicacion_date.isoformat() if case is not None else None,
+        "term_due_at": iso(case.case_due_at) if case is not None else None,
+        "amarillo_at": iso(case.amarillo_at) if case is not None else None,
+        "alerta_at": iso(case.alerta_at) if case is not None else None,
     }
 
 
@@ -96,7 +113,8 @@ def _visible(f: TaskFilter) -> Any:
 
 
 def _task_query(f: TaskFilter) -> Select[Any]:
-    query = select(Task)
+    columns: tuple[Any, ...] = (Task, *_CASE_COLUMNS)
+    query: Select[Any] = select(*columns).outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
     visible = _visible(f)
     if visible is not None:
         query = query.where(visible)
@@ -114,8 +132,16 @@ def _task_query(f: TaskFilter) -> Select[Any]:
         query = query.where(Task.priority >= f.min_priority)
     if f.max_priority is not None:
         query = query.where(Task.priority <= f.max_priority)
-    if f.text:
-        query = query.where(Task.name.ilike(f"%{f.text}%"))
+    if f.text:  # the task's name, or its case's radicado, asunto or peticionario
+        like = f"%{f.text}%"
+        query = query.where(
+            or_(
+                Task.name.ilike(like),
+                PqrsdCase.radicado.ilike(like),
+                PqrsdCase.subject.ilike(like),
+                PqrsdCase.petitioner_name.ilike(like),
+            )
+        )
     return query
 
 
@@ -126,8 +152,8 @@ def list_tasks(session: Session, f: TaskFilter) -> tuple[list[TaskRecord], int]:
         query = query.order_by(Task.priority.desc(), Task.due_at.asc().nulls_last(), Task.id)
     else:
         query = query.order_by(Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.id)
-    rows = session.scalars(query.limit(f.limit).offset(f.offset)).all()
-    return [task_dict(t) for t in rows], total
+    rows = session.execute(query.limit(f.limit).offset(f.offset)).all()
+    return [task_dict(row[0], row if row.radicado is not None else None) for row in rows], total
 
 
 def next_task_id(session: Session, user: UserView, instance_id: int) -> int | None:
