@@ -11,7 +11,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from engine.errors import BadInput
 from engine.identity.users import UserView, user_for_token
-from engine.pqrsd import notices, radicacion
+from engine.pqrsd import notices, radicacion, tray
 from engine.pqrsd import views as pqrsd_views
 from engine.workflow import diagrams, instances, start_forms, task_views, tasks, views
 from web.current import ctx
@@ -174,6 +174,12 @@ def radicar_pqrsd() -> Any:
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_pqrsd", radicado=case["radicado"])
     return response
+
+
+@bp.get("/pqrsd")
+def list_pqrsd() -> Response:
+    page = tray.cases(ctx(), caller(), tray.parse_query(request.args.to_dict(), limit=50))
+    return jsonify(items=page["items"], total=page["total"])
 
 
 @bp.get("/pqrsd/<radicado>")

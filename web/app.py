@@ -12,11 +12,12 @@ from flask import Flask, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
+import web.api_attachments  # noqa: F401  (adds the attachment routes to api.bp before it is registered)
 from engine.bootstrap import create_context
 from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
-from web import api, auth, formatting, http, instances, pqrsd, start, tasks
+from web import api, attachments, auth, case_tray, formatting, http, instances, pqrsd, start, tasks
 
 csrf = CSRFProtect()
 
@@ -41,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=attachments.max_request_bytes(settings),
         JSON_AS_ASCII=False,
     )
     if test_config:
@@ -53,7 +54,16 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
     auth.init_app(app)
     formatting.init_app(app)
     http.init_app(app)
-    for blueprint in (auth.bp, tasks.bp, start.bp, instances.bp, pqrsd.bp, api.bp):
+    for blueprint in (
+        auth.bp,
+        tasks.bp,
+        start.bp,
+        instances.bp,
+        case_tray.bp,
+        pqrsd.bp,
+        attachments.bp,
+        api.bp,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # Bearer tokens, never cookies: nothing for a forged cross-site request to ride on
 

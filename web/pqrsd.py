@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from engine.errors import ValidationFailed
+from engine.errors import PayloadTooLarge, ValidationFailed
 from engine.pqrsd import notices, radicacion, views
+from web.attachments import attach_filed, checked_at_filing
 from web.current import ctx, login_required, me
 from web.formatting import fecha
 from web.formdata import field_errors, sections, shown_values, submission
@@ -24,8 +25,9 @@ def radicar() -> Any:
     if request.method == "POST":
         typed = submission(form, request.form)
         try:
+            uploads = checked_at_filing()  # every file checked first: a bad one leaves no radicado
             case = radicacion.file_pqrsd(ctx(), typed, actor=me().username)
-        except ValidationFailed as error:
+        except (ValidationFailed, PayloadTooLarge) as error:
             flash(error.message, "error")
             errors = field_errors(error.details, form)
         else:
@@ -33,6 +35,7 @@ def radicar() -> Any:
             flash(f"Radicó la PQRSD {case['radicado']}; vence el {due}.", "success")
             if case.get("process_error"):
                 flash(f"El proceso de la PQRSD quedó con un incidente: {case['process_error']}", "error")
+            attach_filed(case["radicado"], uploads)
             return redirect(url_for("pqrsd.show", radicado=case["radicado"]))
     values = shown_values(form, typed, {"prioridad": "normal"})
     return render_template(

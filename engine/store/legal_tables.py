@@ -172,3 +172,22 @@ class PqrsdCase(Base):
     created_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class CaseAttachment(Base):
+    """A file on a PQRSD case (given at filing, on the case or on one of its tasks); its bytes live by sha256."""
+
+    __tablename__ = "case_attachments"
+    # One row per content per case: the download address is the radicado and the sha256.
+    __table_args__ = (UniqueConstraint("case_id", "sha256"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("pqrsd_cases.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))  # the cleaned base name, as downloads offer it
+    media_type: Mapped[str] = mapped_column(String(120))  # recognised from the content, not the name
+    size: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(20))  # radicacion | caso | tarea
+    description: Mapped[str | None] = mapped_column(Text)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str | None] = mapped_column(String(120))

@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -58,12 +57,10 @@ def _bearer(sc: Scenario, username: str = CLERK) -> dict[str, str]:
     return {"Authorization": f"Bearer {users.issue_token(sc.ctx, username)}"}
 
 
-def _counts(sc: Scenario) -> tuple[int, int, int, int]:
+def _counts(sc: Scenario) -> tuple[int, ...]:
     with UnitOfWork(sc.ctx.db, write=False) as uow:
-        count: Callable[[Any], int] = lambda model: (
-            uow.session.scalar(select(func.count()).select_from(model)) or 0
-        )  # noqa: E731
-        return count(PqrsdCase), count(ProcessInstance), count(RadicadoSequence), count(AuditEvent)
+        models = (PqrsdCase, ProcessInstance, RadicadoSequence, AuditEvent)
+        return tuple(uow.session.scalar(select(func.count()).select_from(m)) or 0 for m in models)
 
 
 def test_web_api_and_cli_give_consecutive_radicados_due_as_the_calendar_says(any_db: Scenario) -> None:
