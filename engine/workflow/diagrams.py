@@ -12,6 +12,8 @@ from engine.context import Context
 from engine.errors import Forbidden, NotFound
 from engine.identity import access
 from engine.identity.users import UserView, acting_user
+from engine.modeling.parser import BPMN_NS
+from engine.modeling.xml import parse_xml
 from engine.store.instances import load_instance
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
@@ -59,10 +61,38 @@ def instance_diagram(ctx: Context, instance_id: int, user: UserView | str) -> di
         )
         if definition is None:
             raise NotFound(f"No existe la versión {detail['version']} de '{detail['process_key']}'.")
-        xml = next((s["content"] for s in definition.sources if s["name"] == definition.file), None)
+        sources = list(definition.sources)
+        xml = next((s["content"] for s in sources if s["name"] == definition.file), None)
     if xml is None:
         raise NotFound(f"No se guardó el diagrama de '{detail['process_key']}'.")
-    return {"xml": xml, **markers(detail, ctx.clock.now())}
+    found = markers(detail, ctx.clock.now())
+    callers = call_activities(sources, detail["process_key"])
+    current = {*found["active"], *found["overdue"], *found["incidents"]}
+    return {"xml": xml, **found, "called_in": {i: callers[i] for i in sorted(current) if i in callers}}
+
+
+def call_activities(sources: list[dict[str, str]], key: str) -> dict[str, str]:
+    """Element ids of the processes that `key` calls, each with the call activity of `key` that runs it."""
+    processes = {
+        process.get("id"): process
+        for source in sources
+        if source["name"].endswith(".bpmn")
+        for process in parse_xml(source["content"].encode()).iterfind(f"{{{BPMN_NS}}}process")
+    }
+
+    def inside(called: str, seen: frozenset[str]) -> set[str]:
+        if called in seen or called not in processes:
+            return set()
+        ids = {el.get("id") for el in processes[called].iter() if el.get("id")}
+        for nested in processes[called].iter(f"{{{BPMN_NS}}}callActivity"):
+            ids |= inside(nested.get("calledElement", ""), seen | {called})
+        return ids
+
+    callers: dict[str, str] = {}
+    for call in processes[key].iter(f"{{{BPMN_NS}}}callActivity") if key in processes else ():
+        for element_id in inside(call.get("calledElement", ""), frozenset({key})):
+            callers.setdefault(element_id, call.get("id"))
+    return callers
 
 
 def markers(detail: InstanceDetail, now: datetime) -> dict[str, Any]:
