@@ -153,10 +153,13 @@ def assign(task_id: int) -> Response:
 @bp.post("/tasks/<int:task_id>/complete")
 def complete(task_id: int) -> Response:
     payload = body()
-    unknown = sorted(set(payload) - {"data"})
+    unknown = sorted(set(payload) - {"data", "confirmado"})
     if unknown:
         raise BadInput("Envíe los datos dentro de 'data'.", dict.fromkeys(unknown, "Campo desconocido."))
-    return jsonify(tasks.complete_task(ctx(), task_id, caller(), payload.get("data")).to_dict())
+    confirmed = payload.get("confirmado") is True  # explicit: a decision the model asks to confirm
+    return jsonify(
+        tasks.complete_task(ctx(), task_id, caller(), payload.get("data"), confirmed=confirmed).to_dict()
+    )
 
 
 @bp.post("/pqrsd")

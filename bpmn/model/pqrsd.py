@@ -867,6 +867,24 @@ informe = Process(
     ),
 )
 
+# The engine's guards on user tasks, as `camunda:properties` (README, «Cómo dibujar en Camunda Modeler para que
+# corra aquí»): four eyes, a confirmation before an irreversible choice, what a redo task shows first.
+GUARDS = {
+    "Task_Verificar": {
+        "phva:confirmar": "competente=false: ¿Confirma que la entidad no es competente? La PQRSD se trasladará a "
+        "la entidad competente (art. 21) y su trámite termina aquí.",
+    },
+    "Task_Desistimiento": {
+        "phva:confirmar": "¿Confirma el desistimiento tácito? Se archiva el expediente y la PQRSD termina; solo "
+        "procede el recurso de reposición.",
+    },
+    "Task_ProyectarRespuesta": {"phva:mostrar": "observaciones_revision"},
+    "Task_AprobarRespuesta": {"phva:cuatroOjos": "Task_ProyectarRespuesta"},
+    "Task_RedactarInforme": {"phva:mostrar": "observaciones_informe"},
+}
+for _node in [*pqrsd.body.nodes, *respuesta.nodes, *informe.body.nodes]:
+    _node.props.update(GUARDS.get(_node.id, {}))
+
 PROCESSES = [pqrsd, informe]
 
 

@@ -101,10 +101,13 @@ def assign_command(task_id: int, assignee: str, user: str) -> None:
 @click.argument("task_id", type=int)
 @click.option("--user", required=True)
 @click.option("--data", help="Datos del formulario en JSON.")
+@click.option(
+    "--confirmar", "confirmed", is_flag=True, help="Confirma una decisión que el modelo pide confirmar."
+)
 @json_option
 @handled
-def complete_command(task_id: int, user: str, data: str | None, as_json: bool) -> None:
-    result = tasks.complete_task(context(), task_id, user, parse_json(data)).to_dict()
+def complete_command(task_id: int, user: str, data: str | None, confirmed: bool, as_json: bool) -> None:
+    result = tasks.complete_task(context(), task_id, user, parse_json(data), confirmed=confirmed).to_dict()
     emit(
         result, as_json, lambda r: [f"Tarea {task_id} completada; proceso {r['instance_id']}: {r['status']}."]
     )

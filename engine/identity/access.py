@@ -76,6 +76,28 @@ def allowed_task_actions(
     }
 
 
+def four_eyes_refusal(user: UserView, completed_earlier: Mapping[str, Collection[str]]) -> str | None:
+    """Four eyes: who completed one of a task's earlier steps (step name → who) may not complete it too.
+
+    No role is exempt, admins included: the point is that two people saw the answer.
+    """
+    mine = sorted(name for name, who in completed_earlier.items() if user.username in who)
+    if not mine:
+        return None
+    steps = ", ".join(f"«{name}»" for name in mine)
+    return (
+        f"Usted completó {steps} en este trámite: esta tarea debe completarla otra persona "
+        "(control de cuatro ojos)."
+    )
+
+
+def guarded_task_actions(can: Mapping[str, bool], refusal: str | None) -> dict[str, bool]:
+    """`allowed_task_actions` under a refusal: nothing that leads to completing the task is offered."""
+    if refusal is None:
+        return dict(can)
+    return {**can, "claim": False, "complete": False, "draft": False}
+
+
 def may_view_instance(user: UserView, started_by: str | None, tasks: Iterable[Mapping[str, Any]]) -> bool:
     """Admins and analysts see every instance; others the ones they started or where they may see a task."""
     if user.has_role(*INSTANCE_READERS) or started_by == user.username:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from engine.context import Context
@@ -32,6 +32,38 @@ def case_for(ctx: Context, radicado: str, user: UserView | str) -> CaseRecord:
         if not access.may_view_case(acting, case.created_by, detail["started_by"] if detail else None, tasks):
             raise Forbidden(f"No tiene acceso a la PQRSD {radicado}.")
         return case_dict(case, ZoneInfo(ctx.settings.timezone))
+
+
+class CaseHeader(TypedDict):
+    radicado: str
+    asunto: str | None
+    peticionario: str | None  # "Anónimo" for an anonymous petition
+    tipo: str  # the term table's name of the type
+    vence_el: str | None  # the effective due date (local); None while suspended
+    dias_habiles_restantes: int | None
+
+
+def case_header_for_instance(ctx: Context, instance_id: int, user: UserView | str) -> CaseHeader | None:
+    """The case a process instance handles, as its task pages head it; None when it is no case the user sees."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        acting = acting_user(uow.session, user)
+        detail = views.instance_detail(uow.session, instance_id)
+        if detail is None or not detail["business_key"]:
+            return None
+        case = case_store.case_by_radicado(uow.session, detail["business_key"])
+        if case is None or case.instance_id != instance_id:
+            return None
+        if not access.may_view_case(acting, case.created_by, detail["started_by"], detail["tasks"]):
+            return None
+        record = case_dict(case, ZoneInfo(ctx.settings.timezone))
+    return CaseHeader(
+        radicado=record["radicado"],
+        asunto=record["subject"],
+        peticionario="Anónimo" if record["anonymous"] else record["petitioner_name"],
+        tipo=str(record["term"].get("label") or record["kind"]),
+        vence_el=record["due_date"],
+        dias_habiles_restantes=business_days_left(ctx, record["due_date"]),
+    )
 
 
 def filing_page(ctx: Context, *, staff: bool = True) -> dict[str, Any]:

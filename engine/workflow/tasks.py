@@ -24,7 +24,7 @@ from engine.store.audit import audit, data_changes
 from engine.store.instances import load_instance
 from engine.store.tasks import TaskRow
 from engine.store.uow import UnitOfWork
-from engine.workflow import views
+from engine.workflow import guards, views
 from engine.workflow.instances import check_data
 from engine.workflow.records import TaskRecord
 from engine.workflow.runs import load_run, save_run
@@ -139,39 +139,52 @@ def complete_task(
     read_form: FormReader | None = None,
     claimed_only: bool = False,
     find_next: bool = False,
+    confirmed: bool = False,
 ) -> Completed:
     """Validate against the task's form, complete, run the engine to the next wait, save — or change nothing.
 
     In the same transaction the user's draft of the task is discarded and, with `find_next`, their next
     task of the instance looked up. `read_form` turns a form post into data once the schema is known;
-    `claimed_only` (the web's rule) refuses a task the user has not claimed.
+    `claimed_only` (the web's rule) refuses a task the user has not claimed. The model's guards
+    (`engine.workflow.guards`) apply first: four eyes refuses the user, and a choice that asks for
+    confirmation is refused unless `confirmed`.
     """
     submitted = check_data(data) if read_form is None else None
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         task, acting = _checked(session, task_id, user, with_draft=True)
-        if claimed_only and task.assignee != acting.username:
-            raise Forbidden("Reclame la tarea antes de completarla.")
         if not access.may_complete_task(acting, task.assignee, task.candidate_users, task.candidate_groups):
             raise Forbidden(f"La tarea {task_id} la tiene '{task.assignee}'.")
         ref = load_instance(session, task.instance_id)
         if ref is None:
             raise NotFound(f"No existe el proceso de la tarea {task_id}.")
         run = load_run(ctx, session, ref)
+        extensions = extensions_of(ctx, session, ref, task, run)
+        refusal = guards.four_eyes_refusal(session, acting, ref.id, extensions)
+        if refusal is not None:  # before the claim rule: the drafter learns why, not "claim it first"
+            raise Forbidden(refusal)
+        if claimed_only and task.assignee != acting.username:
+            raise Forbidden("Reclame la tarea antes de completarla.")
         try:
             current = run.task_data(task.spiff_id)
         except TaskNotReady as error:
             raise Conflict(f"La tarea {task_id} ya no está lista en el proceso.") from error
-        schema = form_of(session, task.name, extensions_of(ctx, session, ref, task, run))
+        schema = form_of(session, task.name, extensions)
         if read_form is not None:
             submitted = check_data(read_form(schema.to_dict() if schema is not None else None))
         assert submitted is not None
-        if schema is not None:
-            clean, errors = validate_submission(schema, submitted, current)
-            if errors:
-                raise ValidationFailed("Revise los datos del formulario.", errors)
-        else:
-            clean = submitted
+        clean, errors = (
+            validate_submission(schema, submitted, current) if schema is not None else (submitted, {})
+        )
+        asked = guards.question_for(extensions, {**current, **clean})
+        if asked is not None and not confirmed:
+            errors = {**errors, guards.CONFIRM_FIELD: "Confirme esta decisión para completar la tarea."}
+        if errors:
+            alone = list(errors) == [guards.CONFIRM_FIELD]
+            message = (
+                f"Esta decisión pide confirmación: {asked}" if alone else "Revise los datos del formulario."
+            )
+            raise ValidationFailed(message, errors)
         before = run.complete(task.spiff_id, clean)
         if not task_rows.mark_completed(session, task, acting.username, ctx.clock.now()):
             raise Conflict(f"La tarea {task_id} ya fue completada por otro usuario.")
@@ -179,7 +192,8 @@ def complete_task(
         status = save_run(ctx, session, ref, run, incident=incident)
         old, new = data_changes(before, {**before, **clean})
         audit(session, ctx, instance_id=ref.id, task_id=task.id, action="task_completed", actor=acting.username,
-              summary=f"Completó '{task.name}'", before=old, after=new)  # fmt: skip
+              summary=f"Completó '{task.name}'" + (f"; confirmó: {asked}" if asked else ""),
+              before=old, after=new)  # fmt: skip
         if task.has_draft:
             task_rows.delete_draft(session, task_id, acting.username)
         following = (

@@ -23,7 +23,7 @@ from engine.legal.terms import seed_term_table
 from engine.store.instances import load_instance
 from engine.store.tables import Task
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, instances, tasks, timers, views
+from engine.workflow import deployments, instances, task_views, tasks, timers, views
 from engine.workflow.handlers import register_builtin_handlers
 from engine.workflow.runs import load_run
 from engine.workflow.views import TaskFilter
@@ -144,11 +144,18 @@ class Scenario:
         return found[0]
 
     def complete(self, instance_id: int, bpmn_id: str, **overrides: Any) -> dict[str, Any]:
-        """Complete the open task as a user of its candidate dependencia, with its form's sample answers."""
+        """Complete the open task as a user of its candidate dependencia, with its form's sample answers,
+        confirming what the model asks to confirm; under four eyes, a second user of the dependencia does it."""
         task = self.task(instance_id, bpmn_id)
         assert task["candidate_groups"], f"{bpmn_id} no tiene dependencia candidata"
-        user = f"u.{task['candidate_groups'][0]}"
-        return tasks.complete_task(self.ctx, task["id"], user, sample(task["form"], overrides))
+        group = task["candidate_groups"][0]
+        user = f"u.{group}"
+        if task_views.task_page(self.ctx, task["id"], user)["refusal"]:
+            user = f"r.{group}"
+            if user not in {u.username for u in users.list_users(self.ctx)}:
+                users.add_user(self.ctx, user, groups=group, roles="funcionario")
+        data = sample(task["form"], overrides)
+        return tasks.complete_task(self.ctx, task["id"], user, data, confirmed=True)
 
     def walk(self, instance_id: int, *steps: str | tuple[str, dict[str, Any]]) -> None:
         for step in steps:
