@@ -162,7 +162,9 @@ class PqrsdCase(Base):
     description: Mapped[str | None] = mapped_column(Text)
     codigo_consulta: Mapped[str | None] = mapped_column(String(20))
     dependencia: Mapped[str | None] = mapped_column(String(120), index=True)  # the one answering it
-    amarillo_at: Mapped[datetime | None]  # when the semáforo turns amarillo (share of the term, business days)
+    amarillo_at: Mapped[
+        datetime | None
+    ]  # when the semáforo turns amarillo (share of the term, business days)
     alerta_at: Mapped[datetime | None]  # when the 2/3 alert is due
     received_by: Mapped[str | None] = mapped_column(String(120))
     petitioner_type: Mapped[str | None] = mapped_column(String(30))
