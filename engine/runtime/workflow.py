@@ -31,6 +31,8 @@ from engine.runtime.compaction import compact
 log = logging.getLogger(__name__)
 
 ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+# A handler that also gets the caller's `call` (the use case's transaction and instance), to act in it.
+CallHandler = Callable[[Mapping[str, Any], Any], Mapping[str, Any] | None]
 MAX_ADVANCE_ROUNDS = 10_000
 
 
@@ -80,15 +82,28 @@ class ServiceRegistry:
     """Python handlers for service tasks, by external topic, class name or expression name."""
 
     handlers: dict[str, ServiceHandler] = field(default_factory=dict)
+    call_handlers: dict[str, CallHandler] = field(default_factory=dict)
 
     def register(self, name: str, handler: ServiceHandler) -> None:
         self.handlers[name] = handler
 
-    def lookup(self, implementation: Mapping[str, Any] | None) -> tuple[str, ServiceHandler | None]:
+    def register_with_call(self, name: str, handler: CallHandler) -> None:
+        """A handler that acts in the caller's transaction (`call` is whatever `advance` was given)."""
+        self.call_handlers[name] = handler
+
+    def invoke(self, name: str, data: dict[str, Any], call: Any) -> Mapping[str, Any] | None:
+        if name in self.call_handlers:
+            return self.call_handlers[name](data, call)
+        return self.handlers[name](data)
+
+    def lookup(
+        self, implementation: Mapping[str, Any] | None
+    ) -> tuple[str, ServiceHandler | CallHandler | None]:
+        """The handler's name and the handler (call it through `invoke`)."""
         impl = implementation or {}
         name = str(impl.get("topic") or impl.get("value") or "")
         name = name.removeprefix("${").removeprefix("#{").removesuffix("}")
-        return name, self.handlers.get(name)
+        return name, self.handlers.get(name) or self.call_handlers.get(name)
 
 
 class ProcessRun:
@@ -132,14 +147,16 @@ class ProcessRun:
         return dict(source)
 
     # ---- running ----------------------------------------------------------------------------
-    def advance(self, clock: Clock, services: ServiceRegistry) -> IncidentInfo | None:
-        """Run engine steps, pass-through tasks, service tasks and due timers until only waits remain."""
+    def advance(self, clock: Clock, services: ServiceRegistry, call: Any = None) -> IncidentInfo | None:
+        """Run engine steps, pass-through tasks, service tasks and due timers until only waits remain.
+
+        `call` reaches the handlers registered with `register_with_call` (the use case's transaction)."""
         with spiff_patches.using_clock(clock):
             for _ in range(MAX_ADVANCE_ROUNDS):
                 try:
                     self.workflow.refresh_timers()
                     self.workflow.do_engine_steps()
-                    progressed = self._run_automatic_tasks(services)
+                    progressed = self._run_automatic_tasks(services, call)
                 except WorkflowException as error:
                     return _incident_from(error)
                 except _ServiceFailure as failure:
@@ -148,7 +165,7 @@ class ProcessRun:
                     return None
         return IncidentInfo(None, None, "engine", "El proceso no se detiene: revise los ciclos del modelo.")
 
-    def _run_automatic_tasks(self, services: ServiceRegistry) -> bool:
+    def _run_automatic_tasks(self, services: ServiceRegistry, call: Any) -> bool:
         progressed = False
         for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.STARTED):
             spec = task.task_spec
@@ -156,11 +173,11 @@ class ProcessRun:
                 task.run()  # Camunda 7 passes through abstract and manual tasks
                 progressed = True
             elif task.state == TaskState.STARTED and isinstance(spec, ServiceTask):
-                self._call_service(task, services)
+                self._call_service(task, services, call)
                 progressed = True
         return progressed
 
-    def _call_service(self, task: Any, services: ServiceRegistry) -> None:
+    def _call_service(self, task: Any, services: ServiceRegistry, call: Any) -> None:
         impl = getattr(task.task_spec, "extensions", {}).get("implementation")
         name, handler = services.lookup(impl)
         if handler is None:
@@ -172,7 +189,7 @@ class ProcessRun:
                 )
             )
         try:
-            result = handler(copy.deepcopy(task.data))
+            result = services.invoke(name, copy.deepcopy(task.data), call)
             if result:
                 check_json_native(result)
                 task.data.update(copy.deepcopy(dict(result)))

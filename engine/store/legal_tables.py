@@ -149,6 +149,8 @@ class PqrsdCase(Base):
     suspensions: Mapped[list[Any]]  # [{"requerimiento_at", "compliance_at"}] ISO texts
     prorroga: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     traslado: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    respuesta: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # enviada_at, medio, radicado_salida
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # how it closed: acto, motivo, by whom
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instances.id", ondelete="SET NULL"), index=True
     )

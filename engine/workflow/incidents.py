@@ -9,7 +9,7 @@ from engine.store.incidents import load_incident, resolve_incident
 from engine.store.instances import load_instance
 from engine.store.timers import rearm_activity_timers, rearm_timer
 from engine.store.uow import UnitOfWork
-from engine.workflow.runs import load_run, save_run
+from engine.workflow.runs import advance, load_run, save_run
 
 
 def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) -> str:
@@ -34,7 +34,7 @@ def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) 
         run = load_run(ctx, session, instance)
         run.retry(row.spiff_id)
         resolve_incident(session, incident_id, ctx.clock.now(), actor)
-        incident = run.advance(ctx.clock, ctx.services)
+        incident = advance(ctx, session, instance, run)
         status = save_run(ctx, session, instance, run, incident=incident)
         if (
             row.kind == "timer" and incident is None

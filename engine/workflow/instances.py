@@ -17,7 +17,7 @@ from engine.store.definitions import latest_definition
 from engine.store.instances import insert_instance, load_instance, waiting_for_message
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
-from engine.workflow.runs import load_run, save_run
+from engine.workflow.runs import advance, load_run, save_run
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def start_in(
     spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
     run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
     ref = insert_instance(session, definition, business_key=business_key, actor=actor, now=ctx.clock.now())
-    incident = run.advance(ctx.clock, ctx.services)
+    incident = advance(ctx, session, ref, run)
     status = save_run(ctx, session, ref, run, incident=incident)
     audit(session, ctx, instance_id=ref.id, action="instance_started", actor=actor,
           summary=f"Inició '{definition.name}' v{definition.version}", after=initial or None)  # fmt: skip
@@ -133,7 +133,7 @@ def correlate_message(
         assert ref is not None
         run = load_run(ctx, session, ref)
         run.send_message(name, data)
-        incident = run.advance(ctx.clock, ctx.services)
+        incident = advance(ctx, session, ref, run)
         save_run(ctx, session, ref, run, incident=incident)
         audit(
             session,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,20 @@ from engine.store import definitions
 from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
 
 DEFAULT_PRIORITY = 50
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """What a service-task handler registered `with_call` acts in: the use case's transaction and instance."""
+
+    ctx: Context
+    session: Session
+    instance: InstanceRef
+
+
+def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -> IncidentInfo | None:
+    """Run the instance to its next wait; service tasks registered with a call act in this transaction."""
+    return run.advance(ctx.clock, ctx.services, ServiceCall(ctx, session, ref))
 
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:

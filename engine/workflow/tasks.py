@@ -27,7 +27,7 @@ from engine.store.uow import UnitOfWork
 from engine.workflow import guards, views
 from engine.workflow.instances import check_data
 from engine.workflow.records import TaskRecord
-from engine.workflow.runs import load_run, save_run
+from engine.workflow.runs import advance, load_run, save_run
 from engine.workflow.task_forms import extensions_of, form_of
 
 MAX_DRAFT_CHARS = 100_000
@@ -188,7 +188,7 @@ def complete_task(
         before = run.complete(task.spiff_id, clean)
         if not task_rows.mark_completed(session, task, acting.username, ctx.clock.now()):
             raise Conflict(f"La tarea {task_id} ya fue completada por otro usuario.")
-        incident = run.advance(ctx.clock, ctx.services)
+        incident = advance(ctx, session, ref, run)
         status = save_run(ctx, session, ref, run, incident=incident)
         old, new = data_changes(before, {**before, **clean})
         audit(session, ctx, instance_id=ref.id, task_id=task.id, action="task_completed", actor=acting.username,

@@ -27,7 +27,7 @@ from engine.store.incidents import open_start_timer_incident, open_timer_inciden
 from engine.store.instances import insert_instance, load_instance
 from engine.store.timers import DueStart, DueTimer
 from engine.store.uow import UnitOfWork
-from engine.workflow.runs import load_run, save_run
+from engine.workflow.runs import advance, load_run, save_run
 from engine.workflow.start_timers import sync_start_timers
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def _fire_instance(
         return []
     run = load_run(ctx, session, ref)
     timer_events.coalesce_missed_cycles(run.workflow, now)
-    incident = run.advance(ctx.clock, ctx.services)
+    incident = advance(ctx, session, ref, run)
     save_run(ctx, session, ref, run, incident=incident)
     fired_ids = store.fired_timer_ids(session, [d.id for d in due])
     fired = [d for d in due if d.id in fired_ids]
@@ -246,7 +246,7 @@ def _start_by_timer(ctx: Context, session: Session, row: DueStart, worker: str, 
     timer_events.trigger_start_event(run.workflow, row.bpmn_id, ctx.clock)
     ref = insert_instance(session, definition, business_key=None, actor=worker, now=now)
     instance_id = ref.id
-    incident = run.advance(ctx.clock, ctx.services)
+    incident = advance(ctx, session, ref, run)
     save_run(ctx, session, ref, run, incident=incident)
     audit(
         session,
