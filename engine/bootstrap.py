@@ -12,7 +12,7 @@ from engine.config import Settings
 from engine.context import Context
 from engine.errors import BadInput
 from engine.mail.smtp import SmtpSettings
-from engine.pqrsd import radicacion
+from engine.pqrsd import case_tasks, radicacion
 from engine.pqrsd.calendar import register_calendar_functions
 from engine.runtime import spiff_patches
 from engine.store.db import Database
@@ -39,6 +39,7 @@ def create_context(
         register_handler_module(ctx, module)
     register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here
     radicacion.register(ctx)
+    case_tasks.register(ctx.services)
     return ctx
 
 

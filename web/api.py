@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from engine.errors import BadInput
+from engine.errors import BadInput, NotFound
 from engine.identity.users import UserView, user_for_token
-from engine.pqrsd import notices, radicacion, tray
+from engine.pqrsd import case_actions, notices, radicacion, tray
 from engine.pqrsd import views as pqrsd_views
 from engine.workflow import diagrams, instances, start_forms, task_views, tasks, views
 from web.current import ctx
@@ -187,6 +187,15 @@ def list_pqrsd() -> Response:
 
 @bp.get("/pqrsd/<radicado>")
 def get_pqrsd(radicado: str) -> Response:
+    return jsonify(pqrsd_views.case_detail(ctx(), radicado, caller()))
+
+
+@bp.post("/pqrsd/<radicado>/<accion>")
+def pqrsd_action(radicado: str, accion: str) -> Response:
+    """A legal action (requerimiento, reanudar, prorrogar, trasladar, desistir, archivar, responder)."""
+    if accion not in case_actions.ACTIONS:
+        raise NotFound(f"Acción desconocida: «{accion}». Use {', '.join(case_actions.ACTIONS)}.")
+    case_actions.act(ctx(), radicado, accion, body(), caller())
     return jsonify(pqrsd_views.case_detail(ctx(), radicado, caller()))
 
 

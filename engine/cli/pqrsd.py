@@ -11,8 +11,8 @@ from engine.cli.base import actor, cli, context, emit, handled, json_option
 from engine.cli.calendar import parse_day, parse_unit
 from engine.legal.explanation import fecha_larga
 from engine.legal.inputs import parse_days
+from engine.pqrsd import case_actions, term_table
 from engine.pqrsd import radicacion as pqrsd_service
-from engine.pqrsd import term_table
 from engine.pqrsd.filing import CHANNELS, DOCUMENT_TYPES, PETITIONER_TYPES, PRIORITIES
 
 
@@ -148,3 +148,49 @@ def terms_versions(as_json: bool) -> None:
     rows = term_table.term_versions(context())
     emit(rows, as_json, lambda rs: [f"{r['version']:>3}  {r['created_at'][:10]}  {r['created_by'] or '-'}  {r['note']}"
                                     for r in rs])  # fmt: skip
+
+
+# ---- legal actions: one command each, the same service as POST /api/v1/pqrsd/{radicado}/<acción> ----------
+_ACTION_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "requerimiento": (("--faltantes", "Qué información o documentos faltan (art. 17)."),
+                      ("--fecha", "Cuándo se requirió (por defecto, ahora).")),
+    "reanudar": (("--fecha", "Cuándo completó la petición el peticionario."), ("--nota", "Qué aportó.")),
+    "prorrogar": (("--motivo", "Motivos de la demora (art. 14 par.)."), ("--nueva-fecha", "Nueva fecha (dd/mm/aaaa)."),
+                  ("--fecha-aviso", "Cuándo se comunicó la prórroga.")),
+    "trasladar": (("--entidad", "Entidad competente (art. 21)."), ("--oficio", "Radicado del oficio remisorio."),
+                  ("--fecha", "Cuándo se trasladó.")),
+    "desistir": (("--motivo", "Motivo del desistimiento."), ("--acto", "Acto administrativo."),
+                 ("--fecha", "Cuándo.")),
+    "archivar": (("--motivo", "Motivo del archivo (art. 19)."), ("--fecha", "Cuándo.")),
+    "responder": (("--medio", "Medio de envío de la respuesta."), ("--radicado-salida", "Radicado de salida."),
+                  ("--fecha", "Cuándo se envió.")),
+}  # fmt: skip
+_ACTION_HELP = {
+    "requerimiento": "Requiere al peticionario (art. 17): suspende el término.",
+    "reanudar": "Registra que el peticionario completó la petición: el término se reanuda.",
+    "prorrogar": "Prorroga el término una vez, antes de vencer, hasta el doble (art. 14 par.).",
+    "trasladar": "Traslada a la entidad competente (art. 21): la PQRSD queda trasladada.",
+    "desistir": "Registra el desistimiento (expreso; --tacito tras un requerimiento sin respuesta).",
+    "archivar": "Archiva una petición oscura no aclarada (art. 19).",
+    "responder": "Registra el envío de la respuesta: medio, radicado de salida y fecha.",
+}
+
+
+def _action_command(action: str) -> None:
+    @pqrsd_group.command(action, help=_ACTION_HELP[action])
+    @click.argument("radicado")
+    @json_option
+    @handled
+    def command(radicado: str, as_json: bool, **options: Any) -> None:
+        raw = {name: value for name, value in options.items() if value not in (None, False)}
+        record = case_actions.act(context(), radicado, action, raw, actor())
+        emit(record, as_json, lambda r: _case_lines(r, False))
+
+    for flag, text in reversed(_ACTION_OPTIONS[action]):
+        command = click.option(flag, flag.removeprefix("--").replace("-", "_"), help=text)(command)
+    if action == "desistir":
+        command = click.option("--tacito", is_flag=True, help="Desistimiento tácito (art. 17).")(command)
+
+
+for _action in _ACTION_OPTIONS:
+    _action_command(_action)

@@ -71,7 +71,16 @@ def _record(ctx: Context, session: Session, case: PqrsdCase, action: str, summar
           after={"radicado": case.radicado, "estado": case.status, **after})  # fmt: skip
 
 
-# ---- the clock: requerimiento (art. 17), reanudación, prórroga (art. 14 par.) ---------------------------
+# ---- the clock: trámite, requerimiento (art. 17), reanudación, prórroga (art. 14 par.) -------------------
+def tramitar(ctx: Context, session: Session, case: PqrsdCase, *, actor: str | None) -> dict[str, Any]:
+    """Classified and in the hands of the entity: its term runs (radicada → en trámite)."""
+    _open(case)
+    if case.status == "radicada":
+        case.status = "en_tramite"
+        _record(ctx, session, case, "pqrsd_en_tramite", "La PQRSD quedó clasificada y en trámite", actor, {})
+    return {"estado": case.status}
+
+
 def requerir(
     ctx: Context, session: Session, case: PqrsdCase, *, at: datetime, faltantes: str, actor: str | None
 ) -> dict[str, Any]:

@@ -190,7 +190,7 @@ class _Reader:
         value = self._value(name)
         if value is None:
             return None
-        moment = _parse_received(value, tz)
+        moment = parse_received(value, tz)
         if moment is None:
             self.errors[name] = (
                 f"Fecha no válida: «{value[:40]}». Use dd/mm/aaaa, dd/mm/aaaa hh:mm o AAAA-MM-DDTHH:MM."
@@ -229,7 +229,7 @@ class _Reader:
         return value
 
 
-def _parse_received(text: str, tz: ZoneInfo) -> datetime | None:
+def parse_received(text: str, tz: ZoneInfo) -> datetime | None:
     """ISO (with or without zone) or the es-CO forms dd/mm/aaaa [hh:mm]; a bare date is received as it opens."""
     match = _ES_CO.match(text)
     try:

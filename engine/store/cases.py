@@ -50,6 +50,14 @@ def due_of_case(session: Session, radicado: str) -> datetime | None:
     return session.scalar(select(PqrsdCase.due_at).where(PqrsdCase.radicado == radicado))
 
 
+def case_for_update(session: Session, radicado: str) -> PqrsdCase | None:
+    """The case, locked for this transaction on PostgreSQL (SQLite serializes writers anyway)."""
+    query = select(PqrsdCase).where(PqrsdCase.radicado == radicado)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
 def case_by_radicado(session: Session, radicado: str) -> PqrsdCase | None:
     return session.scalar(select(PqrsdCase).where(PqrsdCase.radicado == radicado))
 

@@ -118,31 +118,37 @@ def correlate_message(
     """Deliver a message to the one instance waiting for it (by business key or id); returns its id."""
     data = check_data(payload)
     with UnitOfWork(ctx.db) as uow:
-        session = uow.session
-        targets = waiting_for_message(
-            session, name, business_key=business_key, instance_id=instance_id, limit=2
-        )
-        if not targets:
-            raise NotFound(
-                f"Ningún proceso espera el mensaje '{name}'"
-                + (f" con la clave de negocio '{business_key}'." if business_key else ".")
-            )
-        if len(targets) > 1:
-            raise Conflict(f"Varios procesos esperan el mensaje '{name}': indique la clave de negocio.")
-        ref = load_instance(session, targets[0])
-        assert ref is not None
-        run = load_run(ctx, session, ref)
-        run.send_message(name, data)
-        incident = advance(ctx, session, ref, run)
-        save_run(ctx, session, ref, run, incident=incident)
-        audit(
-            session,
-            ctx,
-            instance_id=ref.id,
-            action="message_correlated",
-            actor=actor,
-            summary=f"Recibió el mensaje '{name}'",
-            after=data or None,
-        )
+        target = correlate_in(ctx, uow.session, name, business_key=business_key, instance_id=instance_id,
+                              data=data, actor=actor)  # fmt: skip
         uow.commit()
+    return target
+
+
+def correlate_in(
+    ctx: Context,
+    session: Session,
+    name: str,
+    *,
+    business_key: str | None,
+    instance_id: int | None,
+    data: dict[str, Any],
+    actor: str | None,
+) -> int:
+    """`correlate_message` inside the caller's transaction."""
+    targets = waiting_for_message(session, name, business_key=business_key, instance_id=instance_id, limit=2)
+    if not targets:
+        raise NotFound(
+            f"Ningún proceso espera el mensaje '{name}'"
+            + (f" con la clave de negocio '{business_key}'." if business_key else ".")
+        )
+    if len(targets) > 1:
+        raise Conflict(f"Varios procesos esperan el mensaje '{name}': indique la clave de negocio.")
+    ref = load_instance(session, targets[0])
+    assert ref is not None
+    run = load_run(ctx, session, ref)
+    run.send_message(name, data)
+    incident = advance(ctx, session, ref, run)
+    save_run(ctx, session, ref, run, incident=incident)
+    audit(session, ctx, instance_id=ref.id, action="message_correlated", actor=actor,
+          summary=f"Recibió el mensaje '{name}'", after=data or None)  # fmt: skip
     return ref.id
