@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from engine.errors import PayloadTooLarge, ValidationFailed
-from engine.pqrsd import notices, radicacion, views
+from engine.errors import IncidentRaised, PayloadTooLarge, ValidationFailed
+from engine.pqrsd import case_actions, notices, radicacion, views
 from web.attachments import attach_filed, checked_at_filing
 from web.current import ctx, login_required, me
 from web.formatting import fecha
@@ -63,3 +64,35 @@ def acuse_pdf(radicado: str) -> Any:
     response = Response(notices.receipt_pdf(ctx(), case), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="acuse-{case["radicado"]}.pdf"'
     return response
+
+
+@bp.post("/pqrsd/<radicado>/incidentes/<int:incident_id>/reintentar")
+@login_required
+def retry(radicado: str, incident_id: int) -> Any:
+    text = request.form.get("variables", "").strip() or "{}"
+    try:
+        corrections = json.loads(text)
+    except json.JSONDecodeError as error:
+        flash(f"Las variables deben ser un objeto JSON: {error.msg} (columna {error.colno}).", "error")
+        return redirect(url_for("pqrsd.show", radicado=radicado))
+    try:
+        status = case_actions.corregir(ctx(), radicado, incident_id, corrections, me())
+    except IncidentRaised as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Corrigió y reintentó el paso: el proceso quedó {STATUS_TEXT.get(status, status)}.", "success")
+    return redirect(url_for("pqrsd.show", radicado=radicado))
+
+
+@bp.post("/pqrsd/<radicado>/anular")
+@login_required
+def cancel(radicado: str) -> Any:
+    if request.form.get("confirmo") != "true":
+        flash("Confirme que anula la PQRSD: no se puede deshacer.", "error")
+        return redirect(url_for("pqrsd.show", radicado=radicado))
+    case_actions.anular(ctx(), radicado, request.form.get("motivo", ""), me())
+    flash(f"Anuló la PQRSD {radicado} y su proceso.", "success")
+    return redirect(url_for("pqrsd.show", radicado=radicado))
+
+
+STATUS_TEXT = {"running": "en curso", "completed": "terminado", "incident": "con un incidente"}

@@ -156,10 +156,12 @@ def prorrogar(
     return {"estado": case.status, "fecha_vencimiento": due.iso(), "prorroga_usada": True}
 
 
-def prorroga_refusal(ctx: Context, case: PqrsdCase, *, at: datetime, nueva_fecha: date | None) -> str | None:
+def prorroga_refusal(
+    ctx: Context, case: PqrsdCase, *, at: datetime, nueva_fecha: date | None, motivo: str = "(validación)"
+) -> str | None:
     """Why a prórroga asked now would be refused (None: it is granted once the notice goes out)."""
     try:
-        _extended(ctx, case, notice_at=at, motivo="(validación)", nueva_fecha=nueva_fecha)
+        _extended(ctx, case, notice_at=at, motivo=motivo, nueva_fecha=nueva_fecha)
     except ActionRefused as error:
         return error.message.split(": ", 1)[-1]
     return None
@@ -275,6 +277,24 @@ def cerrar(
     _close(case, "cerrada", at)
     _record(ctx, session, case, "pqrsd_cerrada", "Cerró la PQRSD", actor, {})
     return {"estado": case.status}
+
+
+def anular(
+    ctx: Context, session: Session, case: PqrsdCase, *, motivo: str, at: datetime, actor: str | None
+) -> None:
+    """Cancel a case by an administrator's decision (a filing in error, a duplicate), with the reason."""
+    _open(case)
+    case.outcome = {"motivo": motivo.strip(), "por": actor, "anulada": True}
+    _close(case, "anulada", at)
+    _record(
+        ctx,
+        session,
+        case,
+        "pqrsd_anulada",
+        f"Anuló la PQRSD: {motivo.strip()}",
+        actor,
+        {"outcome": case.outcome},
+    )
 
 
 def _close(case: PqrsdCase, status: str, at: datetime, *, final: bool = True) -> None:

@@ -26,7 +26,9 @@ from engine.store import cases as case_store
 from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
-from engine.workflow.instances import correlate_in
+from engine.workflow.incidents import retry_incident
+from engine.workflow.instances import cancel_in, correlate_in
+from engine.workflow.records import IncidentRecord
 
 COMPLETED_MESSAGE = "pqrsd_completada"  # what the `pqrsd` process waits for after a requerimiento
 WHERE = {  # where the running process records each act
@@ -165,3 +167,58 @@ def act(ctx: Context, radicado: str, action: str, raw: Mapping[str, Any], user: 
         record = case_dict(case, ZoneInfo(ctx.settings.timezone))
         uow.commit()
     return record
+
+
+# ---- repairs, for administrators: a case whose process stopped on an incident ---------------------------------
+def corregir(
+    ctx: Context, radicado: str, incident_id: int, corrections: Mapping[str, Any], user: UserView | str
+) -> str:
+    """Correct the variables behind an incident of the case's process and run the failed step again."""
+    instance_id = _admin_case(ctx, radicado, user)
+    if not isinstance(corrections, Mapping) or not corrections:
+        raise BadInput('Escriba las variables que corrige, como un objeto JSON: {"variable": valor}.')
+    incident = next((i for i in _incidents(ctx, instance_id) if i["id"] == incident_id), None)
+    if incident is None:
+        raise NotFound(f"El incidente {incident_id} no es de la PQRSD {radicado}.")
+    return retry_incident(ctx, incident_id, actor=_name(user), corrections=corrections)
+
+
+def anular(ctx: Context, radicado: str, motivo: str, user: UserView | str) -> CaseRecord:
+    """Cancel the case and its process, with the reason (an administrator's decision, audited)."""
+    _admin_case(ctx, radicado, user)
+    if not motivo.strip():
+        raise ValidationFailed("Indique el motivo de la anulación.", {"motivo": "Es obligatorio."})
+    with UnitOfWork(ctx.db) as uow:
+        case = case_store.case_for_update(uow.session, radicado.strip())
+        assert case is not None
+        actions.anular(ctx, uow.session, case, motivo=motivo, at=ctx.clock.now(), actor=_name(user))
+        if case.instance_id is not None:
+            detail = views.instance_detail(uow.session, case.instance_id)
+            if detail is not None and detail["status"] not in ("completed", "cancelled"):
+                cancel_in(ctx, uow.session, case.instance_id, reason=motivo, actor=_name(user))
+        record = case_dict(case, ZoneInfo(ctx.settings.timezone))
+        uow.commit()
+    return record
+
+
+def _admin_case(ctx: Context, radicado: str, user: UserView | str) -> int | None:
+    """The case's instance id, for an administrator."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        acting = acting_user(uow.session, user)
+        if not acting.is_admin:
+            raise Forbidden("Solo un administrador corrige incidentes o anula una PQRSD.")
+        case = case_store.case_by_radicado(uow.session, radicado.strip())
+        if case is None:
+            raise NotFound(f"No existe el radicado «{radicado}».")
+        return case.instance_id
+
+
+def _incidents(ctx: Context, instance_id: int | None) -> list[IncidentRecord]:
+    if instance_id is None:
+        return []
+    detail = views.instance(ctx, instance_id)
+    return [i for i in detail["incidents"] if i["resolved_at"] is None]
+
+
+def _name(user: UserView | str) -> str:
+    return user.username if isinstance(user, UserView) else user

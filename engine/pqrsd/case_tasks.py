@@ -50,6 +50,8 @@ def _bound(handler: CaseHandler) -> Callable[[Mapping[str, Any], Any], dict[str,
                 f"El proceso n.º {call.instance.id} no corresponde a una PQRSD radicada "
                 f"(clave de negocio «{call.instance.business_key}»): radíquela con `phva pqrsd radicar`."
             )
+        if case.instance_id is None:  # started by radicación, which links the case only after the start
+            case.instance_id = call.instance.id
         with call.session.begin_nested():  # a refusal leaves the case as it was; the task becomes an incident
             return handler(call, case, data)
 
@@ -116,7 +118,8 @@ def reanudar(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dic
 def validar_prorroga(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dict[str, Any]:
     """Whether the prórroga asked in the draft can be granted; it applies once the notice is sent."""
     wanted = _day(data.get("nueva_fecha_respuesta"))
-    refusal = actions.prorroga_refusal(call.ctx, case, at=_now(call), nueva_fecha=wanted)
+    motivo = str(data.get("motivo_prorroga") or "")
+    refusal = actions.prorroga_refusal(call.ctx, case, at=_now(call), nueva_fecha=wanted, motivo=motivo)
     if refusal is None:
         return {"prorroga_valida": True, "prorrogada": True, "observacion_prorroga": None}
     return {"prorroga_valida": False, "prorrogada": False, "solicitar_prorroga": False,

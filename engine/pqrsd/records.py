@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-from engine.workflow.records import AuditRecord
+from engine.workflow.records import AuditRecord, IncidentRecord
 
 
 class CaseRecord(TypedDict):
@@ -55,3 +55,4 @@ class CaseDetail(CaseRecord):
     vence_el: str | None  # the effective due date, after suspensions and prórroga
     dias_habiles_restantes: int | None  # negative once overdue; None while suspended
     eventos: list[AuditRecord]
+    incidentes: list[IncidentRecord]  # open incidents of its process: an administrator repairs them

@@ -17,7 +17,7 @@ from engine.pqrsd.records import CaseDetail, CaseRecord
 from engine.store import cases as case_store
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
-from engine.workflow.records import AuditRecord
+from engine.workflow.records import AuditRecord, IncidentRecord
 
 
 def case_for(ctx: Context, radicado: str, user: UserView | str) -> CaseRecord:
@@ -79,15 +79,18 @@ def case_detail(ctx: Context, radicado: str, user: UserView | str) -> CaseDetail
     """The case with its estado, effective due date, business days left and legal events (API and page)."""
     record = case_for(ctx, radicado, user)
     events: list[AuditRecord] = []
+    incidents: list[IncidentRecord] = []
     if record["instance_id"] is not None:
         detail = views.instance(ctx, record["instance_id"])
-        events = [h for h in detail["history"] if h["action"].startswith("pqrsd_")]
+        events = [h for h in detail["history"] if h["action"].startswith(("pqrsd_", "instance_cancelled"))]
+        incidents = [i for i in detail["incidents"] if i["resolved_at"] is None]
     return CaseDetail(
         **record,
         estado=record["status"],
         vence_el=record["due_date"],
         dias_habiles_restantes=business_days_left(ctx, record["due_date"]),
         eventos=events,
+        incidentes=incidents,
     )
 
 

@@ -225,6 +225,18 @@ class ProcessRun:
         task = self.workflow.get_task_from_id(UUID(spiff_id))
         return self.workflow.script_engine.evaluate(task, source)
 
+    def correct(self, spiff_id: str | None, values: Mapping[str, Any]) -> None:
+        """Replace variables on a failed task (and the instance's data) before it runs again."""
+        check_json_native(values)
+        task = self.workflow.get_task_from_id(UUID(spiff_id)) if spiff_id else None
+        if task is not None:
+            task.data.update(copy.deepcopy(dict(values)))
+        self.workflow.data.update(copy.deepcopy(dict(values)))
+
+    def cancel(self) -> None:
+        """End the instance where it stands: every open task and wait is cancelled."""
+        self.workflow.cancel()
+
     def retry(self, spiff_id: str | None) -> None:
         """Put a failed task back to READY so the next advance runs it again."""
         if spiff_id is None:

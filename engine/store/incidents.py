@@ -50,6 +50,14 @@ def resolve_incident(session: Session, incident_id: int, now: datetime, actor: s
     session.connection().execute(_RESOLVE, {"iid": incident_id, "now": now, "actor": actor})
 
 
+def resolve_open_incidents(session: Session, instance_id: int, now: datetime, actor: str | None) -> None:
+    session.execute(
+        update(_IN)
+        .where(_IN.c.instance_id == instance_id, _IN.c.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by=actor)
+    )
+
+
 def open_timer_incident(
     session: Session,
     *,

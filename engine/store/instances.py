@@ -234,7 +234,7 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
                 "p_now": now,
                 "p_activities": change.completed_activities,
                 "p_waits": waits,
-                "p_ended": now if change.status == "completed" else None,
+                "p_ended": now if change.status in ("completed", "cancelled") else None,
             },
         ),
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from engine.context import Context
-from engine.errors import Conflict, IncidentRaised, NotFound
+from engine.errors import BadInput, Conflict, IncidentRaised, NotFound
 from engine.store.audit import audit
 from engine.store.incidents import load_incident, resolve_incident
 from engine.store.instances import load_instance
@@ -12,8 +15,11 @@ from engine.store.uow import UnitOfWork
 from engine.workflow.runs import advance, load_run, save_run
 
 
-def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) -> str:
-    """Run the failed step again; returns the instance status afterwards ("programado" for a start timer)."""
+def retry_incident(
+    ctx: Context, incident_id: int, *, actor: str | None = None, corrections: Mapping[str, Any] | None = None
+) -> str:
+    """Run the failed step again, with `corrections` to its variables if given; returns the instance status
+    afterwards ("programado" for a start timer)."""
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         row = load_incident(session, incident_id)
@@ -32,6 +38,11 @@ def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) 
         instance = load_instance(session, instance_id)
         assert instance is not None
         run = load_run(ctx, session, instance)
+        if corrections:
+            try:
+                run.correct(row.spiff_id, corrections)
+            except ValueError as error:
+                raise BadInput(str(error)) from error
         run.retry(row.spiff_id)
         resolve_incident(session, incident_id, ctx.clock.now(), actor)
         incident = advance(ctx, session, instance, run)
@@ -46,7 +57,9 @@ def retry_incident(ctx: Context, incident_id: int, *, actor: str | None = None) 
             instance_id=instance_id,
             action="incident_retried",
             actor=actor,
-            summary=f"Reintentó el incidente {incident_id}",
+            summary=f"Reintentó el incidente {incident_id}"
+            + (f" corrigiendo {', '.join(sorted(corrections))}" if corrections else ""),
+            after=dict(corrections) if corrections else None,
         )
         uow.commit()
     if incident is not None:

@@ -14,6 +14,7 @@ from engine.errors import BadInput, Conflict, NotFound
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
 from engine.store.definitions import latest_definition
+from engine.store.incidents import resolve_open_incidents
 from engine.store.instances import insert_instance, load_instance, waiting_for_message
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
@@ -152,3 +153,21 @@ def correlate_in(
     audit(session, ctx, instance_id=ref.id, action="message_correlated", actor=actor,
           summary=f"Recibió el mensaje '{name}'", after=data or None)  # fmt: skip
     return ref.id
+
+
+def cancel_in(ctx: Context, session: Session, instance_id: int, *, reason: str, actor: str | None) -> None:
+    """End a running instance where it stands (an admin's decision, with its reason): tasks, timers and waits
+    are cancelled, its incidents closed. In the caller's transaction."""
+    if not reason.strip():
+        raise BadInput("Indique el motivo para cancelar el proceso.", {"motivo": "Es obligatorio."})
+    ref = load_instance(session, instance_id)
+    if ref is None:
+        raise NotFound(f"No existe el proceso {instance_id}.")
+    if ref.status in ("completed", "cancelled"):
+        raise Conflict(f"El proceso {instance_id} ya terminó.")
+    run = load_run(ctx, session, ref)
+    run.cancel()
+    save_run(ctx, session, ref, run, incident=None, status="cancelled")
+    resolve_open_incidents(session, instance_id, ctx.clock.now(), actor)
+    audit(session, ctx, instance_id=instance_id, action="instance_cancelled", actor=actor,
+          summary=f"Canceló el proceso: {reason.strip()}", after={"motivo": reason.strip()})  # fmt: skip

@@ -46,8 +46,9 @@ def save_run(
     *,
     incident: IncidentInfo | None,
     extra_incidents: list[IncidentInfo] | None = None,
+    status: str | None = None,
 ) -> str:
-    """Write the run back under the optimistic lock; returns the new status."""
+    """Write the run back under the optimistic lock; returns the new status (`status` forces one)."""
     now = ctx.clock.now()
     activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
     incidents = list(extra_incidents or [])
@@ -59,9 +60,10 @@ def save_run(
             values["due_at"] = values["due_at"] or due
     if incident is not None:
         incidents.insert(0, incident)
-    status = "completed" if run.completed else ("incident" if incident is not None else "running")
-    if status == "running" and ref.status == "incident" and has_open_incident(session, ref.id):
-        status = "incident"
+    if status is None:
+        status = "completed" if run.completed else ("incident" if incident is not None else "running")
+        if status == "running" and ref.status == "incident" and has_open_incident(session, ref.id):
+            status = "incident"
     change = InstanceChange(
         state=run.dump(),
         status=status,
