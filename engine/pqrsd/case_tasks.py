@@ -50,8 +50,11 @@ def _bound(handler: CaseHandler) -> Callable[[Mapping[str, Any], Any], dict[str,
                 f"El proceso n.º {call.instance.id} no corresponde a una PQRSD radicada "
                 f"(clave de negocio «{call.instance.business_key}»): radíquela con `phva pqrsd radicar`."
             )
-        if case.instance_id is None:  # started by radicación, which links the case only after the start
-            case.instance_id = call.instance.id
+        if case.instance_id not in (None, call.instance.id):
+            raise CaseMissing(
+                f"La PQRSD {case.radicado} la tramita el proceso n.º {case.instance_id}, no el n.º {call.instance.id}."
+            )
+        case.instance_id = call.instance.id  # radicación links the case only after the process started
         with call.session.begin_nested():  # a refusal leaves the case as it was; the task becomes an incident
             return handler(call, case, data)
 
@@ -146,7 +149,7 @@ def desistir(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dic
 
 
 def responder(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dict[str, Any]:
-    medio = "publicacion_web" if case.anonymous else ("correo_electronico" if case.email else "fisico")
+    medio = "publicación web" if case.anonymous else ("correo electrónico" if case.email else "correo físico")
     salida = data.get("radicado_respuesta")
     return actions.responder(call.ctx, call.session, case, enviada_at=_now(call), medio=medio,
                              radicado_salida=str(salida) if salida else None, actor=_actor(data))  # fmt: skip

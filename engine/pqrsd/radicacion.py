@@ -22,7 +22,7 @@ from engine.pqrsd.numbering import RadicadoFormat, tracking_code
 from engine.pqrsd.records import CaseRecord
 from engine.store import cases as case_store
 from engine.store import definitions
-from engine.store.audit import audit
+from engine.store.audit import audit, relink
 from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
 from engine.workflow.instances import start_in
@@ -100,10 +100,12 @@ def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
             address=filing.address, subject=filing.subject or None, description=filing.description or None,
         )  # fmt: skip
         clock.set_thresholds(ctx, snapshot.calendar, case)
-        started, process_error = _start_case_process(ctx, session, case, due, actor)
-        audit(session, ctx, instance_id=case.instance_id, action="pqrsd_radicada", actor=actor,
+        audit(session, ctx, instance_id=None, action="pqrsd_radicada", actor=actor,
               summary=f"Radicó la PQRSD {radicado} ({filing.kind}); vence el {due.day.isoformat()}",
               after={"radicado": radicado, "due_at": due.iso(), "canal": filing.channel})  # fmt: skip
+        started, process_error = _start_case_process(ctx, session, case, due, actor)
+        if case.instance_id is not None:  # the radicación comes first in the case's history
+            relink(session, ctx, action="pqrsd_radicada", actor=actor, instance_id=case.instance_id)
         result = case_dict(case, snapshot.calendar.tz)
         uow.commit()
     if started:
@@ -223,6 +225,8 @@ def case_dict(case: PqrsdCase, tz: ZoneInfo) -> CaseRecord:
         codigo_consulta=case.codigo_consulta, received_by=case.received_by, petitioner_type=case.petitioner_type,
         notify_electronically=case.notify_electronically, identity_reserved=case.identity_reserved,
         radicado_at=case.created_at.astimezone(tz).isoformat(), dependencia=case.dependencia,
+        respuesta=case.respuesta, outcome=case.outcome,
+        closed_at=case.closed_at.astimezone(tz).isoformat() if case.closed_at else None,
         amarillo_at=case.amarillo_at.astimezone(tz).isoformat() if case.amarillo_at else None,
         alerta_at=case.alerta_at.astimezone(tz).isoformat() if case.alerta_at else None,
     )  # fmt: skip

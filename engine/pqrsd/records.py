@@ -43,6 +43,9 @@ class CaseRecord(TypedDict):
     identity_reserved: bool  # reserva_identidad (denunciante)
     radicado_at: str  # when the radicado was given
     dependencia: str | None  # the one answering it
+    respuesta: dict[str, Any] | None  # enviada_at, medio, radicado_salida, oportuna
+    outcome: dict[str, Any] | None  # how it closed otherwise: acto, motivo, by whom
+    closed_at: str | None
     amarillo_at: str | None  # when its semáforo turns amarillo
     alerta_at: str | None  # when its 2/3 alert is due
     process_error: NotRequired[str | None]  # radicación only: why the process did not start

@@ -12,7 +12,7 @@ from engine.identity import access
 from engine.identity.users import UserView, acting_user
 from engine.pqrsd import legal_data as legal
 from engine.pqrsd.filing import filing_form
-from engine.pqrsd.radicacion import case_dict
+from engine.pqrsd.radicacion import CLOSED_STATUSES, case_dict
 from engine.pqrsd.records import CaseDetail, CaseRecord
 from engine.store import cases as case_store
 from engine.store.uow import UnitOfWork
@@ -62,7 +62,9 @@ def case_header_for_instance(ctx: Context, instance_id: int, user: UserView | st
         peticionario="Anónimo" if record["anonymous"] else record["petitioner_name"],
         tipo=str(record["term"].get("label") or record["kind"]),
         vence_el=record["due_date"],
-        dias_habiles_restantes=business_days_left(ctx, record["due_date"]),
+        dias_habiles_restantes=None
+        if record["status"] in CLOSED_STATUSES
+        else business_days_left(ctx, record["due_date"]),
     )
 
 
@@ -88,7 +90,9 @@ def case_detail(ctx: Context, radicado: str, user: UserView | str) -> CaseDetail
         **record,
         estado=record["status"],
         vence_el=record["due_date"],
-        dias_habiles_restantes=business_days_left(ctx, record["due_date"]),
+        dias_habiles_restantes=None
+        if record["status"] in CLOSED_STATUSES
+        else business_days_left(ctx, record["due_date"]),
         eventos=events,
         incidentes=incidents,
     )

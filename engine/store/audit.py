@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
 from engine.store.tables import AuditEvent
 
-_INSERT_AUDIT = insert(cast(Table, AuditEvent.__table__))
+_A = cast(Table, AuditEvent.__table__)
+_INSERT_AUDIT = insert(_A)
+_RELINK = update(_A).where(_A.c.id == bindparam("aid")).values(instance_id=bindparam("iid"))
 _MISSING = object()
 
 
@@ -45,6 +47,17 @@ def audit(
             "data_after": dict(after) if after is not None else None,
         },
     )
+
+
+def relink(session: Session, ctx: _Clocked, *, action: str, actor: str | None, instance_id: int) -> None:
+    """Give the latest `action` event written by `actor` in this transaction its instance (known only later)."""
+    event_id = session.scalar(
+        select(func.max(_A.c.id)).where(
+            _A.c.action == action, _A.c.actor == actor, _A.c.instance_id.is_(None)
+        )
+    )
+    if event_id is not None:
+        session.connection().execute(_RELINK, {"aid": event_id, "iid": instance_id})
 
 
 def data_changes(
