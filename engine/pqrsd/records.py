@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-from engine.workflow.records import AuditRecord, IncidentRecord
+from engine.workflow.records import AuditRecord, IncidentRecord, TaskRecord
 
 
 class CaseRecord(TypedDict):
@@ -59,3 +59,4 @@ class CaseDetail(CaseRecord):
     dias_habiles_restantes: int | None  # negative once overdue; None while suspended
     eventos: list[AuditRecord]
     incidentes: list[IncidentRecord]  # open incidents of its process: an administrator repairs them
+    tareas: list[TaskRecord]  # its process's open tasks

@@ -17,7 +17,7 @@ from engine.pqrsd.records import CaseDetail, CaseRecord
 from engine.store import cases as case_store
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
-from engine.workflow.records import AuditRecord, IncidentRecord
+from engine.workflow.records import AuditRecord, IncidentRecord, TaskRecord
 
 
 def case_for(ctx: Context, radicado: str, user: UserView | str) -> CaseRecord:
@@ -82,8 +82,10 @@ def case_detail(ctx: Context, radicado: str, user: UserView | str) -> CaseDetail
     record = case_for(ctx, radicado, user)
     events: list[AuditRecord] = []
     incidents: list[IncidentRecord] = []
+    open_tasks: list[TaskRecord] = []
     if record["instance_id"] is not None:
         detail = views.instance(ctx, record["instance_id"])
+        open_tasks = [t for t in detail["tasks"] if t["state"] == "ready"]
         events = [h for h in detail["history"] if h["action"].startswith(("pqrsd_", "instance_cancelled"))]
         incidents = [i for i in detail["incidents"] if i["resolved_at"] is None]
     return CaseDetail(
@@ -95,6 +97,7 @@ def case_detail(ctx: Context, radicado: str, user: UserView | str) -> CaseDetail
         else business_days_left(ctx, record["due_date"]),
         eventos=events,
         incidentes=incidents,
+        tareas=open_tasks,
     )
 
 
