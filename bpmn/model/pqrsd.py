@@ -54,46 +54,6 @@ PQRSD_H = dict(
     cliente="Peticionario; ciudadanía",
 )
 
-REGISTRAR = """fecha_radicado = fecha_radicacion(fecha_recibo)
-estado = "radicada\""""
-CALCULAR = """fecha_vencimiento = vencimiento(termino, fecha_recibo)
-vencimiento_original = fecha_vencimiento
-if prioridad_num >= 75:
-    dias_alerta = min(dias_alerta, 3)
-alerta_en = dias_habiles(fecha_radicado, dias_alerta, "08:00")
-limite_traslado = dias_habiles(fecha_radicado, 5)
-limite_requerimiento = dias_habiles(fecha_radicado, 10)
-prorrogada = False
-prorroga_usada = False
-reingreso = False
-estado = "en_tramite\""""
-SUSPENDER = """fecha_requerimiento = datetime.now(timezone.utc).isoformat()
-plazo_ciudadano = vencimiento("plazo_ciudadano_completar", fecha_requerimiento)
-dia_requerimiento = fecha_radicacion(fecha_requerimiento)
-dias_usados = 0
-while dias_usados < dias_termino and dias_habiles(fecha_radicado, dias_usados + 1)[:10] <= dia_requerimiento:
-    dias_usados += 1
-estado = "en_requerimiento\""""
-REACTIVAR = """fecha_complemento = datetime.now(timezone.utc).isoformat()
-dia_complemento = fecha_radicacion(fecha_complemento)
-fecha_vencimiento = dias_habiles(dia_complemento, dias_termino - dias_usados)
-alerta_en = dias_habiles(dia_complemento, max(dias_alerta - dias_usados, 1), "08:00")
-estado = "en_tramite\""""
-VALIDAR_PRORROGA = """ahora = datetime.now(timezone.utc)
-prorroga_valida = (not prorroga_usada) and ahora <= datetime.fromisoformat(fecha_vencimiento)
-prorrogada = prorroga_valida
-if not prorroga_valida:
-    solicitar_prorroga = False
-    observacion_prorroga = "La prórroga solo procede una vez y antes del vencimiento del término."
-"""
-APLICAR_PRORROGA = """limite_prorroga = dias_habiles(fecha_radicado, 2 * dias_termino)
-fecha_vencimiento = min(dias_habiles(nueva_fecha_respuesta, 0), limite_prorroga)
-alerta_en = dias_habiles(fecha_vencimiento, -2, "08:00")
-prorroga_usada = True
-prorrogada = False
-reingreso = True
-estado = "prorrogada\""""
-
 
 def _system(node_id: str, kind: str, name: str, group: str, doc: str, **extra: object) -> Node:
     return Node(node_id, kind, name, lane=f"Lane_{group}", doc=doc, **extra)  # type: ignore[arg-type]
@@ -198,11 +158,12 @@ respuesta = Body(
         ),
         Node(
             "Task_ValidarProrroga",
-            "script",
+            "service",
             "Validar la prórroga",
-            script=VALIDAR_PRORROGA,
+            topic="pqrsd_validar_prorroga",
             row=3,
-            doc="La prórroga procede una sola vez y solo antes del vencimiento del término.",
+            doc="La prórroga procede una sola vez, comunicada antes del vencimiento, con sus motivos y hasta el "
+            "doble del término inicial (art. 14 par.). Si no procede, la razón queda en observacion_prorroga.",
         ),
         xor(
             "Gateway_ProrrogaValida",
@@ -305,7 +266,9 @@ pqrsd = Process(
     doc="Una petición, queja, reclamo, sugerencia o denuncia desde su radicación hasta el cierre, según la Ley "
     "1755 de 2015: clasificación y términos por tabla DMN, competencia (traslado, art. 21), completitud "
     "(requerimiento y desistimiento tácito, art. 17), tres niveles de atención, prórroga (art. 14 par.), alertas "
-    "a los 2/3 del término y escalamiento al vencer. Los vencimientos son días hábiles del calendario de la entidad.",
+    "a los 2/3 del término y escalamiento al vencer. Los vencimientos son días hábiles del calendario de la entidad. "
+    "El caso radicado guarda el estado y el reloj legal: las tareas de servicio pqrsd_* los actualizan y devuelven "
+    "al proceso las fechas que esperan sus temporizadores.",
     props={
         "phva": "H",
         "objetivo": "Dar respuesta de fondo, clara y oportuna a cada PQRSD dentro de los términos legales.",
@@ -336,12 +299,12 @@ pqrsd = Process(
             ),
             _system(
                 "Task_Registrar",
-                "script",
+                "service",
                 "Registrar la radicación",
                 "atencion_ciudadano",
-                "Fecha de radicación según la política de la entidad (fuera de horario o en día no hábil: el "
-                "siguiente día hábil).",
-                script=REGISTRAR,
+                "Lee del caso radicado la fecha de radicación (fuera de horario o en día no hábil: el siguiente día "
+                "hábil), el vencimiento legal y la alerta.",
+                topic="pqrsd_registrar",
             ),
             _system(
                 "Task_Terminos",
@@ -376,12 +339,12 @@ pqrsd = Process(
             ),
             _system(
                 "Task_CalcularTerminos",
-                "script",
+                "service",
                 "Calcular vencimiento y alertas",
                 "atencion_ciudadano",
-                "Vencimiento en días hábiles, alerta a los 2/3 del término, límites de traslado (5 días) y de "
-                "requerimiento (10 días).",
-                script=CALCULAR,
+                "La PQRSD queda en trámite: vencimiento en días hábiles, alerta a los 2/3 del término (a los 3 días "
+                "si es prioritaria, art. 20), límites de traslado (5 días) y de requerimiento (10 días).",
+                topic="pqrsd_en_tramite",
             ),
             xor(
                 "Gateway_Urgente",
@@ -451,6 +414,16 @@ pqrsd = Process(
                 **PQRSD_H,
             ),
             _system(
+                "Task_RegistrarTraslado",
+                "service",
+                "Registrar el traslado",
+                "atencion_ciudadano",
+                "La PQRSD queda trasladada a la entidad competente, con el oficio remisorio y si se hizo dentro "
+                "del término (art. 21).",
+                topic="pqrsd_trasladar",
+                row=1,
+            ),
+            _system(
                 "Task_NotificarTraslado",
                 "service",
                 "Comunicar el traslado",
@@ -479,11 +452,11 @@ pqrsd = Process(
             ),
             _system(
                 "Task_Suspender",
-                "script",
+                "service",
                 "Suspender el término",
                 "atencion_ciudadano",
-                "Cuenta los días hábiles ya usados y calcula el mes del peticionario (art. 17).",
-                script=SUSPENDER,
+                "El término de la PQRSD se suspende y corre el mes del peticionario para completarla (art. 17).",
+                topic="pqrsd_requerimiento",
                 row=2,
             ),
             _system(
@@ -528,11 +501,12 @@ pqrsd = Process(
             xor("Gateway_Complemento", "Complemento recibido", "atencion_ciudadano", row=2),
             _system(
                 "Task_Reactivar",
-                "script",
+                "service",
                 "Reactivar el término",
                 "atencion_ciudadano",
-                "Art. 17 (se reanuda): los días hábiles ya usados se descuentan del término.",
-                script=REACTIVAR,
+                "Art. 17: el término se reactiva desde el día siguiente al complemento; los días hábiles ya usados "
+                "se descuentan (o corre de nuevo, según la configuración de la entidad).",
+                topic="pqrsd_reanudar",
                 row=2,
             ),
             activity(
@@ -548,6 +522,15 @@ pqrsd = Process(
                 salidas="Acto de desistimiento",
                 row=3,
                 **PQRSD_H,
+            ),
+            _system(
+                "Task_RegistrarDesistimiento",
+                "service",
+                "Registrar el desistimiento",
+                "atencion_ciudadano",
+                "La PQRSD termina por desistimiento tácito, con el número del acto administrativo (art. 17).",
+                topic="pqrsd_desistir",
+                row=3,
             ),
             _system(
                 "Task_NotificarDesistimiento",
@@ -617,11 +600,12 @@ pqrsd = Process(
             xor("Gateway_Prorrogada", "¿Se prorrogó?", "dependencias", default="Gateway_Anonimo"),
             _system(
                 "Task_AplicarProrroga",
-                "script",
+                "service",
                 "Aplicar la prórroga",
                 "dependencias",
-                "Nuevo vencimiento: la fecha pedida, sin pasar del doble del término inicial.",
-                script=APLICAR_PRORROGA,
+                "Comunicado el aviso, el nuevo vencimiento es la fecha pedida, sin pasar del doble del término "
+                "inicial (art. 14 par.); la prórroga procede una sola vez.",
+                topic="pqrsd_prorrogar",
                 row=1,
             ),
             xor(
@@ -643,10 +627,28 @@ pqrsd = Process(
                 form="pqrsd_publicar_respuesta",
                 entradas="Respuesta aprobada",
                 salidas="Respuesta publicada",
-                row=1,
+                row=2,
                 **PQRSD_H,
             ),
-            end("End_Publicada", "Respuesta publicada", "atencion_ciudadano", row=1),
+            _system(
+                "Task_RegistrarPublicacion",
+                "service",
+                "Registrar la respuesta publicada",
+                "atencion_ciudadano",
+                "La publicación es la comunicación de la respuesta: la PQRSD queda respondida.",
+                topic="pqrsd_responder",
+                row=2,
+            ),
+            _system(
+                "Task_CerrarPublicada",
+                "service",
+                "Cerrar la PQRSD anónima",
+                "atencion_ciudadano",
+                "Sin dirección no hay encuesta: respondida, la PQRSD anónima se cierra.",
+                topic="pqrsd_cerrar",
+                row=2,
+            ),
+            end("End_Publicada", "Respuesta publicada", "atencion_ciudadano", row=2),
             _system(
                 "Task_NotificarRespuesta",
                 "service",
@@ -655,6 +657,14 @@ pqrsd = Process(
                 "Envía la respuesta al peticionario por el medio que indicó.",
                 topic="notificar",
                 props={"plantilla": "respuesta"},
+            ),
+            _system(
+                "Task_RegistrarRespuesta",
+                "service",
+                "Registrar la respuesta comunicada",
+                "atencion_ciudadano",
+                "La PQRSD queda respondida: cuándo, por qué medio y si fue dentro del término.",
+                topic="pqrsd_responder",
             ),
             activity(
                 "Task_Encuesta",
@@ -690,7 +700,24 @@ pqrsd = Process(
                 attached="Task_Encuesta",
                 timer=("timeDuration", "P10D"),
             ),
+            _system(
+                "Task_CerrarSinEncuesta",
+                "service",
+                "Cerrar sin encuesta",
+                "atencion_ciudadano",
+                "Pasaron 10 días sin respuesta a la encuesta: la PQRSD respondida se cierra.",
+                topic="pqrsd_cerrar",
+                row=1,
+            ),
             end("End_SinEncuesta", "Cerrada sin encuesta", "atencion_ciudadano", row=1),
+            _system(
+                "Task_Cerrar",
+                "service",
+                "Cerrar la PQRSD",
+                "atencion_ciudadano",
+                "Con la encuesta registrada, la PQRSD respondida se cierra.",
+                topic="pqrsd_cerrar",
+            ),
             end("End_Respondida", "PQRSD respondida", "atencion_ciudadano"),
         ],
         flows=[
@@ -707,7 +734,7 @@ pqrsd = Process(
             *chain("Task_MedidasUrgentes", "Gateway_UrgenteFin", "Task_Verificar", "Gateway_Competente"),
             Flow("Gateway_Competente", "Task_Trasladar", "No", "${!competente}"),
             Flow("Gateway_Competente", "Gateway_Completa", "Sí"),
-            *chain("Task_Trasladar", "Task_NotificarTraslado", "End_Trasladada"),
+            *chain("Task_Trasladar", "Task_RegistrarTraslado", "Task_NotificarTraslado", "End_Trasladada"),
             Flow("Gateway_Completa", "Task_Requerir", "No", "${!completa}"),
             Flow("Gateway_Completa", "Gateway_Completada", "Sí"),
             *chain(
@@ -721,7 +748,11 @@ pqrsd = Process(
             ),
             Flow("Event_Completada", "Gateway_Complemento"),
             *chain(
-                "Timer_PlazoCiudadano", "Task_Desistimiento", "Task_NotificarDesistimiento", "End_Desistida"
+                "Timer_PlazoCiudadano",
+                "Task_Desistimiento",
+                "Task_RegistrarDesistimiento",
+                "Task_NotificarDesistimiento",
+                "End_Desistida",
             ),
             *chain("Gateway_Completada", "Gateway_Entrada", "Sub_Respuesta", "Gateway_Prorrogada"),
             Flow("Gateway_Prorrogada", "Task_AplicarProrroga", "Sí", "${prorrogada}"),
@@ -729,9 +760,15 @@ pqrsd = Process(
             Flow("Task_AplicarProrroga", "Gateway_Entrada"),
             Flow("Gateway_Anonimo", "Task_Publicar", "Sí", "${anonimo}"),
             Flow("Gateway_Anonimo", "Task_NotificarRespuesta", "No"),
-            *chain("Task_Publicar", "End_Publicada"),
-            *chain("Task_NotificarRespuesta", "Task_Encuesta", "End_Respondida"),
-            *chain("Timer_SinEncuesta", "End_SinEncuesta"),
+            *chain("Task_Publicar", "Task_RegistrarPublicacion", "Task_CerrarPublicada", "End_Publicada"),
+            *chain(
+                "Task_NotificarRespuesta",
+                "Task_RegistrarRespuesta",
+                "Task_Encuesta",
+                "Task_Cerrar",
+                "End_Respondida",
+            ),
+            *chain("Timer_SinEncuesta", "Task_CerrarSinEncuesta", "End_SinEncuesta"),
             *chain("Timer_Alerta", "Task_Alertar", "End_Alertada"),
             *chain("Timer_Vencida", "Task_Vencida", "End_Escalada"),
         ],

@@ -88,4 +88,6 @@ def test_the_cli_takes_the_same_actions(ctx: Context, case: str) -> None:
     assert answered.exit_code == 0, answered.stderr
     assert json.loads(answered.stdout)["status"] == "respondida"
     again = run.invoke(cli, ["pqrsd", "prorrogar", case, "--motivo", "x"], obj=ctx, env={"PHVA_USER": "ana"})
-    assert again.exit_code == 1 and "está cerrada (respondida)" in again.stderr  # one clear line, no traceback
+    assert (
+        again.exit_code == 1 and "está cerrada (respondida)" in again.stderr
+    )  # one clear line, no traceback

@@ -128,6 +128,9 @@ class Scenario:
         self.clock = clock
 
     def start(self, key: str, data: dict[str, Any] | None = None, business_key: str | None = None) -> int:
+        assert key != "pqrsd", (
+            "una PQRSD se radica: radicacion.file_pqrsd (tests.scenarios.test_pqrsd.radicar)"
+        )
         started = start_model(self.ctx, key, data, business_key)
         assert started.incident is None, started.incident
         return started.id

@@ -81,7 +81,7 @@ def test_the_tray_page_the_csv_and_the_api_list(sc: Scenario) -> None:
     assert rows[0][:3] == ["Radicado", "Tipo", "Canal"] and rows[1][0] == radicado
     assert rows[1][5].startswith("'=")  # a formula in a field never runs in a spreadsheet
     headers = {"Authorization": f"Bearer {users.issue_token(sc.ctx, 'u.atencion_ciudadano')}"}
-    listed = app.test_client().get("/api/v1/pqrsd?q=Ana&estado=radicada", headers=headers).get_json()
+    listed = app.test_client().get("/api/v1/pqrsd?q=Ana&estado=en_tramite", headers=headers).get_json()
     assert listed["total"] == 1 and listed["items"][0]["radicado"] == radicado
     bad = app.test_client().get("/api/v1/pqrsd?semaforo=morado", headers=headers)
     assert bad.status_code == 400
