@@ -86,16 +86,15 @@ def test_a_pqrsd_from_filing_to_closing(app: Flask, live_server: str, page: Any,
     sign_in(page, live_server, "diego")
     take(page, live_server, "Proyectar la respuesta", radicado)
     assert page.get_by_text(radicado).first.is_visible()  # the task page's case header
+    signed = tmp_path / "oficio-respuesta.pdf"
+    signed.write_bytes(PDF.replace(b"Count 0", b"Count 0 "))  # another file: the signed answer letter
+    page.set_input_files("#tarea-anexos", str(signed))  # attached from the task itself
+    page.get_by_role("button", name="Anexar").click()
+    page.locator(".flash-success", has_text="oficio-respuesta.pdf").wait_for()
     page.get_by_label("Respuesta proyectada").fill(
         "Se programó la reparación de la vía para la semana próxima."
     )
     complete(page)
-    signed = tmp_path / "oficio-respuesta.pdf"
-    signed.write_bytes(PDF.replace(b"Count 0", b"Count 0 "))  # another file: the signed answer letter
-    page.goto(f"{live_server}/pqrsd/{radicado}")
-    page.set_input_files("#campo-anexos", str(signed))
-    page.get_by_role("button", name="Anexar").click()
-    page.get_by_text("oficio-respuesta.pdf").first.wait_for()
 
     page.goto(f"{live_server}/tareas?vista=todas&texto={radicado}")
     page.get_by_role("link", name="Revisar y aprobar la respuesta").click()
