@@ -103,7 +103,9 @@ def upload(radicado: str) -> Any:
     names = ", ".join(f"«{a['name']}»" for a in stored)
     flash(f"Anexó {names} a la PQRSD {radicado}.", "success")
     task_id = task_id_of(request.form.get("tarea"))
-    if task_id is not None and request.form.get("volver") == "tarea":  # uploaded from the task page: back there
+    if (
+        task_id is not None and request.form.get("volver") == "tarea"
+    ):  # uploaded from the task page: back there
         return redirect(url_for("tasks.show", task_id=task_id))
     return redirect(url_for("pqrsd.show", radicado=radicado, _anchor="anexos"))
 
