@@ -121,39 +121,13 @@ def is_verbal(record: CaseRecord) -> bool:
 def acuse_html(
     record: CaseRecord, codigo_consulta: str, entity: str, *, timezone: str = "America/Bogota"
 ) -> str:
-    return _html(receipt(record, codigo_consulta, entity, timezone=timezone))
+    return to_html(receipt(record, codigo_consulta, entity, timezone=timezone))
 
 
 def acuse_pdf(
     record: CaseRecord, codigo_consulta: str, entity: str, *, timezone: str = "America/Bogota"
 ) -> bytes:
-    return _pdf(receipt(record, codigo_consulta, entity, timezone=timezone))
-
-
-def constancia_html(
-    record: CaseRecord,
-    codigo_consulta: str,
-    entity: str,
-    official: str,
-    *,
-    documents: Sequence[str] = (),
-    timezone: str = "America/Bogota",
-) -> str:
-    made = receipt(record, codigo_consulta, entity, official=official, documents=documents, timezone=timezone)
-    return _html(made)
-
-
-def constancia_pdf(
-    record: CaseRecord,
-    codigo_consulta: str,
-    entity: str,
-    official: str,
-    *,
-    documents: Sequence[str] = (),
-    timezone: str = "America/Bogota",
-) -> bytes:
-    made = receipt(record, codigo_consulta, entity, official=official, documents=documents, timezone=timezone)
-    return _pdf(made)
+    return to_pdf(receipt(record, codigo_consulta, entity, timezone=timezone))
 
 
 def receipt(
@@ -271,7 +245,7 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def _html(receipt: Receipt) -> str:
+def to_html(receipt: Receipt) -> str:
     return (
         _templates()
         .get_template("acuse.html")
@@ -285,7 +259,7 @@ def _html(receipt: Receipt) -> str:
 
 
 # ---- PDF --------------------------------------------------------------------------------------
-def _pdf(receipt: Receipt) -> bytes:
+def to_pdf(receipt: Receipt) -> bytes:
     pdf = FPDF(format="A4")
     family, text = _fonts(pdf)
     pdf.set_margins(20, 18, 20)

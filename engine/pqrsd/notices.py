@@ -16,19 +16,17 @@ log = logging.getLogger(__name__)
 
 
 def receipt_html(ctx: Context, record: CaseRecord) -> str:
-    code, entity, tz = record["codigo_consulta"] or "", ctx.settings.entity_name, ctx.settings.timezone
-    official = _official(ctx, record)
-    if official is not None:
-        return acuse.constancia_html(record, code, entity, official, timezone=tz)
-    return acuse.acuse_html(record, code, entity, timezone=tz)
+    return acuse.to_html(_receipt(ctx, record))
 
 
 def receipt_pdf(ctx: Context, record: CaseRecord) -> bytes:
+    return acuse.to_pdf(_receipt(ctx, record))
+
+
+def _receipt(ctx: Context, record: CaseRecord) -> acuse.Receipt:
+    """The acuse; for a verbal petition, with its Decreto 1166 constancia."""
     code, entity, tz = record["codigo_consulta"] or "", ctx.settings.entity_name, ctx.settings.timezone
-    official = _official(ctx, record)
-    if official is not None:
-        return acuse.constancia_pdf(record, code, entity, official, timezone=tz)
-    return acuse.acuse_pdf(record, code, entity, timezone=tz)
+    return acuse.receipt(record, code, entity, official=_official(ctx, record), timezone=tz)
 
 
 def _official(ctx: Context, record: CaseRecord) -> str | None:

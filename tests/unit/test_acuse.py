@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import BadInput
 from engine.pqrsd import acuse
-from engine.pqrsd.acuse import acuse_html, acuse_pdf, constancia_html, constancia_pdf
+from engine.pqrsd.acuse import acuse_html, acuse_pdf, receipt, to_html, to_pdf
 from engine.pqrsd.records import CaseRecord
 from tests.conftest import IN_CI
 
@@ -176,7 +176,9 @@ def test_hour_term_shows_the_hour_it_ends() -> None:
 def test_constancia_lists_the_eight_items_of_decreto_1166(channel: str, manner: str) -> None:
     record = case_record(channel=channel)
 
-    html = constancia_html(record, CODE, ENTITY, OFFICIAL, documents=["Copia de la cédula (1 folio)"])
+    html = to_html(
+        receipt(record, CODE, ENTITY, official=OFFICIAL, documents=["Copia de la cédula (1 folio)"])
+    )
 
     assert "Acuse de recibo y constancia de petición verbal" in html
     assert "art. 2.2.3.12.3" in html
@@ -202,7 +204,7 @@ def test_constancia_lists_the_eight_items_of_decreto_1166(channel: str, manner: 
 def test_constancia_of_an_anonymous_petition_without_documents() -> None:
     record = case_record(channel="telefonico", anonymous=True, petitioner_name=None, description=None)
 
-    html = constancia_html(record, CODE, ENTITY, OFFICIAL)
+    html = to_html(receipt(record, CODE, ENTITY, official=OFFICIAL))
 
     assert "Anónimo: el peticionario no se identificó." in html
     assert "No se relacionaron documentos." in html
@@ -212,12 +214,12 @@ def test_constancia_of_an_anonymous_petition_without_documents() -> None:
 
 def test_constancia_is_only_for_verbal_petitions() -> None:
     with pytest.raises(BadInput, match="en persona o por teléfono"):
-        constancia_html(case_record(channel="correo_electronico"), CODE, ENTITY, OFFICIAL)
+        to_html(receipt(case_record(channel="correo_electronico"), CODE, ENTITY, official=OFFICIAL))
 
 
 def test_constancia_needs_the_receiving_official() -> None:
     with pytest.raises(BadInput, match="servidor público"):
-        constancia_pdf(case_record(channel="verbal_presencial"), CODE, ENTITY, "  ")
+        to_pdf(receipt(case_record(channel="verbal_presencial"), CODE, ENTITY, official="  "))
 
 
 # ---- PDF --------------------------------------------------------------------------------------
@@ -250,7 +252,7 @@ def test_acuse_pdf_with_core_fonts_only_still_renders_spanish(
 def test_constancia_pdf_has_the_official_and_the_verbal_statement(tmp_path: Path) -> None:
     record = case_record(channel="telefonico", subject="<script>alert(1)</script> " + "x" * 300)
 
-    text = pdf_text(constancia_pdf(record, CODE, ENTITY, OFFICIAL), tmp_path)
+    text = pdf_text(to_pdf(receipt(record, CODE, ENTITY, official=OFFICIAL)), tmp_path)
 
     assert "Constancia de petición verbal" in text
     assert OFFICIAL in text
