@@ -7,6 +7,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from web import markdown
 from web.formatting import as_text
 
 MULTI = {"checklist", "taglist"}
@@ -74,3 +75,16 @@ def field_errors(details: Mapping[str, str], schema: Mapping[str, Any] | None) -
         owner = key if key in keys else key.split("[", 1)[0]
         out.setdefault(owner, message)
     return out
+
+
+def rendered_text(
+    groups: list[tuple[str | None, list[dict[str, Any]]]],
+) -> list[tuple[str | None, list[dict[str, Any]]]]:
+    """Form-js text components hold Markdown: shown rendered (a safe subset), never as "##"."""
+    return [
+        (
+            group,
+            [{**f, "text": markdown.to_html(f.get("text"))} if f["type"] == "text" else f for f in fields],
+        )
+        for group, fields in groups
+    ]

@@ -10,7 +10,7 @@ from engine.errors import ValidationFailed
 from engine.pqrsd import radicacion
 from engine.workflow import start_forms
 from web.current import ctx, login_required, me
-from web.formdata import field_errors, sections, shown_values, submission
+from web.formdata import field_errors, rendered_text, sections, shown_values, submission
 
 bp = Blueprint("start", __name__)
 
@@ -52,7 +52,7 @@ def form(key: str) -> Any:
         "start_form.html",
         page=page,
         values=values,
-        sections=sections(page["form"]),
+        sections=rendered_text(sections(page["form"])),
         errors=errors,
         business_key=business_key,
     ), 422 if errors else 200
