@@ -80,9 +80,19 @@ def claim_task(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
         task, acting = _checked(uow.session, task_id, user)
         if not access.may_claim_task(acting, task.assignee):
             raise Conflict(f"La tarea {task_id} ya la reclamó '{task.assignee}'.")
+        _refuse_four_eyes(ctx, uow.session, task, acting)  # who may not complete it must not hold it either
         _set_assignee(ctx, uow.session, task, acting.username, claimed=True, actor=acting.username,
                       action="task_claimed", summary=f"Reclamó '{task.name}'")  # fmt: skip
         return _commit_returning(uow, task_id)
+
+
+def _refuse_four_eyes(ctx: Context, session: Session, task: TaskRow, user: UserView) -> None:
+    ref = load_instance(session, task.instance_id)
+    if ref is None:
+        raise NotFound(f"No existe el proceso de la tarea {task.id}.")
+    refusal = guards.four_eyes_refusal(session, user, ref.id, extensions_of(ctx, session, ref, task))
+    if refusal is not None:
+        raise Forbidden(refusal)
 
 
 def unclaim_task(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
@@ -101,6 +111,12 @@ def assign_task(ctx: Context, task_id: int, user: UserView | str, assignee: str)
         if not _supervises(acting, task):
             raise Forbidden("Solo un supervisor de la dependencia o un administrador puede asignar tareas.")
         target = user_in_session(uow.session, assignee)
+        try:
+            _refuse_four_eyes(ctx, uow.session, task, target)
+        except Forbidden as refused:
+            raise Forbidden(
+                f"No se puede asignar la tarea a '{target.username}': {refused.message}"
+            ) from refused
         _set_assignee(ctx, uow.session, task, target.username, claimed=False, actor=acting.username,
                       action="task_assigned", summary=f"Asignó '{task.name}' a {target.username}")  # fmt: skip
         return _commit_returning(uow, task_id)

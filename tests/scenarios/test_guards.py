@@ -38,6 +38,17 @@ def test_the_drafter_of_an_answer_may_not_approve_it(sc: Scenario) -> None:
     assert not (page["can"]["complete"] or page["can"]["claim"] or page["can"]["draft"])
 
 
+def test_the_drafter_can_neither_claim_the_approval_nor_be_assigned_it(sc: Scenario) -> None:
+    pid, approval = _drafted(sc)
+    with pytest.raises(Forbidden, match="cuatro ojos"):
+        tasks.claim_task(sc.ctx, approval, DRAFTER)  # holding it would block the case
+    users.add_user(sc.ctx, "jefa.dependencias", groups="dependencias", roles="supervisor")
+    with pytest.raises(Forbidden, match=f"asignar la tarea a '{DRAFTER}'"):
+        tasks.assign_task(sc.ctx, approval, "jefa.dependencias", DRAFTER)
+    assert sc.task(pid, "Task_AprobarRespuesta")["assignee"] is None
+    assert tasks.assign_task(sc.ctx, approval, "jefa.dependencias", REVIEWER)["assignee"] == REVIEWER
+
+
 def test_another_official_of_the_dependencia_approves_it(sc: Scenario) -> None:
     pid, approval = _drafted(sc)
     assert task_views.task_page(sc.ctx, approval, REVIEWER)["refusal"] is None
