@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Literal
 
 from engine.legal.calendar import BusinessCalendar
 
-Colour = str  # verde | amarillo | rojo
+Colour = Literal["verde", "amarillo", "rojo"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def threshold_moment(calendar: BusinessCalendar, start: date, due_day: date, sha
 
 
 def colour(now: datetime, due_at: datetime, amarillo_at: datetime | None) -> Colour:
+    """A running term's colour from its stored moments: rojo once due, amarillo from `amarillo_at`."""
     if now >= due_at:
         return "rojo"
     return "amarillo" if amarillo_at is not None and now >= amarillo_at else "verde"

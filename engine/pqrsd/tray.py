@@ -15,6 +15,7 @@ from engine.context import Context
 from engine.errors import BadInput
 from engine.identity import access
 from engine.identity.users import UserView, acting_user
+from engine.legal.semaforo import colour
 from engine.pqrsd.filing import CHANNELS
 from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.store.legal_tables import PqrsdCase
@@ -222,8 +223,5 @@ def _colour(case: PqrsdCase, now: datetime) -> str | None:
         return None
     if case.due_at is None:
         return "suspendida"
-    if now >= case.due_at:
-        return "rojo"
-    if case.alerta_at is not None and now >= case.alerta_at:
-        return "alerta"
-    return "amarillo" if case.amarillo_at is not None and now >= case.amarillo_at else "verde"
+    running = colour(now, case.due_at, case.amarillo_at)
+    return "alerta" if running != "rojo" and case.alerta_at is not None and now >= case.alerta_at else running

@@ -6,18 +6,19 @@ import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from engine.context import Context
 from engine.errors import BadInput
 from engine.identity.users import UserView
 from engine.legal.calendar import BusinessCalendar, CalendarUnavailable
-from engine.legal.semaforo import share_used
+from engine.legal.semaforo import Colour, share_used
+from engine.legal.semaforo import colour as term_colour
 from engine.workflow import views
 from engine.workflow.records import InboxTask, TaskRecord
 
-Semaforo = Literal["verde", "amarillo", "rojo"]
+Semaforo = Colour
 # Ley 1755 terms are watched from half the term on (PQRSD_RULES §9: "alert at 50% of term").
 AMARILLO_DESDE = 0.5
 VIEWS = ("mias", "dependencia", "todas")
@@ -90,7 +91,7 @@ def with_semaforo(
     amarillo, alerta = (
         datetime.fromisoformat(v) if v else None for v in (task["amarillo_at"], task["alerta_at"])
     )
-    case_colour: Semaforo = "rojo" if now >= due else "amarillo" if amarillo and now >= amarillo else "verde"
+    case_colour = term_colour(now, due, amarillo)
     used = max(share, 1.0) if case_colour == "rojo" else share
     return InboxTask(
         **task, semaforo=case_colour, term_used=_rounded(used), alerta=alerta is not None and now >= alerta
