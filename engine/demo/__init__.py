@@ -1,0 +1,1 @@
+"""A year of realistic PQRSD through the real services, moving the clock (phva demo)."""

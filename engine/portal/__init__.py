@@ -1,0 +1,1 @@
+"""The citizens' portal: filing without login, tracking by radicado and code, answering a requerimiento, withdrawing, the survey."""
