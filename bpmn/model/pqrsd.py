@@ -1,4 +1,4 @@
-"""One PQRSD from radicación to closure (Ley 1755 de 2015), its DMN tables, and the monthly PQRSD report."""
+"""One PQRSD from radicación to closure (Ley 1755 de 2015) and its DMN tables."""
 
 from __future__ import annotations
 
@@ -776,134 +776,6 @@ pqrsd = Process(
 )
 
 
-# ---- Informe mensual de PQRSD (seed 001: reportes mensuales estadísticos) --------------------------------
-PERIODO = """hoy = datetime.now(timezone.utc) - timedelta(hours=5)
-corte = date(hoy.year, hoy.month, 1)
-anterior = corte - timedelta(days=1)
-periodo_desde = date(anterior.year, anterior.month, 1).isoformat()
-periodo_hasta = corte.isoformat()"""
-INFORME_V = dict(
-    phva="V",
-    proveedor="Proceso de atención al ciudadano (PQRSD del periodo)",
-    cliente="Alta dirección; control interno; ciudadanía (sección de transparencia)",
-)
-
-informe = Process(
-    key="informe_pqrsd",
-    name="Informe mensual de PQRSD",
-    doc="Cada mes (doce informes por vigencia) consolida las estadísticas de PQRSD del mes anterior, redacta el "
-    "informe con recomendaciones, lo revisa y lo publica (Ley 1474 de 2011 art. 76; Ley 1712 de 2014 art. 11).",
-    props={
-        "phva": "V",
-        "objetivo": "Informar mensualmente las PQRSD recibidas, su oportunidad y las "
-        "recomendaciones de mejora.",
-        "alcance": "Inicia con el corte mensual y termina con el informe publicado.",
-        "lider": LIDER,
-        "indicadores": "Informes publicados a tiempo",
-        "riesgos": "Informe con datos incompletos o publicado tarde",
-    },
-    lanes=[lane("atencion_ciudadano"), lane("secretaria_general"), lane("comunicaciones")],
-    body=Body(
-        nodes=[
-            Node(
-                "Start_Informe",
-                "start",
-                "Cada mes",
-                lane="Lane_atencion_ciudadano",
-                timer=("timeCycle", "R12/P1M"),
-                doc="Temporizador cíclico: un informe por mes durante la vigencia (doce ciclos).",
-            ),
-            _system(
-                "Task_Periodo",
-                "script",
-                "Definir el periodo del informe",
-                "atencion_ciudadano",
-                "El periodo es el mes calendario anterior al corte.",
-                script=PERIODO,
-            ),
-            _system(
-                "Task_EstadisticasInforme",
-                "service",
-                "Consolidar las estadísticas del periodo",
-                "atencion_ciudadano",
-                "Generar reportes mensuales estadísticos para el análisis de PQRSD "
-                "(consulta de solo lectura a las tablas del motor).",
-                topic="estadisticas_pqrsd",
-                props={
-                    "phva": "V",
-                    "proveedor": "Motor phva",
-                    "entradas": "PQRSD del periodo",
-                    "salidas": "Estadísticas de PQRSD",
-                    "cliente": "Atención al ciudadano",
-                },
-            ),
-            activity(
-                "Task_RedactarInforme",
-                "Analizar y redactar el informe",
-                "atencion_ciudadano",
-                "Elaborar el informe de PQRSD y de desempeño de los canales con recomendaciones",
-                "Incluya las recomendaciones de los particulares para mejorar el servicio (seed 002) y las acciones "
-                "de mejora sugeridas.",
-                [
-                    area("analisis_informe", "Análisis del periodo"),
-                    area("recomendaciones_informe", "Recomendaciones"),
-                ],
-                form="informe_redactar",
-                entradas="Estadísticas de PQRSD",
-                salidas="Informe de PQRSD",
-                **INFORME_V,
-            ),
-            activity(
-                "Task_RevisarInforme",
-                "Revisar el informe",
-                "secretaria_general",
-                "Revisar y aprobar el informe de PQRSD",
-                "Si no se aprueba, vuelve a redactarse con las observaciones.",
-                [
-                    check("informe_aprobado", "¿Se aprueba el informe?"),
-                    area("observaciones_informe", "Observaciones", required=False),
-                ],
-                form="informe_revisar",
-                entradas="Informe de PQRSD",
-                salidas="Informe aprobado",
-                **INFORME_V,
-            ),
-            xor(
-                "Gateway_InformeAprobado", "¿Aprobado?", "secretaria_general", default="Task_RedactarInforme"
-            ),
-            activity(
-                "Task_PublicarInforme",
-                "Publicar el informe",
-                "comunicaciones",
-                "Publicar el informe de PQRSD en la sección de transparencia y acceso a la información pública",
-                "Registre el enlace de la publicación.",
-                [
-                    text("enlace_informe", "Enlace de la publicación"),
-                    day("fecha_publicacion_informe", "Fecha"),
-                ],
-                form="informe_publicar",
-                entradas="Informe aprobado",
-                salidas="Informe de PQRSD publicado",
-                **INFORME_V,
-            ),
-            end("End_Informe", "Informe publicado", "comunicaciones"),
-        ],
-        flows=[
-            *chain(
-                "Start_Informe",
-                "Task_Periodo",
-                "Task_EstadisticasInforme",
-                "Task_RedactarInforme",
-                "Task_RevisarInforme",
-                "Gateway_InformeAprobado",
-            ),
-            Flow("Gateway_InformeAprobado", "Task_PublicarInforme", "Sí", "${informe_aprobado}"),
-            Flow("Gateway_InformeAprobado", "Task_RedactarInforme", "No"),
-            *chain("Task_PublicarInforme", "End_Informe"),
-        ],
-    ),
-)
-
 # The engine's guards on user tasks, as `camunda:properties` (README, «Cómo dibujar en Camunda Modeler para que
 # corra aquí»): four eyes, a confirmation before an irreversible choice, what a redo task shows first.
 GUARDS = {
@@ -917,12 +789,11 @@ GUARDS = {
     },
     "Task_ProyectarRespuesta": {"phva:mostrar": "observaciones_revision"},
     "Task_AprobarRespuesta": {"phva:cuatroOjos": "Task_ProyectarRespuesta"},
-    "Task_RedactarInforme": {"phva:mostrar": "observaciones_informe"},
 }
-for _node in [*pqrsd.body.nodes, *respuesta.nodes, *informe.body.nodes]:
+for _node in [*pqrsd.body.nodes, *respuesta.nodes]:
     _node.props.update(GUARDS.get(_node.id, {}))
 
-PROCESSES = [pqrsd, informe]
+PROCESSES = [pqrsd]  # the monthly report is in informe.py
 
 
 # ---- DMN tables ------------------------------------------------------------------------------------------
