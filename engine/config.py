@@ -30,6 +30,10 @@ class Settings:
     files_dir: Path | None = None  # None: <instance_dir>/files
     max_upload_mb: int = 10
     upload_types: tuple[str, ...] = UPLOAD_TYPES
+    base_url: str = "http://localhost:5000"  # absolute links in mail (PHVA_BASE_URL)
+    digest_hour: int = 7  # local hour of the daily digest, business days only
+    mail_max_attempts: int = 6  # then the message is failed and an incident of kind "mail" opens
+    mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +58,11 @@ class Settings:
             files_dir=Path(env.get("PHVA_FILES_DIR") or instance_dir / "files").resolve(),
             max_upload_mb=_upload_mb(env.get("PHVA_MAX_UPLOAD_MB") or "10"),
             upload_types=_upload_types(env.get("PHVA_UPLOAD_TYPES") or ",".join(UPLOAD_TYPES)),
+            base_url=_base_url(env.get("PHVA_BASE_URL") or "http://localhost:5000"),
+            digest_hour=_whole(env.get("PHVA_DIGEST_HOUR") or "7", "PHVA_DIGEST_HOUR", 0, 23),
+            mail_max_attempts=_whole(
+                env.get("PHVA_MAIL_MAX_ATTEMPTS") or "6", "PHVA_MAIL_MAX_ATTEMPTS", 1, 100
+            ),
         )
 
 
@@ -87,3 +96,16 @@ def _share(text: str, name: str) -> float:
     if not 0 < value <= 1:
         raise BadInput(f"{name} debe ser un porcentaje entre 1 y 100 (o una fracción como 2/3), no «{text}».")
     return value
+
+
+def _base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise BadInput(f"PHVA_BASE_URL debe ser la dirección de la aplicación (https://…), no «{raw}».")
+    return url
+
+
+def _whole(raw: str, name: str, low: int, high: int) -> int:
+    if not (raw.strip().isdecimal() and low <= int(raw) <= high):
+        raise BadInput(f"{name} debe ser un número entero entre {low} y {high}, no «{raw}».")
+    return int(raw)

@@ -69,3 +69,11 @@ def process_xml(body: str, pid: str = "prueba", name: str = "Prueba") -> str:
 {body}
   </bpmn:process>
 </bpmn:definitions>"""
+
+
+def flow(*pairs: str) -> str:
+    """Sequence flows "a>b", "b>c" with ids f0, f1…"""
+    return "".join(
+        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
+        for i, (a, b) in enumerate(p.split(">") for p in pairs)
+    )

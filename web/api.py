@@ -11,6 +11,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from engine.errors import BadInput, NotFound
 from engine.identity.users import UserView, user_for_token
+from engine.limits import BIGINT_MAX, bounded_int
 from engine.pqrsd import case_actions, notices, radicacion, tray
 from engine.pqrsd import views as pqrsd_views
 from engine.workflow import diagrams, instances, start_forms, task_views, tasks, views
@@ -64,16 +65,9 @@ def _text(payload: Mapping[str, Any], name: str, *, required: bool = False) -> s
 
 
 def _int_arg(name: str, default: int | None = None, *, maximum: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    if not request.args.get(name):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(f"'{name}' debe ser un número entero.", {name: "Debe ser un número entero."}) from None
-    if value < 0 or (maximum is not None and value > maximum):
-        raise BadInput(f"'{name}' está fuera de rango.", {name: f"Debe estar entre 0 y {maximum or '∞'}."})
-    return value
+    return bounded_int(request.args.get(name), name, 0, maximum=maximum or BIGINT_MAX)
 
 
 @bp.get("/openapi.json")
@@ -231,6 +225,7 @@ def correlate() -> Response:
         instance_id=instance_id,
         payload=payload.get("payload"),
         actor=caller().username,
+        user=caller(),
     )
     return jsonify(instance_id=target)
 

@@ -17,7 +17,7 @@ from engine.bootstrap import create_context
 from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
-from web import api, attachments, auth, case_tray, formatting, http, instances, pqrsd, start, tasks
+from web import api, attachments, auth, case_tray, formatting, http, inputs, instances, pqrsd, start, tasks
 
 csrf = CSRFProtect()
 
@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
     auth.init_app(app)
     formatting.init_app(app)
     http.init_app(app)
+    inputs.init_app(app)  # before the blueprints: its <int:…> converter bounds their ids
     for blueprint in (
         auth.bp,
         tasks.bp,

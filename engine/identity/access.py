@@ -100,9 +100,19 @@ def guarded_task_actions(can: Mapping[str, bool], refusal: str | None) -> dict[s
 
 def may_view_instance(user: UserView, started_by: str | None, tasks: Iterable[Mapping[str, Any]]) -> bool:
     """Admins and analysts see every instance; others the ones they started or where they may see a task."""
-    if user.has_role(*INSTANCE_READERS) or started_by == user.username:
+    return user.has_role(*INSTANCE_READERS) or _participates(user, started_by, tasks)
+
+
+def _participates(user: UserView, started_by: str | None, tasks: Iterable[Mapping[str, Any]]) -> bool:
+    if started_by == user.username:
         return True
     return any(may_see_task(user, t["assignee"], t["candidate_users"], t["candidate_groups"]) for t in tasks)
+
+
+def may_correlate(user: UserView, started_by: str | None, tasks: Iterable[Mapping[str, Any]]) -> bool:
+    """Delivering a message changes an instance: admins, the `mensajes` role of integrations, whoever started it,
+    and whoever may see one of its tasks (its participants and their supervisors). Reading is not enough."""
+    return user.has_role("admin", "mensajes") or _participates(user, started_by, tasks)
 
 
 def may_view_case(
@@ -140,3 +150,87 @@ def candidate_sql(username: str | None, groups: Sequence[str]) -> ColumnElement[
             and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(groups) or [""])),
         ),
     )
+
+
+# Supervision: who watches which dependencias, and who may reassign a task to whom.
+WATCHERS = ("supervisor", "admin")
+
+
+def supervision_scope(user: UserView, supervision_group: str) -> tuple[str, ...] | None:
+    """The dependencias a supervisor watches; None: the whole entity (admins, the supervision group)."""
+    if user.is_admin or (user.has_role("supervisor") and supervision_group in user.groups):
+        return None
+    return tuple(user.groups) if user.has_role("supervisor") else ()
+
+
+def may_watch(user: UserView) -> bool:
+    return user.has_role(*WATCHERS)
+
+
+def may_reassign_task(
+    user: UserView,
+    assignee: str | None,
+    cand_users: Collection[str],
+    cand_groups: Collection[str],
+    *,
+    supervision_group: str,
+    escalates: bool = False,
+) -> bool:
+    """Supervisors within their dependencias, the supervision group and admins across them, and whoever
+    holds an open escalation task about this one (`escalates`)."""
+    if escalates or supervision_scope(user, supervision_group) is None:
+        return True
+    return may_supervise_task(user, assignee, cand_users, cand_groups)
+
+
+def reassign_target_refusal(
+    actor: UserView | None,
+    task_groups: Collection[str],
+    *,
+    to_group: str | None,
+    to_user: UserView | None,
+    supervision_group: str,
+) -> str | None:
+    """Why the task may not go to that dependencia or person (None: it may).
+
+    Across dependencias only the system, admins and the supervision group; anyone else keeps a task in
+    its own dependencias (or theirs), and gives it to a person of the dependencia it goes to.
+    """
+    if to_user is not None and not to_user.active:
+        return f"El usuario '{to_user.username}' está inactivo: no puede recibir tareas."
+    if actor is None or supervision_scope(actor, supervision_group) is None:
+        return None
+    allowed = set(task_groups) | set(actor.groups)
+    if to_group is not None and to_group not in allowed:
+        return (
+            f"No puede pasar la tarea a la dependencia '{to_group}': solo a {_names(allowed)}. "
+            f"Entre dependencias reasigna la supervisión ('{supervision_group}')."
+        )
+    target_groups = {to_group} if to_group is not None else set(task_groups) or set(actor.groups)
+    if to_user is not None and not target_groups & set(to_user.groups):
+        return (
+            f"'{to_user.username}' no pertenece a {_names(target_groups)}: asigne la tarea a una persona "
+            "de la dependencia que la atiende."
+        )
+    return None
+
+
+def _names(groups: Collection[str]) -> str:
+    return ", ".join(f"'{g}'" for g in sorted(groups)) or "ninguna dependencia"
+
+
+def supervised_tasks_sql(groups: Sequence[str]) -> ColumnElement[bool]:
+    """`may_supervise_task` for a supervisor of `groups`, as a WHERE clause over the task table."""
+    return or_(
+        exists().where(
+            TaskCandidate.task_id == Task.id,
+            TaskCandidate.kind == "group",
+            TaskCandidate.value.in_(list(groups) or [""]),
+        ),
+        and_(Task.assignee.is_(None), ~exists().where(TaskCandidate.task_id == Task.id)),
+    )
+
+
+def held_tasks_sql(username: str, groups: Sequence[str]) -> ColumnElement[bool]:
+    """The tasks a user holds: assigned to them, or offered to them or their dependencias."""
+    return or_(Task.assignee == username, candidate_sql(username, groups))

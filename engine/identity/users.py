@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import BadInput, Conflict, NotFound
+from engine.identity.dependencias import require_dependencias
 from engine.store import users as store
+from engine.store.audit import audit
 from engine.store.uow import UnitOfWork
 
-ROLES = ("funcionario", "supervisor", "analista", "admin")
+# mensajes: integrations that deliver messages to instances they take no part in (access.may_correlate)
+ROLES = ("funcionario", "supervisor", "analista", "admin", "mensajes")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -85,7 +88,11 @@ def add_user(
     groups: Iterable[str] | str = (),
     display_name: str | None = None,
     email: str | None = None,
+    create_groups: bool = True,
+    actor: str | None = None,
 ) -> UserView:
+    """`create_groups`: create the dependencias it names that don't exist (init, demo, tests); the CLI and
+    the administration pages pass False, so a mistyped group is refused."""
     username = username.strip().lower()
     if not _NAME.match(username):
         raise BadInput(
@@ -101,6 +108,7 @@ def add_user(
     with UnitOfWork(ctx.db) as uow:
         if store.user_id_named(uow.session, username) is not None:
             raise Conflict(f"El usuario '{username}' ya existe.")
+        require_dependencias(uow.session, ctx, group_list, create=create_groups, actor=actor)
         row = store.insert_user(
             uow.session,
             username=username,
@@ -111,6 +119,8 @@ def add_user(
             groups=group_list,
             now=ctx.clock.now(),
         )
+        audit(uow.session, ctx, instance_id=None, action="user_created", actor=actor,
+              summary=f"Creó el usuario '{username}'", after={"roles": role_list, "groups": group_list})  # fmt: skip
         uow.commit()
     return _view(row)
 

@@ -16,6 +16,7 @@ from engine.errors import BadInput
 from engine.identity import access
 from engine.identity.users import UserView, acting_user
 from engine.legal.semaforo import colour
+from engine.limits import MAX_OFFSET, MAX_PAGE
 from engine.pqrsd.filing import CHANNELS
 from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.store.legal_tables import PqrsdCase
@@ -89,13 +90,13 @@ def parse_query(args: dict[str, str], *, limit: int = PER_PAGE, maximum: int = 5
         raw = (args.get(name) or "").strip()
         if not raw:
             return default
-        if not raw.isdecimal() or (top is not None and int(raw) > top):
+        if not raw.isdecimal() or len(raw) > 12 or int(raw) > (top or MAX_OFFSET):
             raise BadInput(
                 f"'{name}' debe ser un número entre 0 y {top or '∞'}.", {name: "Número no válido."}
             )
         return int(raw)
 
-    page = max(number("pagina", 1), 1)
+    page = max(number("pagina", 1, MAX_PAGE), 1)
     size = number("limit", limit, maximum)
     offset = number("offset", (page - 1) * size)
     return CaseQuery(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import engine.store.legal_tables  # noqa: F401  (registers the calendar, term and PQRSD tables)
+import engine.store.notification_tables  # noqa: F401  (notifications, mail outbox, preferences)
 from engine.store import tables, web_tables  # noqa: F401  (web_tables: registers its tables)
 from engine.store.tables import Base
 

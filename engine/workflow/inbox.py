@@ -15,6 +15,7 @@ from engine.identity.users import UserView
 from engine.legal.calendar import BusinessCalendar, CalendarUnavailable
 from engine.legal.semaforo import Colour, share_used
 from engine.legal.semaforo import colour as term_colour
+from engine.limits import MAX_PAGE, bounded_int
 from engine.workflow import views
 from engine.workflow.records import InboxTask, TaskRecord
 
@@ -111,10 +112,7 @@ def parse_query(args: dict[str, str]) -> InboxQuery:
             raise BadInput(f"Valor no válido para '{name}': {value}.", {name: "Valor no válido."})
         return value
 
-    try:
-        page = max(int(args.get("pagina") or 1), 1)
-    except ValueError:
-        raise BadInput("La página debe ser un número.", {"pagina": "Debe ser un número."}) from None
+    page = bounded_int(args.get("pagina"), "pagina", 1, minimum=1, maximum=MAX_PAGE)
     return InboxQuery(
         view=choice("vista", VIEWS, "mias") or "mias",
         process_key=(args.get("proceso") or "").strip() or None,

@@ -7,16 +7,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
-from engine.errors import BadInput, Conflict, NotFound
+from engine.errors import BadInput, Conflict, Forbidden, NotFound
+from engine.identity import access
+from engine.identity.users import UserView
+from engine.limits import check_data as check_bounds
+from engine.limits import check_key
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
 from engine.store.definitions import latest_definition
 from engine.store.incidents import resolve_open_incidents
 from engine.store.instances import insert_instance, load_instance, waiting_for_message
-from engine.store.tables import ProcessDefinition
+from engine.store.tables import ProcessDefinition, ProcessInstance, Task
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import advance, load_run, save_run
 
@@ -46,6 +51,7 @@ def check_data(data: Any) -> dict[str, Any]:
         return {}
     if not isinstance(data, Mapping):
         raise BadInput('Los datos deben ser un objeto JSON, por ejemplo {"monto": 10}.')
+    check_bounds(data)
     try:
         check_json_native(data)
     except ValueError as error:
@@ -55,6 +61,8 @@ def check_data(data: Any) -> dict[str, Any]:
 
 def check_start_allowed(ctx: Context, key: str, business_key: str | None) -> None:
     """A person starts any process but those a feature starts itself, with any key it does not hand out."""
+    check_key(key, "process_key", "La clave del proceso")
+    check_key(business_key, "business_key", "La clave de negocio")
     if key in ctx.reserved_starts:
         raise BadInput(ctx.reserved_starts[key], {"process_key": "Este proceso no se inicia a mano."})
     pattern = ctx.reserved_business_keys
@@ -115,12 +123,16 @@ def correlate_message(
     instance_id: int | None = None,
     payload: Any = None,
     actor: str | None = None,
+    user: UserView | None = None,
 ) -> int:
-    """Deliver a message to the one instance waiting for it (by business key or id); returns its id."""
+    """Deliver a message to the one instance waiting for it (by business key or id); returns its id.
+    With `user` (the API), only someone `access.may_correlate` allows; without (CLI, engine), no check."""
     data = check_data(payload)
+    check_key(name, "name", "El nombre del mensaje")
+    check_key(business_key, "business_key", "La clave de negocio")
     with UnitOfWork(ctx.db) as uow:
         target = correlate_in(ctx, uow.session, name, business_key=business_key, instance_id=instance_id,
-                              data=data, actor=actor)  # fmt: skip
+                              data=data, actor=actor, user=user)  # fmt: skip
         uow.commit()
     return target
 
@@ -134,6 +146,7 @@ def correlate_in(
     instance_id: int | None,
     data: dict[str, Any],
     actor: str | None,
+    user: UserView | None = None,
 ) -> int:
     """`correlate_message` inside the caller's transaction."""
     targets = waiting_for_message(session, name, business_key=business_key, instance_id=instance_id, limit=2)
@@ -144,6 +157,8 @@ def correlate_in(
         )
     if len(targets) > 1:
         raise Conflict(f"Varios procesos esperan el mensaje '{name}': indique la clave de negocio.")
+    if user is not None:
+        _check_may_correlate(session, user, targets[0], name)
     ref = load_instance(session, targets[0])
     assert ref is not None
     run = load_run(ctx, session, ref)
@@ -171,3 +186,17 @@ def cancel_in(ctx: Context, session: Session, instance_id: int, *, reason: str, 
     resolve_open_incidents(session, instance_id, ctx.clock.now(), actor)
     audit(session, ctx, instance_id=instance_id, action="instance_cancelled", actor=actor,
           summary=f"Canceló el proceso: {reason.strip()}", after={"motivo": reason.strip()})  # fmt: skip
+
+
+def _check_may_correlate(session: Session, user: UserView, instance_id: int, name: str) -> None:
+    started_by = session.scalar(select(ProcessInstance.started_by).where(ProcessInstance.id == instance_id))
+    tasks = session.execute(
+        select(Task.assignee, Task.candidate_users, Task.candidate_groups).where(
+            Task.instance_id == instance_id
+        )
+    ).mappings()
+    if not access.may_correlate(user, started_by, [dict(t) for t in tasks]):
+        raise Forbidden(
+            f"No puede entregar el mensaje '{name}' a ese proceso: no participa en él. Las integraciones usan "
+            "un usuario con el rol 'mensajes'."
+        )

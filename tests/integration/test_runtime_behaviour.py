@@ -11,14 +11,7 @@ from engine.errors import IncidentRaised
 from engine.store.tables import ProcessInstance
 from engine.store.uow import UnitOfWork
 from engine.workflow import incidents, instances, tasks, views
-from tests.helpers import deploy_xml, open_tasks, process_xml, staff, task_named
-
-
-def flow(*pairs: str) -> str:
-    return "".join(
-        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
-        for i, (a, b) in enumerate(p.split(">") for p in pairs)
-    )
+from tests.helpers import deploy_xml, flow, open_tasks, process_xml, staff, task_named
 
 
 def state_size(ctx: Context, instance_id: int) -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.context import Context
+from engine.identity import users
+from engine.workflow import instances, tasks
+from tests.helpers import deploy_xml, flow, process_xml, task_named
 from tests.web.conftest import bearer, engine, start_solicitud
 
 
@@ -131,3 +134,33 @@ def test_process_definitions_are_listed(any_app: Flask) -> None:
     listed = client.get("/api/v1/process-definitions", headers=ana).json
     assert {d["key"] for d in listed["items"]} == {"atender_solicitud", "encuesta_satisfaccion"}
     assert listed["total"] == 2
+
+
+def test_only_participants_and_integrations_deliver_messages(any_app: Flask) -> None:
+    """Issue 15 finding 4: another dependencia's funcionario, or an analista, may not push data into an instance."""
+    ctx = engine(any_app)
+    deploy_xml(
+        ctx,
+        "espera.bpmn",
+        process_xml(
+            '<bpmn:startEvent id="s"/><bpmn:userTask id="pre" name="Preparar" camunda:candidateGroups='
+            '"atencion_ciudadano"/><bpmn:intermediateCatchEvent id="espera" name="Esperar respuesta">'
+            '<bpmn:messageEventDefinition messageRef="Msg"/></bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+            + flow("s>pre", "pre>espera", "espera>e")
+        ).replace("</bpmn:process>", '</bpmn:process><bpmn:message id="Msg" name="respuesta_ciudadano"/>'),
+    )
+    started = instances.start_process(ctx, "prueba", business_key="R-9", actor="root")
+    task = task_named(ctx, started.id, "Preparar")
+    tasks.complete_task(ctx, task["id"], "ana", {})
+    users.add_user(ctx, "lina", password="x" * 12, roles="analista")
+    users.add_user(ctx, "bus", password="x" * 12, roles="mensajes")
+    client = any_app.test_client()
+    message = {"name": "respuesta_ciudadano", "business_key": "R-9", "payload": {"tercero": "sí"}}
+    for outsider in ("beto", "lina"):
+        refused = client.post("/api/v1/messages", headers=bearer(ctx, outsider), json=message)
+        assert refused.status_code == 403 and "no participa" in refused.json["error"], outsider
+    root = bearer(ctx, "root")
+    assert client.get(f"/api/v1/process-instances/{started.id}", headers=root).json["status"] == "running"
+    done = client.post("/api/v1/messages", headers=bearer(ctx, "bus"), json=message)
+    assert done.status_code == 200 and done.json == {"instance_id": started.id}
+    assert client.get(f"/api/v1/process-instances/{started.id}", headers=root).json["status"] == "completed"

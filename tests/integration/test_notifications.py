@@ -1,0 +1,74 @@
+"""notify(): in-app rows and outbox mail by preference, group members expanded, one per key and recipient."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.context import Context
+from engine.identity import users
+from engine.mail.smtp import SmtpSettings
+from engine.notifications import events, preferences
+from engine.notifications.notify import notify
+from engine.store.notification_tables import MailOutbox, Notification
+from engine.store.uow import UnitOfWork
+from tests.smtp_server import SENDER
+
+MAIL = SmtpSettings(host="127.0.0.1", port=2525, sender=SENDER)
+
+
+def _people(ctx: Context) -> None:
+    users.add_user(ctx, "ana", groups="planeacion", email="ana@entidad.gov.co")
+    users.add_user(ctx, "beto", groups="planeacion,juridica", email="beto@entidad.gov.co")
+    users.add_user(ctx, "carla", groups="juridica")  # no address
+    users.add_user(ctx, "dario", groups="planeacion_regional", email="dario@entidad.gov.co")
+
+
+def _send(ctx: Context, **kwargs: object) -> int:
+    with UnitOfWork(ctx.db) as uow:
+        count = notify(uow.session, ctx, **kwargs)  # type: ignore[arg-type]
+        uow.commit()
+    return count
+
+
+def _rows(ctx: Context) -> tuple[list[tuple[str, str]], list[tuple[str, str | None]]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        app = [
+            (n.recipient, n.subject)
+            for n in uow.session.scalars(select(Notification).order_by(Notification.id))
+        ]
+        mail = [
+            (m.recipient, m.username) for m in uow.session.scalars(select(MailOutbox).order_by(MailOutbox.id))
+        ]
+    return app, mail
+
+
+def test_group_members_are_notified_by_their_preference_once_per_key(ctx: Context) -> None:
+    ctx.mail = MAIL
+    _people(ctx)
+    preferences.set_preferences(ctx, "beto", {events.GROUP_TASK: events.BOTH})
+    made = dict(event=events.GROUP_TASK, subject="Nueva tarea: Revisar", body="Llegó una tarea.",
+                link="/tareas/7", groups=["planeacion"], task_id=7, key="tarea:7")  # fmt: skip
+    assert _send(ctx, **made) == 2
+    assert _send(ctx, **made) == 2  # the same key again writes nothing new
+    app, mail = _rows(ctx)
+    assert sorted(app) == [("ana", "Nueva tarea: Revisar"), ("beto", "Nueva tarea: Revisar")]  # not dario
+    assert mail == [("beto@entidad.gov.co", "beto")]  # ana keeps the default: in the app only
+
+
+def test_email_only_without_an_address_falls_back_to_the_app_and_none_silences(ctx: Context) -> None:
+    ctx.mail = MAIL
+    _people(ctx)
+    preferences.set_preferences(ctx, "carla", {events.TASK_ASSIGNED: events.EMAIL})
+    preferences.set_preferences(ctx, "ana", {events.TASK_ASSIGNED: events.NONE})
+    _send(ctx, event=events.TASK_ASSIGNED, subject="Le asignaron", body="x", users=["carla", "ana", "beto"])
+    app, mail = _rows(ctx)
+    assert sorted(r for r, _ in app) == ["beto", "carla"]
+    assert mail == [("beto@entidad.gov.co", "beto")]
+
+
+def test_citizen_addresses_get_mail_only_and_nothing_is_queued_when_mail_is_off(ctx: Context) -> None:
+    assert _send(ctx, event=events.CITIZEN, subject="Acuse", body="x", emails=["maria@example.co"]) == 0
+    assert _rows(ctx) == ([], [])
+    ctx.mail = MAIL
+    assert _send(ctx, event=events.CITIZEN, subject="Acuse", body="x", emails=["maria@example.co"]) == 1
+    assert _rows(ctx) == ([], [("maria@example.co", None)])
