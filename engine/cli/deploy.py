@@ -27,7 +27,7 @@ def init_command() -> None:
     dirs = [d for d in (ctx.settings.bpmn_dir, ctx.settings.forms_dir) if d.is_dir()]
     files = deployments.read_sources(dirs) if dirs else []
     if files:
-        outcome = deployments.deploy(ctx, files, actor="init")
+        outcome = deployments.deploy(ctx, files, actor="init", create_groups=True)
         _print_outcome(outcome)
         if not outcome.report.ok:
             sys.exit(2)
@@ -78,3 +78,5 @@ def _print_outcome(outcome: deployments.DeployOutcome) -> None:
         click.echo(f"Desplegado {item['kind']} '{item['key']}' versión {item['version']} ({item['file']}).")
     for item in outcome.unchanged:
         click.echo(f"Sin cambios {item['kind']} '{item['key']}' (sigue en la versión {item['version']}).")
+    if outcome.created_groups:
+        click.echo(f"Dependencias creadas para los modelos: {', '.join(outcome.created_groups)}.")

@@ -20,6 +20,7 @@ from engine.modeling.report import ValidationReport
 from engine.runtime.scripting import check_script
 from engine.store import definitions as store
 from engine.store.uow import UnitOfWork
+from engine.workflow.deploy_groups import check_groups
 from engine.workflow.start_timers import sync_start_timers_in
 
 DEPLOYABLE = (".bpmn", ".dmn", ".form", ".bpmn20.xml")
@@ -32,6 +33,7 @@ class DeployOutcome:
     deployment_id: int | None = None
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
+    created_groups: list[str] = field(default_factory=list)  # dependencias created for the models (init)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class DeployOutcome:
             "deployment_id": self.deployment_id,
             "new_versions": self.new_versions,
             "unchanged": self.unchanged,
+            "created_groups": self.created_groups,
             "problems": [p.to_dict() for p in self.report.problems],
         }
 
@@ -59,12 +62,18 @@ def read_sources(paths: Sequence[str | Path]) -> list[SourceFile]:
 
 
 def deploy(
-    ctx: Context, files: Sequence[SourceFile], *, check_only: bool = False, actor: str | None = None
+    ctx: Context,
+    files: Sequence[SourceFile],
+    *,
+    check_only: bool = False,
+    actor: str | None = None,
+    create_groups: bool = False,
 ) -> DeployOutcome:
+    """`create_groups` creates the dependencias the models name and lack (init); otherwise they are warned."""
     if not files:
         raise BadInput("No hay archivos para desplegar (.bpmn, .dmn o .form).")
     with UnitOfWork(ctx.db) as uow:
-        session = uow.session
+        session, database = uow.session, True
         try:
             known_forms = {
                 form_id: FormSchema.from_dict(schema)
@@ -74,11 +83,14 @@ def deploy(
         except DatabaseNotReady:
             if not check_only:
                 raise
-            known_forms, known_processes = {}, set()  # validating files needs no database
+            known_forms, known_processes, database = {}, set(), False  # validating files needs no database
         analysis = analyze(
             files, known_forms=known_forms, known_processes=known_processes, check_script=check_script
         )
         outcome = DeployOutcome(analysis.report, check_only)
+        if database and analysis.report.ok:
+            outcome.created_groups = check_groups(ctx, session, analysis.processes, analysis.report,
+                                                  create=create_groups and not check_only, actor=actor)  # fmt: skip
         if check_only or not analysis.report.ok:
             return outcome
         now = ctx.clock.now()

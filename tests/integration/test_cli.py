@@ -38,7 +38,7 @@ def test_camunda_modeler_file_runs_end_to_end_from_the_cli(phva) -> None:
     assert deployed.exit_code == 0, deployed.output
     assert "atender_solicitud' versión 1" in deployed.output
     for user, groups in (("ana", "atencion_ciudadano"), ("beto", "atencion_ciudadano"), ("juan", "juridica")):
-        assert phva("users", "add", user, "--groups", groups).exit_code == 0
+        assert phva("users", "add", user, "--groups", groups, "--create").exit_code == 0
     started = phva(
         "start",
         "atender_solicitud",
