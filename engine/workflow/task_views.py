@@ -25,6 +25,7 @@ from engine.store.instances import load_instance
 from engine.store.tables import FormDefinition, ProcessDefinition, Task
 from engine.store.uow import UnitOfWork
 from engine.workflow import guards
+from engine.workflow.escalation import escalates
 from engine.workflow.records import TaskPage, TaskRecord
 from engine.workflow.runs import load_run
 from engine.workflow.task_forms import form_of
@@ -49,7 +50,9 @@ def _visible_task(session: Session, task_id: int, user: UserView) -> Task:
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"No existe la tarea {task_id}.")
-    if not access.may_see_task(user, task.assignee, task.candidate_users, task.candidate_groups):
+    if not access.may_see_task(user, task.assignee, task.candidate_users, task.candidate_groups) and not (
+        task.state == "ready" and escalates(session, user, task.instance_id, task.bpmn_id)
+    ):
         raise Forbidden(f"La tarea {task_id} no está asignada a '{user.username}' ni a sus dependencias.")
     return task
 
