@@ -25,6 +25,8 @@ from sqlalchemy.engine import make_url
 
 from engine.context import Context
 from engine.errors import PhvaError
+from engine.notifications.rounds import notification_round
+from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.workflow import start_timers, timers
 from engine.workflow.timers import FiringReport, RetryPolicy
 
@@ -85,6 +87,7 @@ class TimerScheduler:
             total.add(report)
             if report.instances + report.started + report.failed < self.batch_size:
                 break
+        notification_round(self.ctx, closed=CLOSED_STATUSES)  # mail out, deadline notices, digest
         if total.fired or total.failed:
             log.info(
                 "Ronda: %d temporizador(es) disparado(s) en %d proceso(s), %d inicio(s), %d fallo(s).",

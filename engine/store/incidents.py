@@ -80,6 +80,21 @@ def open_timer_incident(
     )
 
 
+def open_incident(
+    session: Session,
+    *,
+    kind: str,
+    instance_id: int | None,
+    reference: str | None,
+    bpmn_id: str | None,
+    message: str,
+    now: datetime,
+) -> None:
+    """An incident of any kind; `reference` (spiff_id) names what failed when it is no task, e.g. "mail:12"."""
+    row = {"instance_id": instance_id, "spiff_id": reference, "bpmn_id": bpmn_id, "kind": kind}
+    session.connection().execute(_INSERT_INCIDENT, {**row, "created_at": now, "message": message})
+
+
 def open_start_timer_incident(
     session: Session, *, timer_id: int, bpmn_id: str, message: str, now: datetime
 ) -> None:

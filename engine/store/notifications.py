@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -23,13 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.store.legal_tables import PqrsdCase
 from engine.store.notification_tables import (
     MailOutbox,
     Notification,
     NotificationMark,
     NotificationPreference,
 )
-from engine.store.tables import User, UtcDateTime
+from engine.store.tables import ProcessInstance, Task, User, UtcDateTime
 
 _N, _O, _P, _M, _U = (
     cast(Table, m.__table__)
@@ -145,19 +146,15 @@ def store_preferences(session: Session, username: str, channels: Mapping[str, st
 
 
 # ---- marks shared by schedulers ------------------------------------------------------------------
-def advance_mark(
-    session: Session, name: str, until: datetime, *, unless_since: datetime | None = None
-) -> bool:
-    """Move the mark `name` to `until`; with `unless_since`, only if it is still before that (a claim:
-    of several schedulers, one moves it). False when another got there first."""
+def advance_mark(session: Session, name: str, until: datetime, *, expected: datetime | None) -> bool:
+    """Move the mark `name` from `expected` (None: not set yet) to `until`: a compare-and-set, so of
+    several schedulers that read the same mark one moves it; False for the others."""
     conn = session.connection()
-    stmt = update(_M).where(_M.c.name == name).values(until=until)
-    if unless_since is not None:
-        stmt = stmt.where(_M.c.until < unless_since)
-    if cast(CursorResult[Any], conn.execute(stmt)).rowcount == 1:
-        return True
-    inserted = _insert_mark(session).values(name=name, until=until)
-    return cast(CursorResult[Any], conn.execute(inserted)).rowcount == 1
+    if expected is None:
+        inserted = _insert_mark(session).values(name=name, until=until)
+        return cast(CursorResult[Any], conn.execute(inserted)).rowcount == 1
+    stmt = update(_M).where(_M.c.name == name, _M.c.until == expected).values(until=until)
+    return cast(CursorResult[Any], conn.execute(stmt)).rowcount == 1
 
 
 def mark_of(session: Session, name: str) -> datetime | None:
@@ -168,3 +165,144 @@ def _insert_mark(session: Session) -> Insert:
     if _dialect(session) == "postgresql":
         return postgresql.insert(_M).on_conflict_do_nothing(index_elements=["name"])
     return sqlite.insert(_M).on_conflict_do_nothing(index_elements=["name"])
+
+
+# ---- the outbox sender ---------------------------------------------------------------------------
+class OutgoingMail(NamedTuple):
+    id: int
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    attachments: list[Any] | None
+    event: str
+    instance_id: int | None
+    attempts: int  # counting the one just claimed: the sender's claim token
+
+
+_CLAIMABLE = _O.c.status.in_(("pending", "sending")) & (
+    _O.c.next_attempt_at <= bindparam("now", type_=UtcDateTime())
+)
+_OUTGOING = (
+    _O.c.id, _O.c.recipient, _O.c.subject, _O.c.body_text, _O.c.body_html, _O.c.attachments, _O.c.event,
+    _O.c.instance_id, _O.c.attempts,
+)  # fmt: skip
+_SETTLE = update(_O).where(
+    _O.c.id == bindparam("oid"), _O.c.status == "sending", _O.c.attempts == bindparam("claimed")
+)
+
+
+def claim_mail(
+    session: Session, now: datetime, lease_until: datetime, limit: int, keys: Sequence[str] = ()
+) -> list[OutgoingMail]:
+    """Take due messages (a 'sending' one whose claim expired too: its sender died), marking them
+    'sending' until `lease_until`; on PostgreSQL other senders skip the locked rows."""
+    query = select(_O.c.id).where(_CLAIMABLE).order_by(_O.c.next_attempt_at, _O.c.id).limit(limit)
+    if keys:
+        query = query.where(_O.c.key.in_(list(keys)))
+    if _dialect(session) == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    conn = session.connection()
+    taken = list(conn.execute(query, {"now": now}).scalars())
+    if not taken:
+        return []
+    conn.execute(
+        update(_O)
+        .where(_O.c.id.in_(taken))
+        .values(status="sending", attempts=_O.c.attempts + 1, next_attempt_at=lease_until)
+    )
+    rows = conn.execute(select(*_OUTGOING).where(_O.c.id.in_(taken)).order_by(_O.c.id))
+    return [OutgoingMail(*row) for row in rows]
+
+
+def settle_mail(session: Session, mail: OutgoingMail, **values: Any) -> bool:
+    """Record how a claimed attempt ended, unless another sender took the message over meanwhile."""
+    stmt = _SETTLE.values(**values)
+    result = session.connection().execute(stmt, {"oid": mail.id, "claimed": mail.attempts})
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def requeue_mail(session: Session, outbox_id: int, now: datetime) -> bool:
+    """A failed message goes out again from its first attempt (retrying its incident)."""
+    stmt = (
+        update(_O)
+        .where(_O.c.id == outbox_id, _O.c.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
+    )
+    return cast(CursorResult[Any], session.connection().execute(stmt)).rowcount == 1
+
+
+# ---- scans: case alerts, the digest, incidents ----------------------------------------------------
+class CaseDue(NamedTuple):
+    id: int
+    radicado: str
+    subject: str | None
+    kind: str
+    dependencia: str | None
+    due_at: datetime
+    alerta_at: datetime | None
+    instance_id: int | None
+
+
+def cases_crossing(
+    session: Session, *, now: datetime, since: datetime | None, closed: Collection[str]
+) -> list[CaseDue]:
+    """Running cases whose alert or due moment passed by `now`, and did so after `since` or changed
+    after it (a case filed late, or recalculated, is caught too); all of them when `since` is None."""
+    c = PqrsdCase
+    alerted = c.alerta_at <= now
+    due = c.due_at <= now
+    if since is not None:
+        changed = c.updated_at > since
+        alerted = alerted & ((c.alerta_at > since) | changed)
+        due = due & ((c.due_at > since) | changed)
+    query = (
+        select(c.id, c.radicado, c.subject, c.kind, c.dependencia, c.due_at, c.alerta_at, c.instance_id)
+        .where(c.status.not_in(list(closed)), c.due_at.is_not(None), alerted | due)
+        .order_by(c.id)
+    )
+    return [CaseDue._make(row) for row in session.execute(query)]
+
+
+def open_task_holders(session: Session, instance_ids: Sequence[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """Per instance, who holds its open tasks: (assignees, candidate groups) — one query for all."""
+    found: dict[int, tuple[set[str], set[str]]] = {}
+    if not instance_ids:
+        return found
+    t = cast(Table, Task.__table__)
+    query = select(t.c.instance_id, t.c.assignee, t.c.candidate_groups).where(
+        t.c.instance_id.in_(list(instance_ids)), t.c.state == "ready"
+    )
+    for instance_id, assignee, groups in session.execute(query):
+        people, teams = found.setdefault(instance_id, (set(), set()))
+        if assignee:
+            people.add(assignee)
+        teams.update(groups or ())
+    return found
+
+
+class DueTask(NamedTuple):
+    id: int
+    name: str
+    assignee: str
+    due_at: datetime
+    business_key: str | None
+
+
+def tasks_due_by(session: Session, until: datetime) -> list[DueTask]:
+    """Open assigned tasks due before `until` (overdue ones too), per assignee and due date."""
+    t, i = cast(Table, Task.__table__), cast(Table, ProcessInstance.__table__)
+    query = (
+        select(t.c.id, t.c.name, t.c.assignee, t.c.due_at, i.c.business_key)
+        .join(i, i.c.id == t.c.instance_id)
+        .where(t.c.state == "ready", t.c.due_at < until, t.c.assignee.is_not(None))
+        .order_by(t.c.assignee, t.c.due_at, t.c.id)
+    )
+    return [DueTask(*row) for row in session.execute(query)]
+
+
+def usernames_with_role(session: Session, role: str) -> list[str]:
+    query = select(_U.c.username, _U.c.roles).where(
+        _U.c.active == true(), _U.c.roles.cast(Text).like(f'%"{role}"%')
+    )
+    return [name for name, roles in session.execute(query) if role in (roles or ())]

@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.context import Context
 from engine.errors import BadInput, Conflict, IncidentRaised, NotFound
+from engine.notifications import outbox
 from engine.store.audit import audit
 from engine.store.incidents import load_incident, resolve_incident
 from engine.store.instances import load_instance
@@ -27,6 +28,11 @@ def retry_incident(
             raise NotFound(f"No existe el incidente {incident_id}.")
         if row.resolved_at is not None:
             raise Conflict(f"El incidente {incident_id} ya fue resuelto.")
+        if row.kind == "mail":  # the message goes out again; its process (if any) never stopped
+            outbox.requeue(session, ctx, row.spiff_id)
+            resolve_incident(session, incident_id, ctx.clock.now(), actor)
+            uow.commit()
+            return "reenviando"
         if row.kind == "timer" and row.instance_id is None and (timer_id := row.start_timer_id) is not None:
             rearm_timer(session, timer_id)
             resolve_incident(session, incident_id, ctx.clock.now(), actor)
