@@ -77,3 +77,11 @@ def flow(*pairs: str) -> str:
         f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
         for i, (a, b) in enumerate(p.split(">") for p in pairs)
     )
+
+
+def accepts(*names: str) -> str:
+    """The extension a task with no form needs to accept data on completion (`phva:variables`)."""
+    return (
+        '<bpmn:extensionElements><camunda:properties><camunda:property name="phva:variables" '
+        f'value="{", ".join(names)}"/></camunda:properties></bpmn:extensionElements>'
+    )

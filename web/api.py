@@ -87,7 +87,7 @@ def start_instance() -> Any:
     key = _text(payload, "process_key", required=True)
     assert key is not None
     business_key = _text(payload, "business_key")
-    started = start_forms.start_as(ctx(), key, caller(), payload.get("data"), business_key)
+    started = start_forms.start_from_form(ctx(), key, caller(), payload.get("data") or {}, business_key)
     response = jsonify(started.to_dict())
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_instance", instance_id=started.id)

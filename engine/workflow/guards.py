@@ -5,6 +5,8 @@
 - `phva:confirmar` = "variable=valor[,valor]: pregunta" (or just "pregunta", asked on every completion):
   completing with one of those values needs an explicit confirmation.
 - `phva:mostrar` = "variable[,variable]": those variables, with their form labels, at the top of the task.
+- `phva:variables` = "variable[,variable]": what a task with no form accepts on completion; without it, nothing
+  (otherwise any caller could set any variable, for example the one that routes the next task).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from engine.store.tables import Task
 FOUR_EYES = "phva:cuatroOjos"
 CONFIRM = "phva:confirmar"
 SHOW = "phva:mostrar"
+ACCEPTS = "phva:variables"
 CONFIRM_FIELD = (
     "confirmado"  # the explicit confirmation a post carries (web checkbox, API `"confirmado": true`)
 )
@@ -111,3 +114,13 @@ def completed_earlier(session: Session, instance_id: int, elements: tuple[str, .
         if who:
             found.setdefault(name, set()).add(who)
     return found
+
+
+def unlisted_variables(extensions: Mapping[str, Any], submitted: Mapping[str, Any]) -> dict[str, str]:
+    """For a task with no form: one message per submitted variable the model does not list in `phva:variables`."""
+    accepted = set(_names(_properties(extensions).get(ACCEPTS)))
+    return {
+        name: "Esta tarea no tiene formulario y el modelo no declara este dato (phva:variables)."
+        for name in submitted
+        if name not in accepted
+    }

@@ -122,17 +122,3 @@ def start_from_form(
         following = views.next_task_id(session, acting, started.id)
         uow.commit()
     return replace(started, next_task_id=following)
-
-
-def start_as(
-    ctx: Context, key: str, user: UserView | str, data: Any = None, business_key: str | None = None
-) -> StartedInstance:
-    """Start on behalf of a user who may start the process (the API: data as sent, no start form)."""
-    initial = check_data(data)
-    with UnitOfWork(ctx.db) as uow:
-        acting = acting_user(uow.session, user)
-        check_start_allowed(ctx, key, business_key)
-        definition, _ = _checked_definition(ctx, uow.session, key, acting)
-        started = start_in(ctx, uow.session, definition, initial, business_key, acting.username)
-        uow.commit()
-    return started

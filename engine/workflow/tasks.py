@@ -18,6 +18,7 @@ from engine.errors import BadInput, Conflict, Forbidden, IncidentRaised, NotFoun
 from engine.identity import access
 from engine.identity.users import UserView, acting_user, user_in_session
 from engine.modeling.form_submission import validate_submission
+from engine.notifications import task_events
 from engine.runtime.workflow import TaskNotReady
 from engine.store import tasks as task_rows
 from engine.store.audit import audit, data_changes
@@ -119,6 +120,8 @@ def assign_task(ctx: Context, task_id: int, user: UserView | str, assignee: str)
             ) from refused
         _set_assignee(ctx, uow.session, task, target.username, claimed=False, actor=acting.username,
                       action="task_assigned", summary=f"Asignó '{task.name}' a {target.username}")  # fmt: skip
+        task_events.task_assigned(uow.session, ctx, task_id=task.id, name=task.name, instance_id=task.instance_id,
+                                  assignee=target.username, by=acting.username)  # fmt: skip
         return _commit_returning(uow, task_id)
 
 
@@ -190,7 +193,9 @@ def complete_task(
             submitted = check_data(read_form(schema.to_dict() if schema is not None else None))
         assert submitted is not None
         clean, errors = (
-            validate_submission(schema, submitted, current) if schema is not None else (submitted, {})
+            validate_submission(schema, submitted, current)
+            if schema is not None
+            else (submitted, guards.unlisted_variables(extensions, submitted))
         )
         asked = guards.question_for(extensions, {**current, **clean})
         if asked is not None and not confirmed:
@@ -198,7 +203,11 @@ def complete_task(
         if errors:
             alone = list(errors) == [guards.CONFIRM_FIELD]
             message = (
-                f"Esta decisión pide confirmación: {asked}" if alone else "Revise los datos del formulario."
+                f"Esta decisión pide confirmación: {asked}"
+                if alone
+                else "Revise los datos del formulario."
+                if schema is not None
+                else f"Esta tarea no tiene formulario y no acepta esos datos: {', '.join(sorted(errors))}."
             )
             raise ValidationFailed(message, errors)
         before = run.complete(task.spiff_id, clean)

@@ -11,7 +11,7 @@ from engine.errors import IncidentRaised
 from engine.store.tables import ProcessInstance
 from engine.store.uow import UnitOfWork
 from engine.workflow import incidents, instances, tasks, views
-from tests.helpers import deploy_xml, flow, open_tasks, process_xml, staff, task_named
+from tests.helpers import accepts, deploy_xml, flow, open_tasks, process_xml, staff, task_named
 
 
 def state_size(ctx: Context, instance_id: int) -> int:
@@ -138,7 +138,9 @@ def test_parallel_branches_join_only_when_all_three_arrive(ctx: Context) -> None
     body = (
         '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
         + "".join(
-            f'<bpmn:userTask id="r{i}" name="Rama {i}" camunda:candidateGroups="juridica"/>' for i in range(3)
+            f'<bpmn:userTask id="r{i}" name="Rama {i}" camunda:candidateGroups="juridica">{accepts(f"rama{i}")}'
+            "</bpmn:userTask>"
+            for i in range(3)
         )
         + '<bpmn:userTask id="fin" name="Consolidar" camunda:candidateGroups="juridica"/><bpmn:endEvent id="e"/>'
         + flow(
@@ -163,7 +165,9 @@ def test_parallel_branches_join_only_when_all_three_arrive(ctx: Context) -> None
 
 
 LOOP = (
-    '<bpmn:startEvent id="s"/><bpmn:userTask id="rev" name="Revisar" camunda:candidateGroups="juridica"/>'
+    '<bpmn:startEvent id="s"/><bpmn:userTask id="rev" name="Revisar" camunda:candidateGroups="juridica">'
+    + accepts("seguir", "nota0", "nota1", "nota2")
+    + "</bpmn:userTask>"
     '<bpmn:boundaryEvent id="alerta" attachedToRef="rev" cancelActivity="false"><bpmn:timerEventDefinition>'
     "<bpmn:timeDuration>P1D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
     '<bpmn:scriptTask id="cuenta" name="Contar" scriptFormat="python"><bpmn:script>'

@@ -7,7 +7,7 @@ from flask import Flask
 from engine.context import Context
 from engine.identity import users
 from engine.workflow import instances, tasks
-from tests.helpers import deploy_xml, flow, process_xml, task_named
+from tests.helpers import accepts, deploy_xml, flow, process_xml, task_named
 from tests.web.conftest import bearer, engine, start_solicitud
 
 
@@ -164,3 +164,55 @@ def test_only_participants_and_integrations_deliver_messages(any_app: Flask) -> 
     done = client.post("/api/v1/messages", headers=bearer(ctx, "bus"), json=message)
     assert done.status_code == 200 and done.json == {"instance_id": started.id}
     assert client.get(f"/api/v1/process-instances/{started.id}", headers=root).json["status"] == "completed"
+
+
+def test_the_api_validates_the_start_form_like_the_page(any_app: Flask) -> None:
+    """Issue 15 finding 5: a missing required field or one over its maxlength is a 422, and nothing starts."""
+    client, ana = any_app.test_client(), bearer(engine(any_app), "ana")
+    missing = client.post(
+        "/api/v1/process-instances",
+        headers=ana,
+        json={"process_key": "atender_solicitud", "data": {"asunto": "Certificado"}},
+    )
+    assert missing.status_code == 422 and "solicitante" in missing.json["details"]
+    too_long = client.post(
+        "/api/v1/process-instances",
+        headers=ana,
+        json={"process_key": "atender_solicitud", "data": {"solicitante": "ana", "asunto": "x" * 201}},
+    )
+    assert too_long.status_code == 422 and "asunto" in too_long.json["details"]
+    assert client.get("/api/v1/tasks?candidate=me", headers=ana).json["total"] == 0
+
+
+def test_a_task_with_no_form_accepts_only_the_variables_its_model_lists(any_app: Flask) -> None:
+    """Issue 15 finding 6: `{"beneficiario": "fa"}` on a formless task must not route the next task to the caller."""
+    ctx = engine(any_app)
+    routed = (
+        '<bpmn:startEvent id="s"/>'
+        '<bpmn:userTask id="a" name="Revisar" camunda:candidateGroups="atencion_ciudadano">{}</bpmn:userTask>'
+        '<bpmn:userTask id="b" name="Pagar" camunda:assignee="${{beneficiario}}"/><bpmn:endEvent id="e"/>'
+    )
+    deploy_xml(ctx, "libre.bpmn", process_xml(routed.format("") + flow("s>a", "a>b", "b>e"), pid="libre"))
+    deploy_xml(
+        ctx,
+        "lista.bpmn",
+        process_xml(routed.format(accepts("beneficiario")) + flow("s>a", "a>b", "b>e"), pid="lista"),
+    )
+    client, ana = any_app.test_client(), bearer(ctx, "ana")
+    free = instances.start_process(ctx, "libre", data={"beneficiario": "sara"}, actor="root")
+    task = task_named(ctx, free.id, "Revisar")
+    refused = client.post(
+        f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={"data": {"beneficiario": "ana"}}
+    )
+    assert refused.status_code == 422
+    assert refused.json["details"] == {"beneficiario": refused.json["details"]["beneficiario"]}
+    assert "no tiene formulario" in refused.json["error"]
+    assert task_named(ctx, free.id, "Revisar")["state"] == "ready"
+    assert client.post(f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={}).status_code == 200
+    assert task_named(ctx, free.id, "Pagar")["assignee"] == "sara"
+    listed = instances.start_process(ctx, "lista", data={"beneficiario": "sara"}, actor="root")
+    task = task_named(ctx, listed.id, "Revisar")
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={"data": {"beneficiario": "beto"}}
+    )
+    assert done.status_code == 200 and task_named(ctx, listed.id, "Pagar")["assignee"] == "beto"
