@@ -33,6 +33,8 @@ class Settings:
     base_url: str = "http://localhost:5000"  # absolute links in mail (PHVA_BASE_URL)
     digest_hour: int = 7  # local hour of the daily digest, business days only
     mail_max_attempts: int = 6  # then the message is failed and an incident of kind "mail" opens
+    turno_estandar_min: int = 15  # the counter's standard wait (minutes): the canal presencial indicator
+    calidad_muestra: int = 10  # answers per month drawn for the quality review
     mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
 
     @classmethod
@@ -63,6 +65,10 @@ class Settings:
             mail_max_attempts=_whole(
                 env.get("PHVA_MAIL_MAX_ATTEMPTS") or "6", "PHVA_MAIL_MAX_ATTEMPTS", 1, 100
             ),
+            turno_estandar_min=_whole(
+                env.get("PHVA_TURNO_ESTANDAR_MIN") or "15", "PHVA_TURNO_ESTANDAR_MIN", 1, 480
+            ),
+            calidad_muestra=_whole(env.get("PHVA_CALIDAD_MUESTRA") or "10", "PHVA_CALIDAD_MUESTRA", 1, 1000),
         )
 
 
