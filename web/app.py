@@ -18,6 +18,7 @@ from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
 from web import api, attachments, auth, case_tray, formatting, http, inputs, instances, pqrsd, start, tasks
+from web import incidents as incidents_page
 
 csrf = CSRFProtect()
 
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         instances.bp,
         case_tray.bp,
         pqrsd.bp,
+        incidents_page.bp,
         attachments.bp,
         api.bp,
     ):
