@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -25,9 +26,11 @@ from sqlalchemy.engine import make_url
 
 from engine.context import Context
 from engine.errors import PhvaError
+from engine.legal.calendar import BusinessCalendar
 from engine.notifications.rounds import notification_round
+from engine.pqrsd import legal_data
 from engine.pqrsd.radicacion import CLOSED_STATUSES
-from engine.workflow import start_timers, timers
+from engine.workflow import ladders, start_timers, timers
 from engine.workflow.timers import FiringReport, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,8 @@ class TimerScheduler:
             total.add(report)
             if report.instances + report.started + report.failed < self.batch_size:
                 break
+        ladders.run_round(self.ctx, self._calendar, worker=self.worker, limit=self.batch_size, policy=self.policy,
+                          should_stop=self._stop.is_set)  # fmt: skip
         notification_round(self.ctx, closed=CLOSED_STATUSES)  # mail out, deadline notices, digest
         if total.fired or total.failed:
             log.info(
@@ -97,6 +102,9 @@ class TimerScheduler:
                 total.failed,
             )
         return total
+
+    def _calendar(self, years: Iterable[int]) -> BusinessCalendar:
+        return legal_data.snapshot(self.ctx, years).calendar  # escalation ladders count business days
 
     def _active(self) -> bool:
         if self.lock is None or self.lock.acquire():

@@ -9,8 +9,10 @@ from typing import Any
 
 from lxml import etree
 
+from engine.modeling.camunda_compat import check_bpmn_references
 from engine.modeling.form_schema import FormDefinitionError
 from engine.modeling.formdata import schema_from_form_data
+from engine.modeling.ladder import check_ladder
 from engine.modeling.parser import (
     BPMN_NS,
     CAMUNDA_NS,
@@ -103,6 +105,7 @@ def check_bpmn(
         if process.get("isExecutable") != "false" and process.find(f"{{{BPMN_NS}}}startEvent") is None:
             error(process.get("id"), "el proceso no tiene evento de inicio")
     _check_references(root, error)
+    check_bpmn_references(root, error)  # what Camunda refuses and SpiffWorkflow would crash on
     for el in elements:
         if not _is_bpmn(el):
             continue
@@ -131,6 +134,7 @@ def check_bpmn(
             _check_decision(el, decisions, error)
         elif name == "scriptTask":
             _check_script_task(el, check_script, error)
+        check_ladder(el, name, error, warn)  # the `escalamiento` property (engine.modeling.ladder)
         if name in SUPPORTED:
             read_extensions(el, error)  # expression attributes fail here even on nodes never reached
         if name in ("userTask", "startEvent"):

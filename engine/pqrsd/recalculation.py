@@ -31,6 +31,7 @@ from engine.store.audit import audit
 from engine.store.instances import load_instance
 from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
+from engine.workflow import ladder_arming
 from engine.workflow.runs import load_run, save_run
 
 NO_ACT = "Sin acto administrativo registrado"
@@ -177,6 +178,8 @@ def _reschedule_instance(ctx: Context, session: Session, instance_id: int, old_d
     if ref is None or ref.status in ("completed", "cancelled"):
         return 0, 0
     tasks = case_store.move_ready_tasks_due(session, instance_id, old_due, new_due)
+    if tasks:
+        ladder_arming.reschedule(session, instance_id)  # their escalation steps get new moments
     run = load_run(ctx, session, ref)
     moved = reschedule_timers(run, old_due, new_due)
     data_changed = replace_data_value(run, DUE_DATA_NAME, old_text, new_text)

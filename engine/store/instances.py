@@ -290,6 +290,7 @@ def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]]
         if row["spiff_id"] in open_rows:
             continue
         task_id = conn.execute(_INSERT_TASK, row).scalar_one()
+        row["id"] = task_id  # the save's caller arms what a new task needs (escalation ladders)
         candidates = [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
         candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
         if candidates:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import engine.store.dependencia_tables  # noqa: F401  (registers the dependencias)
+import engine.store.ladder_tables  # noqa: F401  (escalation ladder steps)
 import engine.store.legal_tables  # noqa: F401  (registers the calendar, term and PQRSD tables)
 import engine.store.notification_tables  # noqa: F401  (notifications, mail outbox, preferences)
 import engine.store.report_tables  # noqa: F401  (turns, quality reviews, indicator goals)

@@ -15,6 +15,7 @@ from engine.modeling.isotime import parse_duration_from
 from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
 from engine.store import definitions
 from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
+from engine.workflow import ladder_arming
 
 DEFAULT_PRIORITY = 50
 
@@ -52,7 +53,8 @@ def save_run(
     now = ctx.clock.now()
     activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
     incidents = list(extra_incidents or [])
-    task_values = [_task_values(ctx, run, ref, h, now, incidents) for h in run.human_tasks()]
+    humans = run.human_tasks()
+    task_values = [_task_values(ctx, run, ref, h, now, incidents) for h in humans]
     default_due = ctx.default_task_due.get(ref.process_key)
     if default_due is not None and any(t["due_at"] is None for t in task_values):
         due = default_due(session, ref.business_key)  # read once per save, only when a task needs it
@@ -74,6 +76,7 @@ def save_run(
         incidents=incidents,
     )
     save_instance(session, ref, change, now)
+    ladder_arming.arm(ctx, session, ref, humans, task_values, now)  # escalation ladders of new tasks, in this save
     return status
 
 
