@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -168,9 +169,16 @@ def authenticate(ctx: Context, username: str, password: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
         found = store.user_and_password_hash(uow.session, username.strip().lower())
     if found is None:
+        verify_password(password, _dummy_hash())  # the same cost as a real check: timing reveals no names
         return None
     row, password_hash = found  # scrypt runs after the read transaction, not inside it
-    return _view(row) if row.active and verify_password(password, password_hash) else None
+    matches = verify_password(password, password_hash or _dummy_hash())
+    return _view(row) if row.active and matches and password_hash else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
 
 
 def issue_token(ctx: Context, username: str) -> str:

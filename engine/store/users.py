@@ -43,6 +43,11 @@ _FAILURES_BY_USER = _RECENT_FAILURES.where(_L.c.username == bindparam("name"))
 _FAILURES_BY_SOURCE = _RECENT_FAILURES.where(_L.c.source == bindparam("source"))
 _DELETE_FAILURES = delete(_L).where(_L.c.username == bindparam("name"), _L.c.succeeded.is_(False))
 _INSERT_ATTEMPT = insert(_L)
+_LAST_FAILURE_FROM = select(func.max(_L.c.at)).where(
+    _L.c.source == bindparam("source"),
+    _L.c.at > bindparam("since", type_=UtcDateTime()),
+    _L.c.succeeded.is_(False),
+)
 
 
 class UserRow(NamedTuple):
@@ -137,3 +142,15 @@ def record_attempt(session: Session, username: str, source: str, at: datetime, *
     session.connection().execute(
         _INSERT_ATTEMPT, {"username": username, "source": source, "at": at, "succeeded": succeeded}
     )
+
+
+def lock_sign_in(session: Session, username: str) -> None:
+    """Serialize sign-in attempts of one user name, so counting and recording them is atomic. On SQLite the
+    write transaction (BEGIN IMMEDIATE) already is; on PostgreSQL a transaction-scoped advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("phva-sign-in:" + username))))
+
+
+def last_failure_from(session: Session, source: str, since: datetime) -> datetime | None:
+    found = session.connection().execute(_LAST_FAILURE_FROM, {"since": since, "source": source}).scalar()
+    return found if isinstance(found, datetime) else None
