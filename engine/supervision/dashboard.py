@@ -1,0 +1,150 @@
+"""The supervision dashboard's counts (read only): open PQRSD and open tasks by semáforo, crossed with
+dependencia, funcionario, tipo, canal and proceso — one grouped statement per section, whatever the volume."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from engine.context import Context
+from engine.identity.users import UserView
+from engine.pqrsd import legal_data as legal
+from engine.pqrsd.filing import CHANNELS
+from engine.store.legal_tables import PqrsdCase
+from engine.store.tables import ProcessDefinition, Task, TaskCandidate, User
+from engine.store.uow import UnitOfWork
+from engine.supervision import semaforo_sql as sem
+from engine.supervision.filters import NONE, SupervisionQuery
+from engine.supervision.scope import Watch, case_dependencia, cases_query, task_colour, tasks_query, watch_for
+
+DIMENSIONS = {
+    "dependencia": "Dependencia",
+    "funcionario": "Funcionario",
+    "tipo": "Tipo",
+    "canal": "Canal",
+    "proceso": "Proceso",
+}
+NONE_LABELS = {
+    "dependencia": "Sin dependencia",
+    "funcionario": "Sin asignar",
+    "tipo": "Sin caso",
+    "canal": "Sin caso",
+}
+
+
+class Row(TypedDict):
+    value: str  # the filter value ("-": none)
+    label: str
+    counts: dict[str, int]  # semáforo state → count
+    total: int
+
+
+class Section(TypedDict):
+    total: int
+    semaforo: dict[str, int]
+    by: dict[str, list[Row]]  # dimension → rows, largest first
+
+
+class Summary(TypedDict):
+    scope: list[str] | None  # the dependencias watched; None: the whole entity
+    generated_at: str
+    casos: Section
+    tareas: Section
+
+
+def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
+    """Two grouped statements (cases, tasks) and one for the names shown."""
+    w = watch_for(ctx, user)
+    with UnitOfWork(ctx.db, write=False) as uow:
+        session = uow.session
+        cases = _grouped(session, _case_statement(session, w, q), "tipo")
+        tasks = _grouped(session, _task_statement(session, w, q), "funcionario")
+        labels = _labels(ctx, session, [cases, tasks])
+    for section in (cases, tasks):
+        for dimension, rows in section["by"].items():
+            for row in rows:
+                row["label"] = labels.get((dimension, row["value"]), row["value"])
+    return Summary(
+        scope=list(w.groups) if w.groups is not None else None,
+        generated_at=w.now.isoformat(),
+        casos=cases,
+        tareas=tasks,
+    )
+
+
+def _case_statement(session: Session, w: Watch, q: SupervisionQuery) -> Any:
+    dimensions = {"dependencia": case_dependencia(), "tipo": PqrsdCase.kind, "canal": PqrsdCase.channel}
+    colour = sem.case_colour(w.now).label("colour")
+    return union_all(
+        *(_counts(name, cases_query(session, w, q, func.coalesce(column, NONE).label("value"), colour))
+          for name, column in dimensions.items())
+    )  # fmt: skip
+
+
+def _task_statement(session: Session, w: Watch, q: SupervisionQuery) -> Any:
+    colour = task_colour(session, w).label("colour")
+    dimensions = {
+        "funcionario": Task.assignee,
+        "tipo": PqrsdCase.kind,
+        "canal": PqrsdCase.channel,
+        "proceso": Task.process_key,
+    }
+    selects = [
+        _counts(name, tasks_query(session, w, q, func.coalesce(column, NONE).label("value"), colour))
+        for name, column in dimensions.items()
+    ]
+    # A task offered to two dependencias counts in both of their rows (and once in every other table).
+    offered = aliased(TaskCandidate)  # not the one the scope's EXISTS reads: that must stay uncorrelated
+    by_group = tasks_query(
+        session, w, q, func.coalesce(offered.value, NONE).label("value"), colour
+    ).outerjoin(offered, and_(offered.task_id == Task.id, offered.kind == "group"))
+    return union_all(_counts("dependencia", by_group), *selects)
+
+
+def _counts(dimension: str, inner: Any) -> Any:
+    # Grouped outside: the colour's CASE carries bound moments that PostgreSQL can't match in a GROUP BY.
+    rows = inner.subquery()
+    return select(
+        literal(dimension).label("dimension"), rows.c.value, rows.c.colour, func.count().label("n")
+    ).group_by(rows.c.value, rows.c.colour)
+
+
+def _grouped(session: Session, statement: Any, total_from: str) -> Section:
+    by: dict[str, dict[str, Row]] = {}
+    for dimension, value, colour, n in session.execute(statement):
+        row = by.setdefault(dimension, {}).setdefault(
+            value, Row(value=value, label=value, counts=dict.fromkeys(sem.STATES, 0), total=0)
+        )
+        row["counts"][colour] += n
+        row["total"] += n
+    ordered = {
+        name: sorted(rows.values(), key=lambda r: (-r["total"], r["value"])) for name, rows in by.items()
+    }
+    totals = dict.fromkeys(sem.STATES, 0)
+    for row in ordered.get(total_from, []):
+        for state, n in row["counts"].items():
+            totals[state] += n
+    return Section(total=sum(totals.values()), semaforo=totals, by=ordered)
+
+
+def _labels(ctx: Context, session: Session, sections: list[Section]) -> dict[tuple[str, str], str]:
+    values = {(d, r["value"]) for s in sections for d, rows in s["by"].items() for r in rows}
+    labels = {(d, v): NONE_LABELS.get(d, v) for d, v in values if v == NONE}
+    labels |= {("canal", k): v for k, v in CHANNELS.items()}
+    today = legal.local_date_of(ctx, ctx.clock.now())
+    labels |= {("tipo", r.kind): r.label for r in legal.snapshot(ctx, legal.years_around(today, 0)).terms}
+    people = [v for d, v in values if d == "funcionario" and v != NONE]
+    if people:
+        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(people)))
+        labels |= {("funcionario", name): shown for name, shown in rows}
+    keys = [v for d, v in values if d == "proceso"]
+    if keys:
+        rows = session.execute(
+            select(ProcessDefinition.key, ProcessDefinition.name)
+            .where(ProcessDefinition.key.in_(keys))
+            .order_by(ProcessDefinition.version)
+        )
+        labels |= {("proceso", key): name or key for key, name in rows}  # the latest version's name
+    return labels

@@ -1,0 +1,171 @@
+"""The dashboard's lists (read only): the open PQRSD or open tasks behind a count, paged in SQL.
+
+A page costs four statements whatever its size: the count, the page, the page's open tasks (who is
+responsible for each case) and the page's last activity (the audit trail of its instances).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.context import Context
+from engine.identity.users import UserView
+from engine.pqrsd.views import business_days_left
+from engine.store.legal_tables import PqrsdCase
+from engine.store.tables import AuditEvent, Task
+from engine.store.uow import UnitOfWork
+from engine.supervision import semaforo_sql as sem
+from engine.supervision.filters import SupervisionQuery
+from engine.supervision.scope import Watch, case_dependencia, cases_query, task_colour, tasks_query, watch_for
+
+MAX_EXPORT = 10_000
+
+
+class Item(TypedDict):
+    kind: str  # caso | tarea
+    task_id: int | None  # tareas only
+    tarea: str | None
+    proceso: str | None
+    radicado: str | None
+    asunto: str | None
+    tipo: str | None
+    canal: str | None
+    dependencia: str | None  # the case's; for a task, the dependencias it is offered to
+    responsable: str | None  # who holds it: the assignee(s), else the dependencias it is offered to
+    vence_el: str | None  # local date
+    dias_habiles: int | None  # business days left, negative once overdue; None without a term
+    semaforo: str
+    ultima_actividad: str | None
+    instance_id: int | None
+
+
+class ItemPage(TypedDict):
+    ver: str
+    items: list[Item]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
+    w = watch_for(ctx, user)
+    with UnitOfWork(ctx.db, write=False) as uow:
+        session = uow.session
+        found, total = (_cases if q.ver == "casos" else _tasks)(session, w, q)
+        tz = ZoneInfo(ctx.settings.timezone)
+        last = _last_activity(session, [i["instance_id"] for i in found])
+    for item in found:
+        due = item["vence_el"]
+        item["vence_el"] = datetime.fromisoformat(due).astimezone(tz).date().isoformat() if due else None
+        item["dias_habiles"] = business_days_left(ctx, item["vence_el"])
+        moment = last.get(item["instance_id"]) if item["instance_id"] is not None else None
+        item["ultima_actividad"] = moment.isoformat() if moment is not None else item["ultima_actividad"]
+    return ItemPage(
+        ver=q.ver,
+        items=found,
+        total=total,
+        page=q.page,
+        pages=max(math.ceil(total / q.per_page), 1),
+        per_page=q.per_page,
+    )
+
+
+def export(ctx: Context, user: UserView, q: SupervisionQuery) -> list[Item]:
+    """Every matching row (up to MAX_EXPORT), for the CSV."""
+    return items(ctx, user, replace(q, page=1, per_page=MAX_EXPORT))["items"]
+
+
+def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int]:
+    total = _count(session, cases_query(session, w, q, PqrsdCase.id))
+    colour = sem.case_colour(w.now).label("colour")
+    query = cases_query(session, w, q, PqrsdCase, colour, case_dependencia().label("dependencia"))
+    rows = session.execute(
+        query.order_by(PqrsdCase.due_at.asc().nulls_last(), PqrsdCase.id).limit(q.per_page).offset(q.offset)
+    ).all()
+    holders = _holders(session, [r[0].instance_id for r in rows if r[0].instance_id is not None])
+    found = [
+        Item(kind="caso", task_id=None, tarea=None, proceso="pqrsd", radicado=c.radicado, asunto=c.subject,
+             tipo=c.kind, canal=c.channel, dependencia=dependencia,
+             responsable=holders.get(c.instance_id) or dependencia, vence_el=_iso(c.due_at),
+             dias_habiles=None, semaforo=colour, ultima_actividad=_iso(c.updated_at), instance_id=c.instance_id)
+        for c, colour, dependencia in rows
+    ]  # fmt: skip
+    return found, total
+
+
+def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int]:
+    total = _count(session, tasks_query(session, w, q, Task.id))
+    due = sem.task_due().label("term_due")
+    query = tasks_query(
+        session, w, q, Task, PqrsdCase.radicado, PqrsdCase.subject, PqrsdCase.kind, PqrsdCase.channel,
+        due, task_colour(session, w).label("colour"),
+    )  # fmt: skip
+    rows = session.execute(
+        query.order_by(sem.task_due().asc().nulls_last(), Task.id).limit(q.per_page).offset(q.offset)
+    ).all()
+    found = [
+        Item(kind="tarea", task_id=t.id, tarea=t.name, proceso=t.process_key, radicado=radicado,
+             asunto=subject, tipo=kind, canal=channel, dependencia=", ".join(t.candidate_groups) or None,
+             responsable=t.assignee or ", ".join(t.candidate_groups) or None, vence_el=_iso(term_due),
+             dias_habiles=None, semaforo=colour, ultima_actividad=_iso(t.claimed_at or t.created_at),
+             instance_id=t.instance_id)
+        for t, radicado, subject, kind, channel, term_due, colour in rows
+    ]  # fmt: skip
+    return found, total
+
+
+def _count(session: Session, query: Any) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _holders(session: Session, instance_ids: list[int]) -> dict[int, str]:
+    """Who holds each case: the assignees of its open tasks, else the dependencias they are offered to."""
+    if not instance_ids:
+        return {}
+    rows = session.execute(
+        select(Task.instance_id, Task.assignee, Task.candidate_groups)
+        .where(Task.instance_id.in_(instance_ids), Task.state == "ready")
+        .order_by(Task.id)
+    )
+    people: dict[int, list[str]] = {}
+    groups: dict[int, list[str]] = {}
+    for instance_id, assignee, candidate_groups in rows:
+        if assignee:
+            people.setdefault(instance_id, []).append(assignee)
+        groups.setdefault(instance_id, []).extend(candidate_groups or ())
+    return {i: ", ".join(_unique(people.get(i) or groups.get(i) or [])) for i in set(people) | set(groups)}
+
+
+def _last_activity(session: Session, instance_ids: Iterable[int | None]) -> dict[int, datetime]:
+    ids = sorted({i for i in instance_ids if i is not None})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.instance_id, func.max(AuditEvent.at))
+        .where(AuditEvent.instance_id.in_(ids))
+        .group_by(AuditEvent.instance_id)
+    )
+    return {instance_id: _aware(at) for instance_id, at in rows if instance_id is not None and at is not None}
+
+
+def _aware(value: Any) -> datetime:
+    # An aggregate comes back without the column's type: SQLite gives the stored text.
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
