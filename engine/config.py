@@ -30,6 +30,7 @@ class Settings:
     files_dir: Path | None = None  # None: <instance_dir>/files
     max_upload_mb: int = 10
     upload_types: tuple[str, ...] = UPLOAD_TYPES
+    supervision_group: str = "supervision"  # its supervisors watch and reassign across the entity
     base_url: str = "http://localhost:5000"  # absolute links in mail (PHVA_BASE_URL)
     digest_hour: int = 7  # local hour of the daily digest, business days only
     mail_max_attempts: int = 6  # then the message is failed and an incident of kind "mail" opens
@@ -60,6 +61,7 @@ class Settings:
             files_dir=Path(env.get("PHVA_FILES_DIR") or instance_dir / "files").resolve(),
             max_upload_mb=_upload_mb(env.get("PHVA_MAX_UPLOAD_MB") or "10"),
             upload_types=_upload_types(env.get("PHVA_UPLOAD_TYPES") or ",".join(UPLOAD_TYPES)),
+            supervision_group=(env.get("PHVA_SUPERVISION_GROUP") or "").strip() or "supervision",
             base_url=_base_url(env.get("PHVA_BASE_URL") or "http://localhost:5000"),
             digest_hour=_whole(env.get("PHVA_DIGEST_HOUR") or "7", "PHVA_DIGEST_HOUR", 0, 23),
             mail_max_attempts=_whole(
