@@ -19,6 +19,7 @@ from engine.config import Settings
 from engine.context import Context
 from web import api, attachments, auth, case_tray, formatting, http, inputs, instances, pqrsd, start, tasks
 from web import incidents as incidents_page
+from web import admin, admin_legal
 
 csrf = CSRFProtect()
 
@@ -64,6 +65,8 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         case_tray.bp,
         pqrsd.bp,
         incidents_page.bp,
+        admin.bp,
+        admin_legal.bp,
         attachments.bp,
         api.bp,
     ):

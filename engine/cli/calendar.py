@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import click
@@ -12,31 +12,9 @@ from engine.cli.base import actor, cli, context, emit, handled, json_option
 from engine.errors import BadInput
 from engine.legal.explanation import fecha_larga
 from engine.legal.inputs import parse_days, parse_moment
-from engine.legal.terms import TermUnit
+from engine.legal.typed import parse_day, parse_unit
 from engine.pqrsd import calendar as calendar_service
 from engine.pqrsd import recalculation
-
-UNITS = {
-    "habiles": TermUnit.HABILES,
-    "hábiles": TermUnit.HABILES,
-    "calendario": TermUnit.CALENDARIO,
-    "meses": TermUnit.MESES,
-    "horas": TermUnit.HORAS,
-}
-
-
-def parse_unit(text: str) -> TermUnit:
-    unit = UNITS.get(text.strip().lower())
-    if unit is None:
-        raise BadInput(f"Unidad no válida: «{text}»; use habiles, calendario, meses u horas.")
-    return unit
-
-
-def parse_day(text: str, what: str = "Fecha") -> date:
-    value = parse_moment(text)
-    if isinstance(value, datetime):
-        raise BadInput(f"{what} no válida: «{text}»; use AAAA-MM-DD, sin hora.")
-    return value
 
 
 @cli.group("calendar", help="Calendario de días hábiles: vencimientos, festivos y cierres de la entidad.")
