@@ -75,7 +75,9 @@ def notified(ctx: Context) -> list[tuple[str, str]]:
 def audited(ctx: Context, action: str = "escalamiento") -> list[str]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list(
-            uow.session.scalars(select(AuditEvent.summary).where(AuditEvent.action == action).order_by(AuditEvent.id))
+            uow.session.scalars(
+                select(AuditEvent.summary).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            )
         )
 
 
@@ -141,7 +143,10 @@ def test_each_step_fires_once_at_its_moment_reaching_whom_it_names(
     assert [s.status for s in steps(ctx)] == ["fired"] * 4
     summaries = audited(ctx)
     assert len(summaries) == 4
-    assert summaries[2] == "Escalamiento «100%:reasignar_supervisor» de 'Responder la solicitud': reasignó la tarea a sofia"
+    assert (
+        summaries[2]
+        == "Escalamiento «100%:reasignar_supervisor» de 'Responder la solicitud': reasignó la tarea a sofia"
+    )
     assert "avisó a jefa" in summaries[3]
 
 
@@ -182,7 +187,9 @@ def test_a_task_ended_another_way_is_cancelled_when_its_step_comes_due(
 ) -> None:
     run(ctx)
     with UnitOfWork(ctx.db) as uow:  # e.g. an administrator's repair that closed the row
-        uow.session.execute(Task.__table__.update().where(Task.instance_id == started).values(state="cancelled"))
+        uow.session.execute(
+            Task.__table__.update().where(Task.instance_id == started).values(state="cancelled")
+        )
         uow.commit()
     clock.set(EXPECTED["2/3"])
     report = run(ctx)

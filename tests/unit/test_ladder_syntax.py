@@ -121,5 +121,9 @@ def test_a_valid_ladder_deploys_without_findings_and_elsewhere_is_only_a_warning
     ladder = "50%:avisar_responsable; 2/3:avisar_supervisor; 100%:reasignar_supervisor; 100%+2d:avisar_jefe"
     assert _problems(process_xml(_task(ladder))) == []
     assert _problems(process_xml(_task(ladder, element="manualTask"))) == [
-        ("Tarea", "warning", "la propiedad «escalamiento» solo se tiene en cuenta en tareas de usuario y en el proceso")
+        (
+            "Tarea",
+            "warning",
+            "la propiedad «escalamiento» solo se tiene en cuenta en tareas de usuario y en el proceso",
+        )
     ]
