@@ -30,6 +30,10 @@ class Settings:
     files_dir: Path | None = None  # None: <instance_dir>/files
     max_upload_mb: int = 10
     upload_types: tuple[str, ...] = UPLOAD_TYPES
+    portal_human_check: bool = True  # the citizens' portal asks a question only people answer
+    portal_max_filings: int = 10  # radicaciones per client address per hour
+    portal_max_lookup_failures: int = 10  # wrong radicado or código per client address per 15 minutes
+    portal_min_fill_seconds: int = 3  # a filing form sent faster than this was not typed by a person
     supervision_group: str = "supervision"  # its supervisors watch and reassign across the entity
     base_url: str = "http://localhost:5000"  # absolute links in mail (PHVA_BASE_URL)
     digest_hour: int = 7  # local hour of the daily digest, business days only
@@ -61,6 +65,20 @@ class Settings:
             files_dir=Path(env.get("PHVA_FILES_DIR") or instance_dir / "files").resolve(),
             max_upload_mb=_upload_mb(env.get("PHVA_MAX_UPLOAD_MB") or "10"),
             upload_types=_upload_types(env.get("PHVA_UPLOAD_TYPES") or ",".join(UPLOAD_TYPES)),
+            portal_human_check=env.get("PHVA_PORTAL_HUMAN_CHECK", "on").strip().lower()
+            not in {"off", "0", "false", "no"},
+            portal_max_filings=_whole(
+                env.get("PHVA_PORTAL_MAX_FILINGS") or "10", "PHVA_PORTAL_MAX_FILINGS", 1, 10_000
+            ),
+            portal_max_lookup_failures=_whole(
+                env.get("PHVA_PORTAL_MAX_LOOKUP_FAILURES") or "10",
+                "PHVA_PORTAL_MAX_LOOKUP_FAILURES",
+                1,
+                10_000,
+            ),
+            portal_min_fill_seconds=_whole(
+                env.get("PHVA_PORTAL_MIN_FILL_SECONDS") or "3", "PHVA_PORTAL_MIN_FILL_SECONDS", 0, 3600
+            ),
             supervision_group=(env.get("PHVA_SUPERVISION_GROUP") or "").strip() or "supervision",
             base_url=_base_url(env.get("PHVA_BASE_URL") or "http://localhost:5000"),
             digest_hour=_whole(env.get("PHVA_DIGEST_HOUR") or "7", "PHVA_DIGEST_HOUR", 0, 23),

@@ -18,6 +18,7 @@ from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
 from web import api, attachments, auth, case_tray, formatting, http, inputs, instances, pqrsd, start, tasks
+from web import portal as citizen_portal
 from web import incidents as incidents_page
 from web import admin, admin_legal
 
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         instances.bp,
         case_tray.bp,
         pqrsd.bp,
+        citizen_portal.bp,
         incidents_page.bp,
         admin.bp,
         admin_legal.bp,

@@ -284,7 +284,10 @@ pqrsd = Process(
         lane("dependencias", "Dependencia responsable"),
         lane("supervision"),
     ],
-    messages={"pqrsd_completada": "Message_PqrsdCompletada"},
+    messages={
+        "pqrsd_completada": "Message_PqrsdCompletada",
+        "pqrsd_encuesta_respondida": "Message_PqrsdEncuestaRespondida",
+    },
     body=Body(
         nodes=[
             Node(
@@ -671,7 +674,8 @@ pqrsd = Process(
                 "Registrar la encuesta de satisfacción",
                 "atencion_ciudadano",
                 "Medir la satisfacción del peticionario con la respuesta",
-                "Si el peticionario no responde en 10 días, el caso se cierra sin encuesta.",
+                "Si el peticionario la responde en el portal, llega el mensaje «pqrsd_encuesta_respondida» y esta "
+                "tarea termina sola. Si no responde en 10 días, el caso se cierra sin encuesta.",
                 [
                     choice(
                         "satisfaccion",
@@ -692,6 +696,24 @@ pqrsd = Process(
                 salidas="Encuesta de satisfacción",
                 indicador="Percepción de la satisfacción del cliente-ciudadano",
                 **PQRSD_H,
+            ),
+            Node(
+                "Event_EncuestaPortal",
+                "boundary",
+                "Respondida en el portal",
+                attached="Task_Encuesta",
+                message="pqrsd_encuesta_respondida",
+            ),
+            xor("Gateway_Encuesta", "Encuesta recibida", "atencion_ciudadano", row=0),
+            _system(
+                "Task_RegistrarEncuesta",
+                "service",
+                "Registrar la encuesta",
+                "atencion_ciudadano",
+                "La encuesta queda en la tabla de encuestas (pqrsd_surveys), una por caso; la que el peticionario "
+                "respondió en el portal ya está registrada.",
+                topic="pqrsd_encuesta",
+                row=0,
             ),
             Node(
                 "Timer_SinEncuesta",
@@ -765,9 +787,12 @@ pqrsd = Process(
                 "Task_NotificarRespuesta",
                 "Task_RegistrarRespuesta",
                 "Task_Encuesta",
+                "Gateway_Encuesta",
+                "Task_RegistrarEncuesta",
                 "Task_Cerrar",
                 "End_Respondida",
             ),
+            Flow("Event_EncuestaPortal", "Gateway_Encuesta"),
             *chain("Timer_SinEncuesta", "Task_CerrarSinEncuesta", "End_SinEncuesta"),
             *chain("Timer_Alerta", "Task_Alertar", "End_Alertada"),
             *chain("Timer_Vencida", "Task_Vencida", "End_Escalada"),

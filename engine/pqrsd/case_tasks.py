@@ -3,7 +3,7 @@ instance's own transaction (no script edits the case's JSON), and hands the proc
 
 Topics (camunda:type="external" camunda:topic="…"): pqrsd_registrar, pqrsd_en_tramite, pqrsd_requerimiento,
 pqrsd_reanudar, pqrsd_validar_prorroga, pqrsd_prorrogar, pqrsd_trasladar, pqrsd_desistir, pqrsd_responder,
-pqrsd_cerrar.
+pqrsd_encuesta, pqrsd_cerrar.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from engine.context import Context
 from engine.errors import PhvaError
 from engine.legal.suspension import requerimiento_deadline
 from engine.legal.traslado import traslado
-from engine.pqrsd import actions
+from engine.pqrsd import actions, surveys
 from engine.pqrsd import legal_data as legal
 from engine.pqrsd.filing import VERBAL_CHANNELS
 from engine.runtime.workflow import ServiceRegistry
@@ -155,6 +155,16 @@ def responder(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> di
                              radicado_salida=str(salida) if salida else None, actor=_actor(data))  # fmt: skip
 
 
+def encuesta(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The survey staff registered in Task_Encuesta; one the citizen answered in the portal is already there."""
+    if data.get("satisfaccion") is not None and not surveys.has_survey(call.session, case):
+        comments = str(data.get("comentarios_encuesta") or "").strip()
+        surveys.record_survey(call.ctx, call.session, case, source="funcionario",
+                              rating=surveys.rating_of(data.get("satisfaccion")),
+                              answers={"comentarios": comments} if comments else {}, actor=_actor(data))  # fmt: skip
+    return {"encuesta_registrada": True}
+
+
 def cerrar(call: ServiceCall, case: PqrsdCase, data: Mapping[str, Any]) -> dict[str, Any]:
     return actions.cerrar(call.ctx, call.session, case, at=_now(call), actor=_actor(data))
 
@@ -185,5 +195,6 @@ HANDLERS: dict[str, CaseHandler] = {
     "pqrsd_trasladar": trasladar,
     "pqrsd_desistir": desistir,
     "pqrsd_responder": responder,
+    "pqrsd_encuesta": encuesta,
     "pqrsd_cerrar": cerrar,
 }
