@@ -1,18 +1,18 @@
-"""What the peticionario receives when a case is filed: the acuse (or the verbal constancia), by e-mail."""
+"""What the peticionario receives when a case is filed: the acuse (or the verbal constancia), by e-mail through
+the outbox."""
 
 from __future__ import annotations
 
-import logging
+import base64
+
+from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.identity.users import find_user
-from engine.mail.smtp import MailError, send
+from engine.notifications import events, outbox
+from engine.notifications.notify import queue_mail
 from engine.pqrsd import acuse
 from engine.pqrsd.records import CaseRecord
-from engine.store.audit import audit
-from engine.store.uow import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 
 def receipt_html(ctx: Context, record: CaseRecord) -> str:
@@ -37,36 +37,32 @@ def _official(ctx: Context, record: CaseRecord) -> str | None:
     return user.display_name if user is not None else record["received_by"]
 
 
-def send_receipt(ctx: Context, record: CaseRecord, *, actor: str | None) -> bool:
-    """Mail the receipt when the peticionario gave an address and mail is configured; audited either way.
-
-    Sent after the radicación committed: a mail server that fails never undoes a radicado.
-    """
+def queue_receipt(session: Session, ctx: Context, record: CaseRecord) -> None:
+    """Put the acuse in the outbox, in the radicación's transaction, when the peticionario gave an address
+    and mail is configured: it is sent after the commit (a failing mail server never undoes a radicado)
+    and retried by the scheduler; the case's history records how it went."""
     if ctx.mail is None or not record["email"] or record["anonymous"]:
-        return False
+        return
     radicado = record["radicado"]
-    try:
-        message_id = send(
-            ctx.mail,
-            record["email"],
-            f"Acuse de recibo de su PQRSD {radicado}",
-            f"{ctx.settings.entity_name} recibió su petición y le asignó el radicado {radicado}.\n"
-            f"Vence el {record['due_date'] or '(término suspendido)'}. Código de consulta: "
-            f"{record['codigo_consulta']}.\nEl acuse va adjunto en PDF.",
-            html=receipt_html(ctx, record),
-            attachments=[(f"acuse-{radicado}.pdf", "application/pdf", receipt_pdf(ctx, record))],
-            sent_at=ctx.clock.now(),
-        )
-    except MailError as error:
-        log.warning("No se envió el acuse de %s: %s", radicado, error.message)
-        _audit(ctx, record, actor, "pqrsd_acuse_fallido", f"No se pudo enviar el acuse: {error.message}")
-        return False
-    _audit(ctx, record, actor, "pqrsd_acuse_enviado", f"Envió el acuse a {record['email']} ({message_id})")
-    return True
+    pdf = receipt_pdf(ctx, record)
+    queue_mail(
+        session, ctx, addresses={record["email"]: None}, event=events.CITIZEN,
+        subject=f"Acuse de recibo de su PQRSD {radicado}",
+        text=f"{ctx.settings.entity_name} recibió su petición y le asignó el radicado {radicado}.\n"
+        f"Vence el {record['due_date'] or '(término suspendido)'}. Código de consulta: "
+        f"{record['codigo_consulta']}.\nEl acuse va adjunto en PDF.\n",
+        html=receipt_html(ctx, record),
+        attachments=[{"name": f"acuse-{radicado}.pdf", "media_type": "application/pdf",
+                      "base64": base64.b64encode(pdf).decode("ascii")}],
+        key=receipt_key(radicado), instance_id=record["instance_id"],
+    )  # fmt: skip
 
 
-def _audit(ctx: Context, record: CaseRecord, actor: str | None, action: str, summary: str) -> None:
-    with UnitOfWork(ctx.db) as uow:
-        audit(uow.session, ctx, instance_id=record["instance_id"], action=action, actor=actor, summary=summary,
-              after={"radicado": record["radicado"]})  # fmt: skip
-        uow.commit()
+def receipt_key(radicado: str) -> str:
+    return f"acuse:{radicado}"
+
+
+def send_receipt(ctx: Context, record: CaseRecord) -> None:
+    """Send the queued acuse at once, so the peticionario has it before leaving the page; if the mail
+    server fails, the scheduler's sender retries it."""
+    outbox.send_due(ctx, keys=[receipt_key(record["radicado"])])

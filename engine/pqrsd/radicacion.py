@@ -64,7 +64,7 @@ def file_pqrsd(
     tz = ZoneInfo(ctx.settings.timezone)
     filing = parse_filing(raw, kinds=kinds, now=now, tz=tz, default_channel=default_channel)
     record = radicar(ctx, filing, actor=actor)
-    notices.send_receipt(ctx, record, actor=actor)
+    notices.send_receipt(ctx, record)  # queued by radicar, in its transaction
     return record
 
 
@@ -107,6 +107,7 @@ def radicar(ctx: Context, filing: Filing, *, actor: str | None) -> CaseRecord:
         if case.instance_id is not None:  # the radicación comes first in the case's history
             relink(session, ctx, action="pqrsd_radicada", actor=actor, instance_id=case.instance_id)
         result = case_dict(case, snapshot.calendar.tz)
+        notices.queue_receipt(session, ctx, result)  # the acuse goes out through the outbox
         uow.commit()
     if started:
         result["process_error"] = process_error

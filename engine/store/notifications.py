@@ -62,27 +62,35 @@ class Recipient(NamedTuple):
     username: str
     email: str | None
     groups: tuple[str, ...]
-    channel: str | None  # None: no preference stored for the event
+    channels: dict[str, str]  # event → the channel the user chose (events not listed: the default)
 
 
-def recipients(session: Session, event: str, users: Sequence[str], groups: Sequence[str]) -> list[Recipient]:
-    """Active users named, or members of the groups named, with their preference for `event`: one query."""
+def recipients(
+    session: Session, wanted: Sequence[str], users: Sequence[str], groups: Sequence[str]
+) -> list[Recipient]:
+    """Active users named, or members of the groups named, with their preferences for the `wanted`
+    events: one query."""
     if not users and not groups:
         return []
     # Groups are a JSON list: a LIKE on its text finds the candidates portably; the exact match is below.
-    wanted = [_U.c.username.in_(list(users))] if users else []
-    wanted += [_U.c.groups.cast(Text).like(f'%"{g}"%') for g in groups]
+    named = [_U.c.username.in_(list(users))] if users else []
+    named += [_U.c.groups.cast(Text).like(f'%"{g}"%') for g in groups]
     query = (
-        select(_U.c.username, _U.c.email, _U.c.groups, _P.c.channel)
-        .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event == event))
-        .where(_U.c.active == true(), or_(*wanted))
+        select(_U.c.username, _U.c.email, _U.c.groups, _P.c.event, _P.c.channel)
+        .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event.in_(list(wanted))))
+        .where(_U.c.active == true(), or_(*named))
     )
-    named, wanted_groups = set(users), set(groups)
-    return [
-        Recipient(r.username, r.email, tuple(r.groups or ()), r.channel)
-        for r in session.execute(query)
-        if r.username in named or wanted_groups.intersection(r.groups or ())
-    ]
+    found: dict[str, Recipient] = {}
+    by_name, by_group = set(users), set(groups)
+    for row in session.execute(query):
+        if row.username not in by_name and not by_group.intersection(row.groups or ()):
+            continue
+        person = found.setdefault(
+            row.username, Recipient(row.username, row.email, tuple(row.groups or ()), {})
+        )
+        if row.event is not None:
+            person.channels[row.event] = row.channel
+    return list(found.values())
 
 
 def add_notifications(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -151,8 +159,8 @@ def advance_mark(session: Session, name: str, until: datetime, *, expected: date
     several schedulers that read the same mark one moves it; False for the others."""
     conn = session.connection()
     if expected is None:
-        inserted = _insert_mark(session).values(name=name, until=until)
-        return cast(CursorResult[Any], conn.execute(inserted)).rowcount == 1
+        inserted = _insert_mark(session).values(name=name, until=until).returning(_M.c.name)
+        return conn.execute(inserted).first() is not None  # (rowcount is not reliable here on psycopg)
     stmt = update(_M).where(_M.c.name == name, _M.c.until == expected).values(until=until)
     return cast(CursorResult[Any], conn.execute(stmt)).rowcount == 1
 

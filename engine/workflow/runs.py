@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.modeling.isotime import parse_duration_from
+from engine.notifications import alerts, task_events
 from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
 from engine.store import definitions
 from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
@@ -77,6 +78,9 @@ def save_run(
     )
     save_instance(session, ref, change, now)
     ladder_arming.arm(ctx, session, ref, humans, task_values, now)  # escalation ladders of new tasks, in this save
+    task_events.new_tasks(session, ctx, ref.business_key, task_values)  # who must hear of new tasks
+    if incidents:
+        alerts.notify_incidents(session, ctx, ref.id, [i.message for i in incidents])
     return status
 
 
