@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from engine.cli.base import actor, cli, context, emit, handled, json_option
-from engine.cli.calendar import parse_day, parse_unit
 from engine.legal.explanation import fecha_larga
 from engine.legal.inputs import parse_days
+from engine.legal.typed import parse_day, parse_unit
 from engine.pqrsd import case_actions, term_table
 from engine.pqrsd import radicacion as pqrsd_service
 from engine.pqrsd.filing import CHANNELS, DOCUMENT_TYPES, PETITIONER_TYPES, PRIORITIES
