@@ -78,6 +78,18 @@ _REARM_RESOLVED = (
     .where(_S.c.status == "failed", _S.c.incident_id.in_(_RESOLVED.scalar_subquery()))
     .values(status="waiting", attempts=0, retry_at=None, incident_id=None)
 )
+_DUE_NOW = (
+    _S.c.status == "waiting",
+    _S.c.fire_at <= _NOW,
+    or_(_S.c.retry_at.is_(None), _S.c.retry_at <= _NOW),
+)
+_WORK_AHEAD = select(
+    select(_S.c.id).where(_S.c.status == "pending").exists(),
+    select(_S.c.id)
+    .where(_S.c.status == "failed", _S.c.incident_id.in_(_RESOLVED.scalar_subquery()))
+    .exists(),
+    select(_S.c.id).where(*_DUE_NOW).exists(),
+)
 _INSERT_INCIDENT = insert(_IN).returning(_IN.c.id)
 _PROCESS_PROPERTIES = select(_D.c.properties).where(_D.c.id == bindparam("did"))
 _ATTEMPTS = select(_S.c.status, _S.c.attempts).where(_S.c.id == bindparam("sid"))
@@ -129,11 +141,7 @@ def _claim_due(skip: bool, lock: bool) -> Select[Any]:
         )
         .join(_T, _T.c.id == _S.c.task_id)
         .join(_I, _I.c.id == _S.c.instance_id)
-        .where(
-            _S.c.status == "waiting",
-            _S.c.fire_at <= _NOW,
-            or_(_S.c.retry_at.is_(None), _S.c.retry_at <= _NOW),
-        )
+        .where(*_DUE_NOW)
         .order_by(_S.c.fire_at, _S.c.id)
         .limit(1)
     )
@@ -206,6 +214,23 @@ def process_properties(session: Session, definition_id: int) -> dict[str, Any]:
 
 
 # ---- scheduling and firing ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkAhead:
+    pending: bool  # steps waiting for their moment
+    rearm: bool  # failed steps whose incident was retried
+    due: bool  # steps due now
+
+    @property
+    def any(self) -> bool:
+        return self.pending or self.rearm or self.due
+
+
+def work_ahead(session: Session, now: datetime) -> WorkAhead:
+    """What a round has to do, read without a write lock (most rounds have nothing)."""
+    row = session.connection().execute(_WORK_AHEAD, {"now": now}).one()
+    return WorkAhead(bool(row[0]), bool(row[1]), bool(row[2]))
+
+
 def claim_pending(session: Session, limit: int, lock: bool) -> list[PendingStep]:
     rows = session.connection().execute(_CLAIM_PENDING[lock], {"n": limit})
     return [PendingStep(*row) for row in rows]

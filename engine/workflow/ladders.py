@@ -97,9 +97,14 @@ def run_round(
     """Arm again what an incident retry released, give new steps their moments, fire what is due (≤ limit)."""
     policy = policy or RetryPolicy()
     report = LadderReport()
-    with UnitOfWork(ctx.db) as uow:
-        report.rearmed = store.rearm_resolved(uow.session)
-        uow.commit()
+    with UnitOfWork(ctx.db, write=False) as uow:
+        work = store.work_ahead(uow.session, ctx.clock.now())
+    if not work.any:
+        return report  # most rounds: one read, no write transaction
+    if work.rearm:
+        with UnitOfWork(ctx.db) as uow:
+            report.rearmed = store.rearm_resolved(uow.session)
+            uow.commit()
     skip: set[int] = set()
     while not should_stop():
         progressed = _schedule_pending(ctx, calendar_for, report) > 0
