@@ -41,6 +41,7 @@ class Settings:
     turno_estandar_min: int = 15  # the counter's standard wait (minutes): the canal presencial indicator
     calidad_muestra: int = 10  # answers per month drawn for the quality review
     mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
+    token_days: int = 90  # validity of a new API token (PHVA_TOKEN_DAYS)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -89,6 +90,7 @@ class Settings:
                 env.get("PHVA_TURNO_ESTANDAR_MIN") or "15", "PHVA_TURNO_ESTANDAR_MIN", 1, 480
             ),
             calidad_muestra=_whole(env.get("PHVA_CALIDAD_MUESTRA") or "10", "PHVA_CALIDAD_MUESTRA", 1, 1000),
+            token_days=_whole(env.get("PHVA_TOKEN_DAYS") or "90", "PHVA_TOKEN_DAYS", 1, 3650),
         )
 
 

@@ -9,8 +9,8 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 
 from engine.identity.sign_in import TooManyAttempts, sign_in
-from engine.identity.users import UserView, find_user
-from web.current import ctx, login_required
+from engine.identity.users import UserView, end_sessions, find_user
+from web.current import ctx, login_required, me
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -21,7 +21,8 @@ class WebUser(UserMixin):  # type: ignore[misc]
         self.view = view
 
     def get_id(self) -> str:
-        return self.view.username
+        """What the session cookie keeps: the name and the session version it was issued under."""
+        return f"{self.view.username}:{self.view.session_version}"
 
 
 def init_app(app: Flask) -> None:
@@ -33,11 +34,12 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
-def load_user(username: str) -> WebUser | None:
-    """Once per request: the view it carries is the acting user every use case of the request gets."""
-    # users deactivated after signing in lose access at their next request
-    view = find_user(ctx(), username)
-    return WebUser(view) if view is not None else None
+def load_user(user_id: str) -> WebUser | None:
+    """Once per request: the view it carries is the acting user every use case of the request gets.
+    Users deactivated, signed out or with a new password since the cookie was issued lose access here."""
+    username, _, version = user_id.rpartition(":")
+    view = find_user(ctx(), username) if username else None
+    return WebUser(view) if view is not None and str(view.session_version) == version else None
 
 
 @bp.route("/ingresar", methods=["GET", "POST"])
@@ -64,6 +66,7 @@ def login() -> Any:
 @bp.post("/salir")
 @login_required
 def logout() -> Any:
+    end_sessions(ctx(), me().username)
     logout_user()
     session.clear()
     flash("Cerró su sesión.", "info")

@@ -5,17 +5,20 @@ Exit codes: 0 done, 1 the operation failed, 2 bad input (nothing was written).
 
 from __future__ import annotations
 
-from engine.cli import calendar, caracterizacion, dependencias, deploy, pqrsd, users, workflow
+from engine.cli import calendar, caracterizacion, demo, dependencias, deploy, pqrsd, tokens, users, workflow
+from engine.cli import report as report  # registers report pqrsd, turnos import, metas
 from engine.cli.base import cli
 
 __all__ = [
     "calendar",
     "caracterizacion",
     "cli",
+    "demo",
     "dependencias",
     "deploy",
     "main",
     "pqrsd",
+    "tokens",
     "users",
     "workflow",
 ]

@@ -126,11 +126,14 @@ def users_list(as_json: bool) -> None:
     )
 
 
-@users_group.command("token", help="Emite un token para la API.")
+@users_group.command(
+    "token", help="Emite un token para la API (vence en PHVA_TOKEN_DAYS días, 90 por defecto)."
+)
 @click.argument("name")
+@click.option("--days", type=click.IntRange(1, 3650), help="Días de vigencia del token.")
 @handled
-def users_token(name: str) -> None:
-    click.echo(users.issue_token(context(), name))
+def users_token(name: str, days: int | None) -> None:
+    click.echo(users.issue_token(context(), name, days))
 
 
 @users_group.command("password", help="Cambia la contraseña de un usuario (o genera una con --generate).")

@@ -9,6 +9,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ class UserView:
     roles: tuple[str, ...]
     groups: tuple[str, ...]
     active: bool
+    session_version: int = 0  # a session cookie is valid only while it carries the current value
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -72,7 +74,7 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def _view(row: store.UserRow) -> UserView:
-    return UserView(row.id, row.username, row.display_name, row.email, row.roles, row.groups, row.active)
+    return UserView(*row)
 
 
 def parse_list(text: str | Iterable[str] | None) -> list[str]:
@@ -181,21 +183,52 @@ def _dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def issue_token(ctx: Context, username: str) -> str:
+def issue_token(ctx: Context, username: str, days: int | None = None) -> str:
+    """A new API token, valid `days` (default PHVA_TOKEN_DAYS); only its hash is stored."""
+    days = ctx.settings.token_days if days is None else days
+    if not 1 <= days <= 3650:
+        raise BadInput("La vigencia del token va de 1 a 3650 días.", {"days": "Entre 1 y 3650."})
     token = "phva_" + secrets.token_urlsafe(32)
+    now = ctx.clock.now()
     with UnitOfWork(ctx.db) as uow:
-        user_id = store.user_id_named(uow.session, username.strip().lower())
-        if user_id is None:
-            raise NotFound(f"No existe el usuario '{username}'.")
-        store.insert_api_token(uow.session, user_id, _token_hash(token), ctx.clock.now())
+        user_id = _user_id(uow.session, username)
+        store.insert_api_token(uow.session, user_id, _token_hash(token), now, now + timedelta(days=days))
         uow.commit()
     return token
 
 
 def user_for_token(ctx: Context, token: str) -> UserView | None:
     with UnitOfWork(ctx.db, write=False) as uow:
-        row = store.user_for_token_hash(uow.session, _token_hash(token))
+        row = store.user_for_token_hash(uow.session, _token_hash(token), ctx.clock.now())
     return _view(row) if row is not None and row.active else None
+
+
+def list_tokens(ctx: Context, username: str) -> list[store.TokenRow]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return store.tokens_of(uow.session, _user_id(uow.session, username))
+
+
+def revoke_token(ctx: Context, token_id: int, actor: str | None = None) -> None:
+    with UnitOfWork(ctx.db) as uow:
+        if store.delete_token(uow.session, token_id) is None:
+            raise NotFound(f"No existe el token {token_id}.")
+        audit(uow.session, ctx, instance_id=None, action="token_revoked", actor=actor,
+              summary=f"Revocó el token {token_id}")  # fmt: skip
+        uow.commit()
+
+
+def end_sessions(ctx: Context, username: str) -> None:
+    """Sign-out: every session of the user ends, on every device (the per-user session version moves on)."""
+    with UnitOfWork(ctx.db) as uow:
+        store.end_sessions(uow.session, username.strip().lower())
+        uow.commit()
+
+
+def _user_id(session: Session, username: str) -> int:
+    user_id = store.user_id_named(session, username.strip().lower())
+    if user_id is None:
+        raise NotFound(f"No existe el usuario '{username}'.")
+    return user_id
 
 
 def _token_hash(token: str) -> str:

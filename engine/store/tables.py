@@ -241,6 +241,8 @@ class User(Base):
     groups: Mapped[list[Any]]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Sign-out and a password change increase it; a session cookie carries the value it was issued under.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -250,3 +252,4 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # NULL only for rows from before expiry existed; 0015 gives them one

@@ -22,6 +22,7 @@ _USER_COLUMNS = (
     _U.c.roles,
     _U.c.groups,
     _U.c.active,
+    _U.c.session_version,
 )
 _BY_NAME = _U.c.username == bindparam("name")
 _SELECT_USER = select(*_USER_COLUMNS).where(_BY_NAME)
@@ -29,11 +30,24 @@ _SELECT_USER_AND_HASH = select(*_USER_COLUMNS, _U.c.password_hash).where(_BY_NAM
 _SELECT_USER_ID = select(_U.c.id).where(_BY_NAME)
 _SELECT_USERS = select(*_USER_COLUMNS).order_by(_U.c.username)
 _INSERT_USER = insert(_U).returning(_U.c.id)
-_SET_PASSWORD_HASH = update(_U).where(_BY_NAME).values(password_hash=bindparam("p_hash"))
+_SET_PASSWORD_HASH = (  # a new password ends the sessions opened with the old one
+    update(_U)
+    .where(_BY_NAME)
+    .values(password_hash=bindparam("p_hash"), session_version=_U.c.session_version + 1)
+)
+_END_SESSIONS = update(_U).where(_BY_NAME).values(session_version=_U.c.session_version + 1)
 _INSERT_TOKEN = insert(_K)
 _SELECT_USER_BY_TOKEN = (
-    select(*_USER_COLUMNS).join(_K, _K.c.user_id == _U.c.id).where(_K.c.token_hash == bindparam("hash"))
+    select(*_USER_COLUMNS)
+    .join(_K, _K.c.user_id == _U.c.id)
+    .where(_K.c.token_hash == bindparam("hash"), _K.c.expires_at > bindparam("now", type_=UtcDateTime()))
 )
+_SELECT_TOKENS = (
+    select(_K.c.id, _K.c.created_at, _K.c.expires_at, _K.c.last_used_at)
+    .where(_K.c.user_id == bindparam("user_id"))
+    .order_by(_K.c.id)
+)
+_DELETE_TOKEN = delete(_K).where(_K.c.id == bindparam("token_id")).returning(_K.c.user_id)
 _RECENT_FAILURES = (
     select(func.count())
     .select_from(_L)
@@ -58,11 +72,26 @@ class UserRow(NamedTuple):
     roles: tuple[str, ...]
     groups: tuple[str, ...]
     active: bool
+    session_version: int = 0
+
+
+class TokenRow(NamedTuple):
+    id: int
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
 
 
 def _user(row: Row[*tuple[Any, ...]]) -> UserRow:
     return UserRow(
-        row.id, row.username, row.display_name, row.email, tuple(row.roles), tuple(row.groups), row.active
+        row.id,
+        row.username,
+        row.display_name,
+        row.email,
+        tuple(row.roles),
+        tuple(row.groups),
+        row.active,
+        row.session_version,
     )
 
 
@@ -115,14 +144,33 @@ def set_password_hash(session: Session, username: str, password_hash: str) -> bo
     return cast(CursorResult[Any], session.connection().execute(_SET_PASSWORD_HASH, params)).rowcount == 1
 
 
-def insert_api_token(session: Session, user_id: int, token_hash: str, now: datetime) -> None:
-    session.connection().execute(
-        _INSERT_TOKEN, {"user_id": user_id, "token_hash": token_hash, "created_at": now}
+def end_sessions(session: Session, username: str) -> bool:
+    """Every session cookie of the user stops working; False when there is no such user."""
+    return (
+        cast(CursorResult[Any], session.connection().execute(_END_SESSIONS, {"name": username})).rowcount == 1
     )
 
 
-def user_for_token_hash(session: Session, token_hash: str) -> UserRow | None:
-    row = session.connection().execute(_SELECT_USER_BY_TOKEN, {"hash": token_hash}).one_or_none()
+def insert_api_token(
+    session: Session, user_id: int, token_hash: str, now: datetime, expires_at: datetime
+) -> None:
+    values = {"user_id": user_id, "token_hash": token_hash, "created_at": now, "expires_at": expires_at}
+    session.connection().execute(_INSERT_TOKEN, values)
+
+
+def tokens_of(session: Session, user_id: int) -> list[TokenRow]:
+    return [TokenRow(*row) for row in session.connection().execute(_SELECT_TOKENS, {"user_id": user_id})]
+
+
+def delete_token(session: Session, token_id: int) -> int | None:
+    """The id of the token's user, or None when there was no such token."""
+    return session.connection().execute(_DELETE_TOKEN, {"token_id": token_id}).scalar()
+
+
+def user_for_token_hash(session: Session, token_hash: str, now: datetime) -> UserRow | None:
+    """The user of a token that has not expired."""
+    params = {"hash": token_hash, "now": now}
+    row = session.connection().execute(_SELECT_USER_BY_TOKEN, params).one_or_none()
     return _user(row) if row is not None else None
 
 

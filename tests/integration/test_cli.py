@@ -125,3 +125,18 @@ def test_console_script_is_installed_and_answers() -> None:
     phva_bin = Path(sys.executable).with_name("phva")
     done = subprocess.run([str(phva_bin), "--help"], capture_output=True, text=True, env=os.environ.copy())
     assert done.returncode == 0 and "deploy" in done.stdout
+
+
+def test_tokens_are_listed_and_revoked_from_the_cli(phva) -> None:
+    assert phva("init").exit_code == 0
+    assert phva("users", "add", "bus", "--roles", "mensajes").exit_code == 0
+    assert phva("users", "token", "bus", "--days", "7").output.startswith("phva_")
+    listed = phva("users", "tokens", "bus", "--json")
+    assert listed.exit_code == 0
+    (token,) = json.loads(listed.output)
+    assert token["expires_at"] > token["created_at"]
+    assert phva("users", "revoke", str(token["id"])).exit_code == 0
+    assert json.loads(phva("users", "tokens", "bus", "--json").output) == []
+    unknown = phva("users", "revoke", str(token["id"]))
+    assert unknown.exit_code == 2 and "No existe el token" in unknown.output
+    assert phva("users", "token", "bus", "--days", "0").exit_code == 2
