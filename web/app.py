@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 import web.api_attachments  # noqa: F401  (adds the attachment routes to api.bp before it is registered)
+import web.api_reports  # noqa: F401  (adds the report, turn and goal routes to api.bp)
 import web.api_supervision  # noqa: F401  (adds the supervision routes to api.bp)
 from engine.bootstrap import create_context
 from engine.cli import cli
@@ -22,6 +23,7 @@ from web import api, attachments, auth, case_tray, formatting, http, inputs, ins
 from web import portal as citizen_portal
 from web import incidents as incidents_page
 from web import admin, admin_legal
+from web import reports
 from web import supervision
 
 csrf = CSRFProtect()
@@ -73,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         admin.bp,
         admin_legal.bp,
         attachments.bp,
+        reports.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

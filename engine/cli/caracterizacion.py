@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import click
 
 from engine.cli.base import cli, context, handled
-from engine.errors import BadInput, PhvaError
+from engine.errors import BadInput
 from engine.reports import caracterizacion as service
-
-CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
+from engine.reports.printing import print_pdf
 
 
 @cli.command(
@@ -44,33 +40,3 @@ def caracterizacion_command(key: str, fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Caracterización de '{key}' guardada en {output}.")
-
-
-def print_pdf(html: str, output: Path) -> None:
-    """Headless Chromium prints the HTML sheet (no PDF library needs system libraries this way)."""
-    browser = next((found for name in CHROMIUM if (found := shutil.which(name))), None)
-    if browser is None:
-        raise PhvaError(
-            "No se encontró Chromium para generar el PDF; use --format html e imprima desde el navegador."
-        )
-    with tempfile.TemporaryDirectory() as folder:
-        page = Path(folder) / "caracterizacion.html"
-        page.write_text(html, encoding="utf-8")
-        target = output.resolve()
-        command = [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={folder}/profile",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={target}",
-            page.as_uri(),
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0 or not target.exists():
-        raise PhvaError(f"Chromium no pudo generar el PDF: {result.stderr.strip()[-300:]}")

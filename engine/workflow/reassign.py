@@ -120,6 +120,22 @@ def reassign_tasks(
     return [task for task in found if task is not None]
 
 
+def reassignable(ctx: Context, actor: UserView, task_ids: Sequence[int]) -> list[TaskRecord]:
+    """The open tasks as the reassignment form shows them, if the actor may reassign every one."""
+    with UnitOfWork(ctx.db, write=False) as uow:
+        found = []
+        for task_id in dict.fromkeys(task_ids):
+            task = task_rows.load_task(uow.session, task_id)
+            if task is None or task.state != "ready":
+                raise NotFound(f"No existe la tarea abierta {task_id}.")
+            if not _may_reassign(uow.session, actor, task, ctx.settings.supervision_group):
+                raise Forbidden(f"No puede reasignar la tarea {task_id} («{task.name}»).")
+            record = views.get_task(uow.session, task_id)
+            assert record is not None
+            found.append(record)
+        return found
+
+
 def _checked_request(
     reason: str, to_user: str | None, to_group: str | None
 ) -> tuple[str, str | None, str | None]:
