@@ -87,7 +87,9 @@ def test_claiming_notifies_nobody_and_preferences_silence_the_mail(
     assert outbox.send_due(ctx).sent == 0 and server.inbox.received == []
 
 
-def test_an_assignment_stands_when_the_mail_server_is_down(ctx: Context, start_server: Callable[..., Server]) -> None:
+def test_an_assignment_stands_when_the_mail_server_is_down(
+    ctx: Context, start_server: Callable[..., Server]
+) -> None:
     server = start_server()
     _setup(ctx, server)
     ctx.mail = replace(server.settings, port=1)  # nothing listens there
@@ -132,7 +134,9 @@ def test_the_digest_goes_at_its_hour_on_business_days_once(
     assert [e for e, _ in _inbox_of(ctx, "ana")].count(events.DIGEST) == 0  # the digest is mail by default
 
 
-def test_the_digest_skips_a_holiday(ctx: Context, clock: FrozenClock, start_server: Callable[..., Server]) -> None:
+def test_the_digest_skips_a_holiday(
+    ctx: Context, clock: FrozenClock, start_server: Callable[..., Server]
+) -> None:
     server = start_server()
     _setup(ctx, server)
     _due_and_overdue(ctx, clock)
@@ -145,8 +149,8 @@ def test_the_digest_skips_a_holiday(ctx: Context, clock: FrozenClock, start_serv
 def test_an_incident_is_told_to_the_administrators(ctx: Context, start_server: Callable[..., Server]) -> None:
     server = start_server()
     _setup(ctx, server)
-    from engine.store.notifications import add_notifications  # noqa: F401  (the table exists)
     from engine.notifications.alerts import notify_incidents
+    from engine.store.notifications import add_notifications  # noqa: F401  (the table exists)
 
     with UnitOfWork(ctx.db) as uow:
         notify_incidents(uow.session, ctx, 7, ["El script de 'Clasificar' falló: división por cero"])
