@@ -18,7 +18,7 @@ from engine.clock import FrozenClock
 from engine.portal.human_check import NUMBERS
 from engine.pqrsd import radicacion
 from tests.conftest import DATA, ROOT
-from tests.scenarios.conftest import deployed_template, scenario_context  # noqa: F401
+from tests.scenarios.conftest import Scenario, deployed_template, scenario_context  # noqa: F401
 from web import create_app
 
 pytestmark = pytest.mark.browser
@@ -150,3 +150,47 @@ def test_a_citizen_files_and_tracks_a_pqrsd_on_a_phone(
     shot(page, "caso-1280")
     page.goto(f"{live_server}/portal/radicar")
     shot(page, "radicar-1280")
+
+
+def test_a_citizen_completes_a_requerimiento_and_answers_the_survey_on_a_phone(
+    app: Flask, live_server: str, phone: Any, clock: FrozenClock, tmp_path: Path
+) -> None:
+    ctx = app.extensions["phva"]
+    sc = Scenario(ctx, clock)
+    case = radicacion.file_pqrsd(ctx, {"tipo": "peticion_general", "asunto": "Certificado de residencia",
+                                       "descripcion": "Solicito el certificado de residencia.",
+                                       "nombre": "Jorge Cárdenas"}, actor=None, default_channel="formulario_web")  # fmt: skip
+    pid, radicado, code = case["instance_id"], case["radicado"], case["codigo_consulta"]
+    assert isinstance(pid, int) and code
+    sc.walk(pid, ("Task_Verificar", {"completa": False, "nivel": "autogestion",
+                                     "informacion_faltante": "Copia de un recibo de servicios públicos."}),
+            "Task_Requerir")  # fmt: skip
+    page = phone
+    page.goto(f"{live_server}/portal/consulta")
+    page.get_by_label("Número de radicado").fill(radicado)
+    page.get_by_label("Código de consulta").fill(code)
+    page.get_by_role("button", name="Consultar").click()
+    page.get_by_role("heading", name="Estado: Esperando información suya").wait_for()
+    assert "Copia de un recibo de servicios públicos." in page.content()
+    fits_the_phone(page)
+    shot(page, "requerimiento-390")
+    receipt = tmp_path / "recibo-luz.pdf"
+    receipt.write_bytes(PDF)
+    page.get_by_label("La información que le pidieron").fill("Anexo el recibo de la luz de febrero.")
+    page.set_input_files("#campo-anexos", str(receipt))
+    page.get_by_role("button", name="Enviar la información").click()
+    page.get_by_text("El plazo de respuesta de su solicitud volvió a correr.").wait_for()
+    assert page.get_by_role("heading", name="Estado: En trámite").is_visible()
+
+    sc.walk(pid, ("Task_Autogestion", {"respuesta": "Su certificado está disponible en la web."}))
+    page.reload()
+    page.get_by_role("heading", name="Estado: Respondida").wait_for()
+    fits_the_phone(page)
+    shot(page, "encuesta-390")
+    page.get_by_label("Muy satisfecho").check()
+    page.get_by_label("Sí", exact=True).check()
+    page.get_by_role("button", name="Enviar la encuesta").click()
+    page.get_by_text("Gracias por responder la encuesta").wait_for()
+    assert page.get_by_role("heading", name="Estado: Cerrada").is_visible()
+    assert sc.instance(pid)["status"] == "completed"
+    fits_the_phone(page)
