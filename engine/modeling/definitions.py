@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
 from engine.modeling.bpmn_checks import check_bpmn, check_dmn, strip_data_stores
+from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
@@ -208,6 +209,7 @@ def _load(ctx: _Context, source: SourceFile) -> None:
         ctx.report.add(source.name, None, _wrong_root(qname, "dmn:definitions", "DMN 1.1–1.3"))
         return
     doc = _Document(source, kind, root)
+    (normalize_bpmn if kind == "bpmn" else normalize_dmn)(root)  # Camunda accepts, SpiffWorkflow misreads
     ctx.report.extend(translate_tree(root, source.name))
     (ctx.bpmn if kind == "bpmn" else ctx.dmn).append(doc)
 
@@ -254,7 +256,7 @@ def _index(ctx: _Context) -> None:
             elif pid and pid not in ctx.processes:
                 ctx.processes[pid] = (doc, process)
     for doc in ctx.dmn:
-        for problem in check_dmn(doc.root, doc.source.name):
+        for problem in [*check_dmn_ids(doc.root, doc.source.name), *check_dmn(doc.root, doc.source.name)]:
             ctx.report.problems.append(problem)
         for decision in doc.root.findall(f"{{{etree.QName(doc.root).namespace}}}decision"):
             did = decision.get("id")

@@ -10,8 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser, SendTaskParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, SendTask
 from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from engine.modeling.expressions import ExpressionError, value_to_python
 from engine.modeling.report import Problem
@@ -154,6 +159,9 @@ def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dic
         if value is not None:
             ext[attr] = value
             expr[attr] = translate(value)
+    name = node.get("name")
+    if name and etree.QName(node).localname == "userTask" and ("${" in name or "#{" in name):
+        expr["name"] = translate(name)  # Camunda evaluates a user task's name when it creates the task
     if expr:
         ext["expr"] = expr
     for attr in PLAIN_ATTRIBUTES:
@@ -188,6 +196,15 @@ class _ExtensionsMixin:
     filename: str | None
     process_parser: Any
 
+    # camunda:collection / elementVariable on every kind of activity, not only the ones CamundaParser
+    # overrides: the stock reader refused them on service tasks, and its multi-instance specs crashed the
+    # serializer.
+    _add_multiinstance_task = CamundaTaskParser._add_multiinstance_task
+
+    def raise_validation_exception(self, message: str, node: Any = None) -> None:
+        # SpiffWorkflow's event parsers pass `node=`, which the stock method does not take (a TypeError).
+        raise ValidationException(message, node if node is not None else self.node, self.filename)
+
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         parser = self.process_parser.parser
 
@@ -195,6 +212,17 @@ class _ExtensionsMixin:
             parser.problems.append(Problem(self.filename or "", element_id, message))
 
         return read_extensions(self.node, report)
+
+
+class _CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):  # type: ignore[misc]
+    # Its message as a Camunda message, the one the serializer knows (the stock one crashed it).
+    def create_task(self) -> Any:
+        return ReceiveTaskParser.create_task(self)
+
+
+class _CamundaSendTaskParser(CamundaEventDefinitionParser, SendTaskParser):  # type: ignore[misc]
+    def create_task(self) -> Any:
+        return SendTaskParser.create_task(self)
 
 
 def _extended(classes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
@@ -207,7 +235,12 @@ def _extended(classes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]
 class PhvaParser(CamundaParser):  # type: ignore[misc]
     # Every task parser (stock and Camunda) gets the extension reader.
     OVERRIDE_PARSER_CLASSES = _extended(
-        {**BpmnParser.PARSER_CLASSES, **CamundaParser.OVERRIDE_PARSER_CLASSES}
+        {
+            **BpmnParser.PARSER_CLASSES,
+            **CamundaParser.OVERRIDE_PARSER_CLASSES,
+            full_tag("receiveTask"): (_CamundaReceiveTaskParser, ReceiveTask),
+            full_tag("sendTask"): (_CamundaSendTaskParser, SendTask),
+        }
     )
 
     def __init__(self) -> None:

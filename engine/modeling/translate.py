@@ -1,7 +1,7 @@
 """Rewrites, in place, every expression SpiffWorkflow will evaluate in a parsed BPMN or DMN document.
 
-BPMN: sequence-flow conditions, conditional-event conditions, loop/multi-instance conditions and
-cardinality (JUEL `${…}` or Python), and timer texts (raw ISO-8601, `${…}` or Python). A `language` other
+BPMN: sequence-flow conditions, conditional-event conditions, loop/multi-instance conditions,
+cardinality and `camunda:collection` (JUEL `${…}` or Python), and timer texts (raw ISO-8601, `${…}` or Python). A `language` other
 than none/JUEL/Python (javascript, groovy…) or an external `camunda:resource` script is an error.
 DMN: input expressions, input entries and output entries (FEEL, or legacy Python cells; see feel.py).
 camunda:* attributes (assignee, dueDate…) are left alone: they are read with value_to_python elsewhere.
@@ -77,6 +77,8 @@ def _translate_bpmn(root: etree._Element, file: str) -> Iterator[Problem]:
             yield from _translate_condition(element, file, tag)
     for definition in root.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         yield from _translate_timer(definition, file)
+    for loop in root.iter(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics"):
+        yield from _translate_collection(loop, file)
 
 
 def _translate_condition(element: etree._Element, file: str, tag: str) -> Iterator[Problem]:
@@ -109,6 +111,18 @@ def _translate_timer(definition: etree._Element, file: str) -> Iterator[Problem]
             )
             return
     yield Problem(file, owner, "Temporizador: no define timeDate, timeDuration ni timeCycle")
+
+
+def _translate_collection(loop: etree._Element, file: str) -> Iterator[Problem]:
+    # camunda:collection is a variable name or a ${…} expression; the runtime reads a name, else evaluates.
+    attribute = f"{{{CAMUNDA_NS}}}collection"
+    text = (loop.get(attribute) or "").strip()
+    if "${" not in text and "#{" not in text:
+        return
+    try:
+        loop.set(attribute, expression_to_python(text))
+    except ExpressionError as error:
+        yield Problem(file, _owner_id(loop), f"Colección de la multiinstancia (camunda:collection): {error}")
 
 
 def _python(text: str) -> str:

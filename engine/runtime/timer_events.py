@@ -16,13 +16,15 @@ from typing import Any
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.defaults import EventBasedGateway, StartEvent
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EventBasedGateway, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
@@ -125,6 +127,71 @@ def gateway_timers(task: Any) -> list[GatewayTimer]:
     return found
 
 
+# ---- non-interrupting cycle boundary timers ---------------------------------------------------
+_stock_boundary_threshold = BoundaryEventJoin._check_threshold_structured
+
+
+def _boundary_threshold(self: Any, my_task: Any) -> tuple[bool, list[Any]]:
+    # SpiffWorkflow hangs the paths a cycle timer spawned under the timer's task, and cancels that task
+    # when the host ends: the paths die with it. In Camunda they are siblings of the host and live on;
+    # only the timer stops. So a spent cycle timer is closed without touching its children.
+    finished, cancel = _stock_boundary_threshold(self, my_task)
+    for task in [t for t in cancel if _is_cycle_boundary(t)]:
+        my_task.workflow.top_workflow.event_manager.remove_task(task)
+        task._set_state(TaskState.CANCELLED)
+        cancel.remove(task)
+    return finished, cancel
+
+
+def _is_cycle_boundary(task: Any) -> bool:
+    spec = task.task_spec
+    return (
+        isinstance(spec, BoundaryEvent)
+        and not spec.cancel_activity
+        and isinstance(spec.event_definition, CycleTimerEventDefinition)
+    )
+
+
+BoundaryEventJoin._check_threshold_structured = _boundary_threshold
+
+
+# ---- intermediate cycle timers ----------------------------------------------------------------
+_stock_cycle_has_fired = CycleTimerEventDefinition.has_fired
+_stock_cycle_update = CycleTimerEventDefinition.update_task
+
+
+def _fires_once(my_task: Any) -> bool:
+    # Camunda fires an intermediate catch timer's cycle once and moves on (IntermediateTimerEventTest
+    # .testTimeCycle); SpiffWorkflow spawns the outgoing path at every occurrence, forever.
+    return not isinstance(my_task.task_spec, BoundaryEvent | StartEvent)
+
+
+def _cycle_has_fired(self: Any, my_task: Any) -> bool:
+    if not _fires_once(my_task):
+        return bool(_stock_cycle_has_fired(self, my_task))
+    if not my_task._get_internal_data("event_fired", False) and self.cycle_complete(my_task):
+        my_task._set_internal_data(event_fired=True)
+    return bool(my_task._get_internal_data("event_fired", False))
+
+
+def _cycle_update(self: Any, my_task: Any) -> None:
+    if not _fires_once(my_task):
+        _stock_cycle_update(self, my_task)
+
+
+def _catch_predict(self: Any, my_task: Any) -> None:
+    if isinstance(self.event_definition, CycleTimerEventDefinition) and _fires_once(my_task):
+        super(CatchingEvent, self)._predict_hook(my_task)  # its outgoing path, as for any other timer
+    else:
+        _stock_catch_predict(self, my_task)
+
+
+_stock_catch_predict = CatchingEvent._predict_hook
+CycleTimerEventDefinition.has_fired = _cycle_has_fired
+CycleTimerEventDefinition.update_task = _cycle_update
+CatchingEvent._predict_hook = _catch_predict
+
+
 # ---- timer start events ---------------------------------------------------------------------
 def start_timers(
     spec: Any, subprocess_specs: dict[str, Any], script_engine: Any, clock: Clock
@@ -136,6 +203,7 @@ def start_timers(
     ):
         return []  # most processes: no need to run anything
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+    _only_starts(workflow, lambda s: isinstance(s.event_definition, TimerEventDefinition))
     with spiff_patches.using_clock(clock):
         workflow.do_engine_steps()
     found = []
@@ -164,6 +232,7 @@ def start_timers(
 
 def trigger_start_event(workflow: Any, bpmn_id: str, clock: Clock) -> None:
     """Make a new instance's timer start event fire now, once (the schedule lives in our timer row)."""
+    _only_starts(workflow, lambda s: s.bpmn_id == bpmn_id)
     with spiff_patches.using_clock(clock):
         workflow.do_engine_steps()
     for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY | TaskState.COMPLETED):
@@ -177,6 +246,14 @@ def trigger_start_event(workflow: Any, bpmn_id: str, clock: Clock) -> None:
             task.internal_data["event_value"] = _FIRED_LONG_AGO
         return
     raise LookupError(f"El evento de inicio '{bpmn_id}' no está esperando su temporizador.")
+
+
+def _only_starts(workflow: Any, keep: Any) -> None:
+    """Leave only the start events `keep` accepts: the others are other ways to start (Camunda starts an instance
+    by one start event; SpiffWorkflow arms them all and a plain one would win at once)."""
+    for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        if isinstance(task.task_spec, StartEvent) and not keep(task.task_spec):
+            task.cancel()
 
 
 def next_cycle(

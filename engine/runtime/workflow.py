@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
-from engine.runtime import spiff_patches, timer_events
+from engine.runtime import multi_instance, spiff_patches, timer_events
 from engine.runtime.compaction import compact
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ class ServiceRegistry:
 
 
 class ProcessRun:
-    def __init__(self, workflow: Any) -> None:
+    def __init__(self, workflow: Any, clock: Clock | None = None) -> None:
         self.workflow = workflow
+        self.clock = clock  # the time timers see while a task completes (advance gets its own)
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -127,10 +128,17 @@ class ProcessRun:
         return cls(workflow)
 
     @classmethod
-    def load(cls, state: str, spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> ProcessRun:
+    def load(
+        cls,
+        state: str,
+        spec: Any,
+        subprocess_specs: dict[str, Any],
+        script_engine: Any,
+        clock: Clock | None = None,
+    ) -> ProcessRun:
         workflow = workflow_from_json(state, spec, subprocess_specs)
         workflow.script_engine = script_engine  # not serialized: attach after every restore
-        return cls(workflow)
+        return cls(workflow, clock)
 
     def dump(self) -> str:
         compact(self.workflow)
@@ -157,6 +165,10 @@ class ProcessRun:
                     self.workflow.refresh_timers()
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
+                    failed = multi_instance.pop_failures(self.workflow)
+                    if failed:
+                        task, message = failed[0]
+                        return _task_incident(task, "data", message)
                 except WorkflowException as error:
                     return _incident_from(error)
                 except _ServiceFailure as failure:
@@ -218,7 +230,11 @@ class ProcessRun:
         task = self._ready_human(spiff_id)
         before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
-        task.run()
+        if self.clock is None:
+            task.run()
+        else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
+            with spiff_patches.using_clock(self.clock):
+                task.run()
         return before
 
     def evaluate(self, spiff_id: str, source: str) -> Any:
@@ -242,7 +258,9 @@ class ProcessRun:
         if spiff_id is None:
             return
         task = self.workflow.get_task_from_id(UUID(spiff_id))
-        if task is not None and task.state in (TaskState.ERROR, TaskState.STARTED):
+        if task is not None and task.state == TaskState.ERROR and multi_instance.is_multi_instance(task):
+            multi_instance.restart(task)
+        elif task is not None and task.state in (TaskState.ERROR, TaskState.STARTED):
             task._set_state(TaskState.READY)
 
     # ---- waits ------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
     spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
-    return ProcessRun.load(ref.state, spec, subs, ctx.script_engine)
+    return ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock)
 
 
 def save_run(
@@ -107,18 +107,19 @@ def _task_values(
                     human.spiff_id,
                     human.bpmn_id,
                     "expression",
-                    f"No se pudo evaluar camunda:{name} de '{human.name}': {error}",
+                    f"No se pudo evaluar {'el nombre' if name == 'name' else f'camunda:{name}'} "
+                    f"de '{human.name}': {error}",
                 )
             )
             return None
 
-    assignee = value("assignee")
+    assignee, title = value("assignee"), value("name")  # a name with ${…} is resolved at creation
     return {
         "spiff_id": human.spiff_id,
         "instance_id": ref.id,
         "process_key": ref.process_key,
         "bpmn_id": human.bpmn_id,
-        "name": human.name,
+        "name": str(title)[:300] if title not in (None, "") else human.name,
         "lane": human.lane,
         "state": "ready",
         "assignee": str(assignee).strip() or None if assignee else None,
