@@ -344,3 +344,32 @@ def test_incident_on_completion_is_reported_not_unexpected(ctx: Context) -> None
     with pytest.raises(IncidentRaised, match="revisores"):
         complete(ctx, started, "Preparar")
     assert status(ctx, started) == "incident"
+
+
+def test_sequential_script_instances_see_what_the_previous_ones_set(ctx: Context) -> None:
+    deploy_xml(
+        ctx,
+        "s.bpmn",
+        process_xml(
+            '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sumar"/>'
+            '<bpmn:scriptTask id="sumar" name="Sumar" scriptFormat="python">'
+            '<bpmn:multiInstanceLoopCharacteristics isSequential="true" camunda:collection="montos" '
+            'camunda:elementVariable="monto"/><bpmn:script>total = total + monto * (loopCounter + 1)</bpmn:script>'
+            '</bpmn:scriptTask><bpmn:sequenceFlow id="f2" sourceRef="sumar" targetRef="ver"/>'
+            '<bpmn:userTask id="ver" name="Total ${total}; montos ${montos}"/>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="ver" targetRef="e"/><bpmn:endEvent id="e"/>'
+        ),
+    )
+    started = instances.start_process(ctx, "prueba", data={"montos": [10, 20, 30], "total": 0}).id
+    assert names(ctx, started) == ["Total 140; montos [10, 20, 30]"]  # the collection is left as it was
+
+
+def test_a_boundary_timer_on_a_sequential_multi_instance_interrupts_it(
+    ctx: Context, worker: Any, clock: FrozenClock
+) -> None:
+    deploy_files(ctx, "camunda/MultiInstanceTest.sequentialUserTasks.bpmn")
+    started = instances.start_process(ctx, "miSequentialUserTasks", data={"nrOfLoops": 3}).id
+    complete(worker(), started, "My Task")
+    clock.advance(hours=2, seconds=1)
+    assert fire(worker()) == 1
+    assert names(ctx, started) == ["taskAfterTimer"]
