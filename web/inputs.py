@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
     def check_input() -> None:
         for source, values in (("la dirección", request.args), ("el formulario", request.form)):
             for key, value in values.items(multi=True):
+                if not isinstance(key, str):  # a multipart part with a malformed name
+                    raise BadInput(f"Un campo de {source} no tiene un nombre válido.")
                 problem = text_problem(key) or text_problem(value)
                 if problem:
                     raise BadInput(f"El campo '{_printable(key)}' de {source} {problem}.", {key: problem})

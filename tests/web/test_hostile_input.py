@@ -86,3 +86,12 @@ def test_hostile_page_addresses_get_a_page_not_a_500(any_app: Flask, path: str) 
     response = client.get(path)
     assert response.status_code in {400, 404}, (path, response.status_code)
     assert "Error inesperado" not in response.get_data(as_text=True)
+
+
+def test_a_multipart_part_with_a_malformed_name_is_a_400(any_app: Flask) -> None:
+    """Found by the schemathesis run: werkzeug names such a part None."""
+    client = any_app.test_client()
+    body = b'--b\r\nContent-Disposition: form-data; name="\r"\r\n\r\nnull\r\n--b--\r\n'
+    headers = {**bearer(engine(any_app), "root"), "Content-Type": "multipart/form-data; boundary=b"}
+    response = client.post("/api/v1/pqrsd/0/anexos", data=body, headers=headers)
+    assert response.status_code == 400 and "nombre válido" in response.json["error"]
