@@ -23,6 +23,7 @@ from typing import IO, Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from engine.context import Context
 from engine.errors import PhvaError
@@ -37,7 +38,10 @@ log = logging.getLogger(__name__)
 
 JOB_ID = "phva-timers"
 MIN_PAUSE = timedelta(milliseconds=200)  # when something is due but held by another scheduler
-PAST_DUE = timedelta(milliseconds=1)  # SpiffWorkflow fires a timer once its due time has passed
+PAST_DUE = timedelta(milliseconds=1)
+OUTAGE_RETRY = timedelta(
+    milliseconds=500
+)  # while the database is down: quiet retries, catch up within 1 s  # SpiffWorkflow fires a timer once its due time has passed
 
 
 class TimerScheduler:
@@ -61,6 +65,7 @@ class TimerScheduler:
         self._standing_by = False
         self._progress = False
         self._aps: BackgroundScheduler | None = None
+        self._outage_since: datetime | None = None
 
     # ---- one round ----------------------------------------------------------------------------
     def tick(self) -> datetime | None:
@@ -140,6 +145,19 @@ class TimerScheduler:
     def _round(self) -> None:
         try:
             due = self.tick()
+            if self._outage_since is not None:
+                log.warning("La base de datos volvió; el programador se pone al día.")
+                self._outage_since = None
+        except DBAPIError as error:  # the database is down or restarting: one line per outage, then retry
+            if self._outage_since is None:
+                self._outage_since = datetime.now(UTC)
+                log.warning(
+                    "La base de datos no responde (%s); el programador reintenta cada %.1f s hasta que vuelva.",
+                    type(error.orig or error).__name__,
+                    OUTAGE_RETRY.total_seconds(),
+                )
+            self._schedule(datetime.now(UTC) + OUTAGE_RETRY)
+            return
         except PhvaError as error:
             log.error("Falló una ronda del programador: %s", error.message)
             due = None

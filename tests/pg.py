@@ -47,6 +47,7 @@ class PostgresServer:
         self.base_url = base_url
         self.data_dir = data_dir
         self.runner = runner
+        self.options = ""
 
     @classmethod
     def external(cls, url: str) -> PostgresServer:
@@ -99,8 +100,20 @@ class PostgresServer:
             ]
         )
         server = cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data_dir, runner)
+        server.options = options
         server._recreate(cls.template_name, template=None)
         return server
+
+    def halt(self) -> None:
+        """Stop the cluster as a crash would, keeping its data, to test an outage (see `resume`)."""
+        assert self.data_dir is not None
+        _run([*self.runner, str(_pg_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "immediate", "stop"])
+
+    def resume(self) -> None:
+        assert self.data_dir is not None
+        log = str(self.data_dir.parent / "log")
+        _run([*self.runner, str(_pg_bin("pg_ctl")), "-D", str(self.data_dir), "-o", self.options, "-w", "-l", log,
+              "start"])  # fmt: skip
 
     def url_for(self, database: str) -> str:
         return make_url(self.base_url).set(database=database).render_as_string(hide_password=False)

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from engine.context import Context
 from engine.errors import PhvaError
 from engine.notifications import alerts, digest, outbox
@@ -29,6 +31,8 @@ def notification_round(ctx: Context, *, closed: Collection[str]) -> None:
     ):
         try:
             step()
+        except (OperationalError, InterfaceError):
+            raise  # the database is down: the scheduler warns once for the outage and retries the round
         except PhvaError as error:
             log.error("Falló %s: %s", name, error.message)
         except Exception:  # a bad step waits for the next round; timers go on

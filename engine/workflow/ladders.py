@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -154,6 +155,8 @@ def _fire_next(ctx: Context, worker: str, policy: RetryPolicy, report: LadderRep
             skip.add(step.id)  # once per round: a failing step waits for its backoff
             outcome = _fire(ctx, uow.session, step, worker, now)
             uow.commit()
+    except (OperationalError, InterfaceError):
+        raise  # an outage is not the step's fault: no attempt counts, the scheduler retries
     except Exception as error:  # retried with backoff, then an incident: never blocks the other steps
         if step is None:
             raise

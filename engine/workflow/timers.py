@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -112,6 +113,8 @@ def _fire_next_instance(
             skip.add(instance_id)  # once per batch: a timer that does not fire must not spin the loop
             fired = _fire_instance(ctx, uow.session, instance_id, worker, now, policy)
             uow.commit()
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: not the timer's fault, so no attempt counts (the scheduler retries)
     except Exception as error:  # a failed firing is retried with backoff, then becomes an incident
         if instance_id is None:
             raise
@@ -218,6 +221,8 @@ def _fire_next_start(ctx: Context, worker: str, policy: RetryPolicy, report: Fir
             timer_id = row.id
             instance_id = _start_by_timer(ctx, uow.session, row, worker, now)
             uow.commit()
+    except (OperationalError, InterfaceError):
+        raise  # as for instance timers: an outage counts no attempt
     except Exception as error:
         if timer_id is None:
             raise

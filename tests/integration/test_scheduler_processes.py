@@ -243,3 +243,37 @@ def _answers(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
+
+
+# ---- the database goes away while the scheduler runs --------------------------------------------
+@pytest.mark.postgres
+def test_a_database_outage_logs_one_warning_and_the_scheduler_catches_up_within_a_second(
+    tmp_path: Path,
+) -> None:
+    """Issue 15 finding 10: not a traceback per poll, and no firing 13 s late once the database is back."""
+    server = PostgresServer.start()  # its own cluster: the outage must not touch the other tests' one
+    try:
+        url = server.empty_database("outage")
+        ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
+        metadata.create_all(ctx.db.write_engine)
+        due = datetime.now(UTC) + timedelta(seconds=6)
+        ids = seed_waiting_instances(ctx, [due + timedelta(milliseconds=i) for i in range(20)])
+        ctx.db.dispose()
+        processes = Processes(url, tmp_path)
+        processes.scheduler("vigia")
+        wait_until(lambda: "en marcha" in processes.log("vigia"), 20, "the scheduler")
+        server.halt()
+        time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 2.0)  # down past the due time
+        server.resume()
+        back = datetime.now(UTC)
+        wait_until(lambda: fired(ctx) == 20, 15, "the catch-up")
+        processes.stop_all()
+        last = scalar(ctx, select(func.max(Timer.fired_at)))
+        assert last - back < timedelta(seconds=1.5), last - back  # within a poll of the database's return
+        log = processes.log("vigia")
+        assert "Traceback" not in log
+        assert log.count("no responde") == 1 and "volvió" in log
+        assert_each_fired_exactly_once(ctx, ids)
+        ctx.db.dispose()
+    finally:
+        server.stop()
