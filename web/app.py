@@ -25,6 +25,7 @@ from web import incidents as incidents_page
 from web import admin, admin_legal
 from web import reports
 from web import supervision
+from web import notifications as notifications_page
 
 csrf = CSRFProtect()
 
@@ -76,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         admin_legal.bp,
         attachments.bp,
         reports.bp,
+        notifications_page.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)
