@@ -52,7 +52,9 @@ POLICY = _MailPolicy()  # smtplib writes it out with CRLF
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str
-    sender: str  # PHVA_SMTP_FROM: the From address, e.g. "Alcaldía <pqrsd@alcaldia.gov.co>"
+    sender: (
+        str  # PHVA_MAIL_FROM (or PHVA_SMTP_FROM): the From address, e.g. "Alcaldía <pqrsd@alcaldia.gov.co>"
+    )
     port: int = 25
     user: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -65,12 +67,21 @@ class SmtpSettings:
         host = env.get("PHVA_SMTP_HOST", "").strip()
         if not host:
             return None
-        starttls = _switch(env.get("PHVA_SMTP_STARTTLS", "off"), "PHVA_SMTP_STARTTLS")
+        # PHVA_SMTP_TLS and PHVA_MAIL_FROM are the names the notifications documentation uses; the older
+        # PHVA_SMTP_STARTTLS and PHVA_SMTP_FROM still work.
+        tls = "PHVA_SMTP_TLS" if "PHVA_SMTP_TLS" in env else "PHVA_SMTP_STARTTLS"
+        starttls = _switch(env.get(tls, "off"), tls)
         user = env.get("PHVA_SMTP_USER", "").strip() or None
-        sender = env.get("PHVA_SMTP_FROM", "").strip() or (user if user and "@" in user else "")
+        given = env.get("PHVA_MAIL_FROM", "").strip() or env.get("PHVA_SMTP_FROM", "").strip()
+        sender = given or (user if user and "@" in user else "")
         if "@" not in parseaddr(sender)[1]:
+            named = (
+                "PHVA_SMTP_FROM"
+                if "PHVA_SMTP_FROM" in env and "PHVA_MAIL_FROM" not in env
+                else "PHVA_MAIL_FROM"
+            )
             raise MailError(
-                "Falta PHVA_SMTP_FROM (la dirección remitente, p. ej. pqrsd@entidad.gov.co) "
+                f"Falta {named} (la dirección remitente, p. ej. pqrsd@entidad.gov.co) "
                 "o no es una dirección de correo válida."
             )
         return cls(
