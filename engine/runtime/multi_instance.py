@@ -212,15 +212,13 @@ def is_multi_instance(task: Any) -> bool:
     return isinstance(task.task_spec, SequentialMultiInstanceTask | ParallelMultiInstanceTask)
 
 
-def pop_failures(workflow: Any) -> list[tuple[Any, str]]:
-    """Multi-instance activities that failed since the last look, each with its message (reported once)."""
-    trees = [workflow, *workflow.subprocesses.values()]
-    found = []
-    for tree in trees:
+def pop_failure(workflow: Any) -> tuple[Any, str] | None:
+    """A multi-instance activity that failed since the last look, with its message (each reported once)."""
+    for tree in [workflow, *workflow.subprocesses.values()]:
         for task in tree.tasks.values():
             if task.state == TaskState.ERROR and FAILURE in task.internal_data and is_multi_instance(task):
-                found.append((task, task.internal_data.pop(FAILURE)))
-    return found
+                return task, str(task.internal_data.pop(FAILURE))
+    return None
 
 
 def restart(task: Any) -> None:

@@ -165,10 +165,9 @@ class ProcessRun:
                     self.workflow.refresh_timers()
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
-                    failed = multi_instance.pop_failures(self.workflow)
-                    if failed:
-                        task, message = failed[0]
-                        return _task_incident(task, "data", message)
+                    failed = multi_instance.pop_failure(self.workflow)
+                    if failed is not None:
+                        return _task_incident(failed[0], "data", failed[1])
                 except WorkflowException as error:
                     return _incident_from(error)
                 except _ServiceFailure as failure:
