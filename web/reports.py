@@ -69,6 +69,7 @@ def pqrsd_page() -> Any:
 @bp.get("/reportes/pqrsd.<fmt>")
 @login_required
 def pqrsd_download(fmt: str) -> Response:
+    pqrsd.check_reader(me())  # who may read it first: a format is no business of those who may not
     if fmt not in DOWNLOADS:
         raise BadInput(f"Formato no válido: «{fmt}». Use {', '.join(DOWNLOADS)}.")
     start, end, dependencia = period_args(request.args.to_dict())
