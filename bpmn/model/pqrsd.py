@@ -815,8 +815,18 @@ GUARDS = {
     "Task_ProyectarRespuesta": {"phva:mostrar": "observaciones_revision"},
     "Task_AprobarRespuesta": {"phva:cuatroOjos": "Task_ProyectarRespuesta"},
 }
+# Escalation ladders (README, «Escaleras de escalamiento»): notices and a reassignment on the business-day clock,
+# leaving the 2/3 alert and the overdue escalation task to the model's own timers, so nothing fires twice.
+LADDERS = {
+    "Task_ProyectarRespuesta": {
+        "escalamiento": "50%:avisar_responsable; 100%-1d:avisar_supervisor; 100%+2d:reasignar_supervisor; "
+        "100%+5d:avisar_jefe",
+    },
+    "Task_AprobarRespuesta": {"escalamiento": "100%-1d:avisar_responsable; 100%:avisar_supervisor"},
+}
 for _node in [*pqrsd.body.nodes, *respuesta.nodes]:
     _node.props.update(GUARDS.get(_node.id, {}))
+    _node.props.update(LADDERS.get(_node.id, {}))
 
 PROCESSES = [pqrsd]  # the monthly report is in informe.py
 

@@ -17,6 +17,7 @@ from engine.pqrsd import actions, radicacion
 from engine.pqrsd.records import CaseDetail
 from engine.pqrsd.views import case_detail
 from engine.store import cases as case_store
+from engine.store import ladders as ladder_store
 from engine.store.uow import UnitOfWork
 from tests.conftest import ROOT
 from tests.helpers import start_model
@@ -395,3 +396,26 @@ def test_priority_case_takes_urgent_measures_first_and_alerts_early(sc: Scenario
     sc.walk(pid, ("Task_Verificar", {"nivel": "punto_atencion"}), "Task_PuntoAtencion", "Task_Encuesta")
     assert sc.instance(pid)["status"] == "completed"
     assert caso(sc)["estado"] == "cerrada"
+
+
+def test_the_answer_tasks_carry_their_escalation_ladder(sc: Scenario) -> None:
+    """The shipped model arms the ladders drawn on Proyectar and Aprobar when those tasks open, and ends them."""
+    pid = radicar(sc)
+    sc.walk(pid, AREA, ("Task_AsignarDependencia", {"dependencia": "juridica"}))
+    draft = sc.task(pid, "Task_ProyectarRespuesta")
+    with UnitOfWork(sc.ctx.db, write=False) as uow:
+        steps = [
+            (s.when_text, s.action, s.status) for s in ladder_store.steps_of_task(uow.session, draft["id"])
+        ]
+    assert [(when, action) for when, action, _ in steps] == [
+        ("50%", "avisar_responsable"),
+        ("100%-1d", "avisar_supervisor"),
+        ("100%+2d", "reasignar_supervisor"),
+        ("100%+5d", "avisar_jefe"),
+    ]
+    sc.walk(pid, "Task_ProyectarRespuesta")
+    with UnitOfWork(sc.ctx.db, write=False) as uow:
+        ended = {s.status for s in ladder_store.steps_of_task(uow.session, draft["id"])}
+        review = sc.task(pid, "Task_AprobarRespuesta")
+        armed = [s.action for s in ladder_store.steps_of_task(uow.session, review["id"])]
+    assert ended == {"cancelled"} and armed == ["avisar_responsable", "avisar_supervisor"]
