@@ -40,6 +40,7 @@ KINDS = {
     "expression": "Expresión",
     "data": "Datos",
     "mail": "Correo",
+    "escalamiento": "Escalamiento",
     "engine": "Motor",
 }
 LIMIT = 200

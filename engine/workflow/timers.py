@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.errors import NotFound
+from engine.notifications import alerts
 from engine.runtime import timer_events
 from engine.runtime.workflow import ProcessRun
 from engine.store import definitions
@@ -179,14 +180,10 @@ def _record_failure(
             attempts = timer.attempts + 1
             _count_attempt(session, timer.id, attempts, message, policy, now)
             if attempts >= policy.max_attempts:
-                open_timer_incident(
-                    session,
-                    instance_id=instance_id,
-                    spiff_id=timer.spiff_id,
-                    bpmn_id=timer.bpmn_id,
-                    message=_incident_message(timer.name or timer.bpmn_id, attempts, message),
-                    now=now,
-                )
+                text = _incident_message(timer.name or timer.bpmn_id, attempts, message)
+                open_timer_incident(session, instance_id=instance_id, spiff_id=timer.spiff_id,
+                                    bpmn_id=timer.bpmn_id, message=text, now=now)  # fmt: skip
+                alerts.notify_incidents(session, ctx, instance_id, [text])  # like every other incident
         audit(
             session,
             ctx,

@@ -21,6 +21,7 @@ from engine.identity import users
 from engine.legal.calendar import BusinessCalendar
 from engine.legal.expressions import expression_functions
 from engine.legal.terms import seed_term_table
+from engine.notifications.inbox import notification_page
 from engine.runtime import timer_events
 from engine.runtime.workflow import ProcessRun
 from engine.scheduler import TimerScheduler
@@ -314,6 +315,7 @@ def test_after_three_failures_an_incident_is_listed_and_retrying_it_fires_the_ti
     ctx: Context, escalation: int, clock: FrozenClock, failing: list[int]
 ) -> None:
     failing[0] = 3
+    users.add_user(ctx, "root", roles="admin")
     clock.advance(seconds=4)
     for wait in (0, 5, 10):
         clock.advance(seconds=wait)
@@ -328,6 +330,8 @@ def test_after_three_failures_an_incident_is_listed_and_retrying_it_fires_the_ti
         "timer",
     )
     assert "falló 3 veces" in incident["message"] and "servicio de correo caído" in incident["message"]
+    [notice] = [n for n in notification_page(ctx, "root").items if n.subject.startswith("Incidente")]
+    assert "falló 3 veces" in notice.body and notice.link == f"/procesos/{escalation}"
     assert views.instance(ctx, escalation)["status"] == "running"  # the rest of the instance keeps working
     done = runner.invoke(cli, ["incidents", "retry", str(incident["id"])], obj=ctx)
     assert done.exit_code == 0, done.output
