@@ -14,6 +14,7 @@ from engine.errors import BadInput
 from engine.mail.smtp import SmtpSettings
 from engine.pqrsd import case_tasks, radicacion
 from engine.pqrsd.calendar import register_calendar_functions
+from engine.reports import phva_loop
 from engine.runtime import spiff_patches
 from engine.store.db import Database
 from engine.workflow.handlers import register_builtin_handlers
@@ -40,6 +41,7 @@ def create_context(
     register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here
     radicacion.register(ctx)
     case_tasks.register(ctx.services)
+    phva_loop.register(ctx.services)
     return ctx
 
 

@@ -30,14 +30,21 @@ accion_mejora = Process(
     lanes=[lane("secretaria_general"), lane("dependencias"), lane("control_interno")],
     body=Body(
         nodes=[
-            start("Start_Mejora", "Indicador bajo la meta", "secretaria_general"),
+            start(
+                "Start_Mejora",
+                "Indicador bajo la meta",
+                "secretaria_general",
+                doc="La abre el seguimiento (una por indicador y periodo, clave mejora-<indicador>-<periodo>) con "
+                "el indicador, su resultado y su meta; también se inicia a mano ante un hallazgo de auditoría.",
+            ),
             activity(
                 "Task_AnalizarCausas",
                 "Analizar las causas",
                 "secretaria_general",
                 "Analizar las causas de la desviación detectada (indicadores, riesgos, PQRSD, satisfacción del "
                 "cliente, entre otros)",
-                "Las brechas detectadas por el seguimiento están en el dato «brechas».",
+                "El indicador («indicador_nombre»), su resultado («valor») y su meta («meta») del periodo vienen del "
+                "seguimiento; la brecha está en «brechas» y el reporte del periodo en «enlace_reporte».",
                 [
                     choice(
                         "metodo_analisis",
@@ -137,6 +144,11 @@ accion_mejora = Process(
     ),
 )
 
+# What the task shows first (README, «Cómo dibujar en Camunda Modeler para que corra aquí»): the gap it acts on.
+for _node in accion_mejora.body.nodes:
+    if _node.id == "Task_AnalizarCausas":
+        _node.props["phva:mostrar"] = "brechas,enlace_reporte"
+
 
 def _stage(node_id: str, name: str, called: str, group: str, phva: str, doc: str) -> Node:
     return Node(node_id, "call", name, lane=f"Lane_{group}", called=called, doc=doc, props={"phva": phva})
@@ -147,7 +159,8 @@ ciclo = Process(
     name="Relacionamiento con la ciudadanía: ciclo PHVA",
     doc="La cadena de valor del relacionamiento con la ciudadanía como un ciclo que se repite cada vigencia: "
     "conocer y formular (Planear), desarrollar (Hacer), seguimiento (Verificar), acción de mejora y ajustes a "
-    "la oferta (Actuar). Un indicador por debajo de su meta abre una acción de mejora.",
+    "la oferta (Actuar). Un indicador por debajo de su meta abre una acción de mejora (una instancia de "
+    "accion_mejora por indicador y periodo).",
     props={
         "phva": "PHVA",
         "objetivo": "Gestionar los escenarios y mecanismos de relacionamiento con la ciudadanía para facilitar, "
@@ -201,23 +214,10 @@ ciclo = Process(
                 "seguimiento_relacionamiento",
                 "control_interno",
                 "V",
-                "Verificar: línea base, indicadores frente a metas, realimentación.",
+                "Verificar: línea base, indicadores del reporte de PQRSD frente a sus metas, realimentación. Cada "
+                "indicador bajo su meta abre su propia acción de mejora (proceso accion_mejora), que sigue su curso "
+                "mientras el ciclo continúa.",
             ),
-            xor(
-                "Gateway_BajoMeta",
-                "¿Algún indicador bajo la meta?",
-                "control_interno",
-                default="Gateway_SinMejora",
-            ),
-            _stage(
-                "Call_Mejora",
-                "Ejecutar la acción de mejora",
-                "accion_mejora",
-                "secretaria_general",
-                "A",
-                "Actuar: plan de mejoramiento para las brechas detectadas.",
-            ),
-            xor("Gateway_SinMejora", "Brechas atendidas", "secretaria_general"),
             _stage(
                 "Call_Proponer",
                 "Proponer ajustes a la oferta institucional",
@@ -231,7 +231,8 @@ ciclo = Process(
                 "Decidir el siguiente ciclo",
                 "alta_direccion",
                 "Revisar los resultados del ciclo y decidir el inicio del siguiente periodo",
-                "El Comité revisa los resultados y decide si el ciclo continúa en la siguiente vigencia.",
+                "El Comité revisa los resultados y decide si el ciclo continúa en la siguiente vigencia. Las acciones "
+                "de mejora abiertas por el seguimiento están en «acciones_mejora».",
                 [
                     check(
                         "continuar_ciclo", "¿Continuar con el ciclo en la siguiente vigencia?", default=True
@@ -264,12 +265,9 @@ ciclo = Process(
                 "Call_Formular",
                 "Call_Desarrollar",
                 "Call_Seguimiento",
-                "Gateway_BajoMeta",
-            ),
-            Flow("Gateway_BajoMeta", "Call_Mejora", "Sí", "${indicadores_bajo_meta}"),
-            Flow("Gateway_BajoMeta", "Gateway_SinMejora", "No"),
-            *chain(
-                "Call_Mejora", "Gateway_SinMejora", "Call_Proponer", "Task_DecidirCiclo", "Gateway_Continuar"
+                "Call_Proponer",
+                "Task_DecidirCiclo",
+                "Gateway_Continuar",
             ),
             Flow("Gateway_Continuar", "Timer_SiguientePeriodo", "Sí", "${continuar_ciclo}"),
             Flow("Gateway_Continuar", "End_Ciclo", "No"),

@@ -272,7 +272,8 @@ formular = Process(
                 "planeacion",
                 "Diseñar la estrategia o el modelo, los indicadores y el sistema de seguimiento de relacionamiento "
                 "con la ciudadanía, con el objetivo de orientar las actuaciones de la entidad con sus grupos de valor",
-                "Las metas de los indicadores quedan como datos del ciclo y las usa la etapa de seguimiento.",
+                "Registre además las metas de la vigencia en la tabla de metas de los indicadores (administración): "
+                "con ellas compara la etapa de seguimiento.",
                 [
                     area("estrategia_relacionamiento", "Estrategia o modelo de relacionamiento"),
                     area("indicadores_estrategia", "Indicadores y sistema de seguimiento"),
@@ -555,18 +556,12 @@ SEGUIMIENTO_V = dict(
     proveedor="Atención y relación con el ciudadano; dependencias",
     cliente="Atención y relación con el ciudadano; fortalecimiento institucional; grupos de valor",
 )
-COMPARAR = """brechas = []
-if resultado_oportunidad < meta_oportunidad:
-    brechas.append("Oportunidad en la respuesta a PQRSD: " + str(resultado_oportunidad) + " % (meta " + str(meta_oportunidad) + " %)")
-if resultado_satisfaccion < meta_satisfaccion:
-    brechas.append("Percepción de satisfacción: " + str(resultado_satisfaccion) + " % (meta " + str(meta_satisfaccion) + " %)")
-indicadores_bajo_meta = len(brechas) > 0"""
-
 seguimiento = Process(
     key="seguimiento_relacionamiento",
     name="Seguimiento a la implementación del relacionamiento con la ciudadanía",
     doc="Etapa de la cadena de valor: línea base, seguimiento a la gestión del relacionamiento y a la experiencia "
-    "ciudadana, espacios de realimentación (Verificar). Deja `indicadores_bajo_meta` y `brechas` para el ciclo.",
+    "ciudadana, espacios de realimentación (Verificar). Mide los indicadores del reporte de PQRSD frente a sus metas, "
+    "abre una acción de mejora por cada uno bajo la meta y deja `indicadores_bajo_meta` y `brechas` para el ciclo.",
     props=stage_props(
         "V",
         "Hacer seguimiento a la gestión del relacionamiento y evaluar la experiencia de la ciudadanía.",
@@ -584,19 +579,15 @@ seguimiento = Process(
             start("Start_Seguimiento", "Periodo de seguimiento", "planeacion"),
             activity(
                 "Task_LineaBase",
-                "Definir la línea base y las metas",
+                "Definir la línea base y el periodo",
                 "planeacion",
                 "Definir la línea base de seguimiento de la gestión institucional y de la experiencia ciudadana en "
                 "el relacionamiento, de acuerdo con la oferta institucional de bienes y servicios",
-                "Las metas vienen de la estrategia; si la etapa corre sola, se toman 95 % y 80 %.",
+                "Las metas son las de la vigencia en la tabla de metas de los indicadores (administración).",
                 [
                     area("linea_base", "Línea base"),
-                    percent("meta_oportunidad", "Meta: oportunidad en la respuesta a PQRSD (%)", default=95),
-                    percent(
-                        "meta_satisfaccion", "Meta: percepción de satisfacción ciudadana (%)", default=80
-                    ),
                     day("periodo_desde", "Periodo: desde"),
-                    day("periodo_hasta", "Periodo: hasta (excluido)"),
+                    day("periodo_hasta", "Periodo: hasta (inclusive)"),
                 ],
                 form="seguimiento_linea_base",
                 entradas="Estrategia e indicadores; oferta institucional",
@@ -606,17 +597,19 @@ seguimiento = Process(
             Node(
                 "Task_Estadisticas",
                 "service",
-                "Generar el reporte estadístico de PQRSD",
+                "Medir los indicadores frente a sus metas",
                 lane="Lane_atencion_ciudadano",
-                topic="estadisticas_pqrsd",
-                doc="Generar reportes mensuales estadísticos para el análisis de PQRSD. Cuenta las PQRSD y tareas "
-                "del periodo por tipo y estado desde las tablas del motor (consulta de solo lectura).",
+                topic="seguimiento_indicadores",
+                doc="Generar reportes mensuales estadísticos para el análisis de PQRSD: toma del reporte de PQRSD "
+                "los cuatro indicadores del periodo (oportunidad, calidad, satisfacción, canal presencial) con la "
+                "meta de su vigencia. Cada indicador bajo su meta abre una acción de mejora (una por indicador y "
+                "periodo) y queda en «brechas»; `indicadores_bajo_meta` lo dice al ciclo.",
                 props={
                     "phva": "V",
-                    "proveedor": "Motor phva (PQRSD radicadas)",
-                    "entradas": "PQRSD del periodo",
-                    "salidas": "Informe estadístico de PQRSD",
-                    "cliente": "Atención al ciudadano; control interno",
+                    "proveedor": "Reporte de PQRSD (motor phva); tabla de metas de los indicadores",
+                    "entradas": "PQRSD, encuestas, revisiones de calidad y turnos del periodo",
+                    "salidas": "Indicadores frente a metas; acciones de mejora abiertas",
+                    "cliente": "Atención al ciudadano; control interno; secretaría general",
                 },
             ),
             activity(
@@ -624,28 +617,17 @@ seguimiento = Process(
                 "Hacer seguimiento a la gestión y a la experiencia",
                 "control_interno",
                 "Hacer seguimiento a la gestión del relacionamiento y a la experiencia ciudadana",
-                "Registre el resultado de cada indicador (el reporte estadístico trae la oportunidad calculada en "
-                "«estadisticas.oportunidad_pct») y el análisis.",
-                [
-                    percent("resultado_oportunidad", "Resultado: oportunidad en la respuesta a PQRSD (%)"),
-                    percent("resultado_satisfaccion", "Resultado: percepción de satisfacción (%)"),
-                    area("analisis_seguimiento", "Análisis de resultados"),
-                ],
+                "Los resultados de los indicadores están en «indicadores», las brechas en «brechas», las acciones de "
+                "mejora abiertas en «acciones_mejora» y el reporte completo en «enlace_reporte».",
+                [area("analisis_seguimiento", "Análisis de resultados")],
                 form="seguimiento_hacer_seguimiento",
-                entradas="Informe estadístico de PQRSD; encuestas de satisfacción; matriz de riesgos",
+                entradas="Indicadores frente a metas; encuestas de satisfacción; matriz de riesgos",
                 salidas="Mediciones de seguimiento a la gestión del "
                 "relacionamiento y evaluación de la experiencia de la ciudadanía",
-                indicador="Porcentaje de oportunidad en la respuesta a PQRSD; percepción de la satisfacción",
+                indicador="Porcentaje de oportunidad en la respuesta a PQRSD; percepción de la satisfacción; "
+                "calidad en la respuesta; nivel de servicio en el canal presencial",
                 riesgo="Resultados de indicadores no reportados a tiempo",
                 **SEGUIMIENTO_V,
-            ),
-            Node(
-                "Task_CompararMetas",
-                "script",
-                "Comparar los indicadores con sus metas",
-                lane="Lane_control_interno",
-                script=COMPARAR,
-                doc="Marca `indicadores_bajo_meta` si algún resultado queda por debajo de su meta y lista las brechas.",
             ),
             activity(
                 "Task_Realimentacion",
@@ -671,7 +653,6 @@ seguimiento = Process(
             "Task_LineaBase",
             "Task_Estadisticas",
             "Task_HacerSeguimiento",
-            "Task_CompararMetas",
             "Task_Realimentacion",
             "End_Seguimiento",
         ),
@@ -808,5 +789,10 @@ proponer = Process(
         ],
     ),
 )
+
+# The follow-up shows its gaps and the report first (README, «Cómo dibujar en Camunda Modeler para que corra aquí»).
+for _node in seguimiento.body.nodes:
+    if _node.id == "Task_HacerSeguimiento":
+        _node.props["phva:mostrar"] = "brechas,enlace_reporte"
 
 PROCESSES = [conocer, formular, desarrollar, seguimiento, proponer]

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from _common import activity, area, chain, check, day, end, lane, text, xor
+from _common import activity, area, chain, check, day, end, lane, start, text, xor
 from etapas import LIDER
 from layout_bpmn import Body, Flow, Node, Process
 
-PERIODO = """hoy = datetime.now(timezone.utc) - timedelta(hours=5)
-corte = date(hoy.year, hoy.month, 1)
-anterior = corte - timedelta(days=1)
-periodo_desde = date(anterior.year, anterior.month, 1).isoformat()
-periodo_hasta = corte.isoformat()"""
 INFORME_V = dict(
     phva="V",
     proveedor="Proceso de atención al ciudadano (PQRSD del periodo)",
@@ -20,13 +15,14 @@ INFORME_V = dict(
 informe = Process(
     key="informe_pqrsd",
     name="Informe mensual de PQRSD",
-    doc="Cada mes (doce informes por vigencia) consolida las estadísticas de PQRSD del mes anterior, redacta el "
-    "informe con recomendaciones, lo revisa y lo publica (Ley 1474 de 2011 art. 76; Ley 1712 de 2014 art. 11).",
+    doc="Cada mes (doce informes por vigencia) consolida las cifras de PQRSD del mes anterior, redacta el "
+    "informe con recomendaciones, lo revisa y lo publica (Ley 1474 de 2011 art. 76; Ley 1712 de 2014 art. 11). "
+    "Un analista también lo inicia a mano para el periodo que elija.",
     props={
         "phva": "V",
         "objetivo": "Informar mensualmente las PQRSD recibidas, su oportunidad y las "
         "recomendaciones de mejora.",
-        "alcance": "Inicia con el corte mensual y termina con el informe publicado.",
+        "alcance": "Inicia con el corte mensual (o el periodo elegido) y termina con el informe publicado.",
         "lider": LIDER,
         "indicadores": "Informes publicados a tiempo",
         "riesgos": "Informe con datos incompletos o publicado tarde",
@@ -40,29 +36,45 @@ informe = Process(
                 "Cada mes",
                 lane="Lane_atencion_ciudadano",
                 timer=("timeCycle", "R12/P1M"),
-                doc="Temporizador cíclico: un informe por mes durante la vigencia (doce ciclos).",
+                doc="Temporizador cíclico: un informe por mes durante la vigencia (doce ciclos), del mes anterior.",
             ),
-            Node(
-                "Task_Periodo",
-                "script",
-                "Definir el periodo del informe",
-                lane="Lane_atencion_ciudadano",
-                doc="El periodo es el mes calendario anterior al corte.",
-                script=PERIODO,
+            start(
+                "Start_InformePeriodo",
+                "Informe de un periodo",
+                "atencion_ciudadano",
+                row=1,
+                doc="Inicio a mano: el analista elige el periodo (por defecto, el mes anterior) y el informe "
+                "arranca de inmediato, sin esperar el temporizador.",
+                form="informe_periodo",
+                fields=[
+                    day(
+                        "periodo_desde",
+                        "Desde",
+                        required=False,
+                        description="Vacío: el primer día del mes de «Hasta» o, sin fechas, del mes anterior.",
+                    ),
+                    day(
+                        "periodo_hasta",
+                        "Hasta (inclusive)",
+                        required=False,
+                        description="Vacío: el último día del mes de «Desde».",
+                    ),
+                ],
             ),
             Node(
                 "Task_EstadisticasInforme",
                 "service",
-                "Consolidar las estadísticas del periodo",
+                "Consolidar las cifras del periodo",
                 lane="Lane_atencion_ciudadano",
-                doc="Generar reportes mensuales estadísticos para el análisis de PQRSD "
-                "(consulta de solo lectura a las tablas del motor).",
-                topic="estadisticas_pqrsd",
+                doc="Generar reportes mensuales estadísticos para el análisis de PQRSD: toma del reporte de PQRSD "
+                "los totales, la oportunidad y los cuatro indicadores del periodo, y deja el enlace al reporte "
+                "completo en «enlace_reporte».",
+                topic="informe_pqrsd_cifras",
                 props={
                     "phva": "V",
-                    "proveedor": "Motor phva",
+                    "proveedor": "Reporte de PQRSD (motor phva)",
                     "entradas": "PQRSD del periodo",
-                    "salidas": "Estadísticas de PQRSD",
+                    "salidas": "Cifras del periodo e indicadores",
                     "cliente": "Atención al ciudadano",
                 },
             ),
@@ -71,14 +83,15 @@ informe = Process(
                 "Analizar y redactar el informe",
                 "atencion_ciudadano",
                 "Elaborar el informe de PQRSD y de desempeño de los canales con recomendaciones",
-                "Incluya las recomendaciones de los particulares para mejorar el servicio (seed 002) y las acciones "
-                "de mejora sugeridas.",
+                "Las cifras del periodo están en «cifras» y el reporte completo en «enlace_reporte». Incluya las "
+                "recomendaciones de los particulares para mejorar el servicio (seed 002) y las acciones de mejora "
+                "sugeridas.",
                 [
                     area("analisis_informe", "Análisis del periodo"),
                     area("recomendaciones_informe", "Recomendaciones"),
                 ],
                 form="informe_redactar",
-                entradas="Estadísticas de PQRSD",
+                entradas="Cifras del periodo e indicadores",
                 salidas="Informe de PQRSD",
                 **INFORME_V,
             ),
@@ -118,9 +131,9 @@ informe = Process(
             end("End_Informe", "Informe publicado", "comunicaciones"),
         ],
         flows=[
+            Flow("Start_InformePeriodo", "Task_EstadisticasInforme"),
             *chain(
                 "Start_Informe",
-                "Task_Periodo",
                 "Task_EstadisticasInforme",
                 "Task_RedactarInforme",
                 "Task_RevisarInforme",
@@ -135,6 +148,6 @@ informe = Process(
 
 for _node in informe.body.nodes:
     if _node.id == "Task_RedactarInforme":
-        _node.props["phva:mostrar"] = "observaciones_informe"
+        _node.props["phva:mostrar"] = "observaciones_informe,enlace_reporte"
 
 PROCESSES = [informe]

@@ -93,15 +93,29 @@ def ensure_legal_data(ctx: Context, years: Iterable[int] = (), *, actor: str | N
     wanted = stored_window(ctx) | frozenset(y for y in years if FIRST_YEAR <= y <= LAST_YEAR)
     if wanted <= cache.ensured_years:
         return
-    try:
-        with UnitOfWork(ctx.db) as uow:
-            changed = _ensure(ctx, uow.session, wanted, actor)
-            uow.commit()
-    except IntegrityError:  # another process seeded the same rows first: theirs are as good
-        changed = True
+    # Look before taking the write lock: after `phva init` everything is there, and a service task that reads
+    # the calendar inside its instance's transaction must not wait on a second writer (SQLite has one).
+    with UnitOfWork(ctx.db, write=False) as uow:
+        complete = _complete(uow.session, wanted)
+    changed = False
+    if not complete:
+        try:
+            with UnitOfWork(ctx.db) as uow:
+                changed = _ensure(ctx, uow.session, wanted, actor)
+                uow.commit()
+        except IntegrityError:  # another process seeded the same rows first: theirs are as good
+            changed = True
     cache.ensured_years |= wanted
     if changed:
         cache.invalidate()
+
+
+def _complete(session: Session, years: frozenset[int]) -> bool:
+    return (
+        legal_store.settings_row(session) is not None
+        and legal_store.latest_term_version(session) is not None
+        and not legal_store.missing_years(session, years)
+    )
 
 
 def _ensure(ctx: Context, session: Session, years: frozenset[int], actor: str | None) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.workflow import views
 from tests.scenarios.conftest import Scenario
+from tests.scenarios.test_phva_loop import answered
 
 CONOCER = (
     "Task_ConformarGrupo",
@@ -46,13 +48,10 @@ MEJORA = (
 )
 
 
-def seguimiento(oportunidad: int, satisfaccion: int) -> tuple[object, ...]:
+def seguimiento(desde: str = "2026-03-01", hasta: str = "2026-03-31") -> tuple[object, ...]:
     return (
-        ("Task_LineaBase", {"periodo_desde": "2026-01-01", "periodo_hasta": "2026-04-01"}),
-        (
-            "Task_HacerSeguimiento",
-            {"resultado_oportunidad": oportunidad, "resultado_satisfaccion": satisfaccion},
-        ),
+        ("Task_LineaBase", {"periodo_desde": desde, "periodo_hasta": hasta}),
+        "Task_HacerSeguimiento",
         "Task_Realimentacion",
     )
 
@@ -102,14 +101,16 @@ def test_desarrollar_interaccion_runs_channels_participation_and_accountability_
     assert sc.instance(pid)["status"] == "completed"
 
 
-def test_seguimiento_flags_the_indicators_below_target(sc: Scenario) -> None:
+def test_seguimiento_reads_the_periods_indicators_from_the_report(sc: Scenario) -> None:
     pid = sc.start("seguimiento_relacionamiento")
-    sc.walk(pid, *seguimiento(oportunidad=88, satisfaccion=90))
+    sc.walk(pid, *seguimiento("2026-01-01", "2026-03-31"))
     data = sc.data(pid)
     assert sc.instance(pid)["status"] == "completed"
-    assert data["indicadores_bajo_meta"] is True
-    assert data["brechas"] == ["Oportunidad en la respuesta a PQRSD: 88 % (meta 95 %)"]
-    assert data["estadisticas"]["periodo_desde"] == "2026-01-01"
+    assert set(data["indicadores"]) == {"oportunidad", "calidad", "satisfaccion", "canal_presencial"}
+    assert data["indicadores"]["satisfaccion"]["meta"] == 80  # the goals table's default for the vigencia
+    assert all(i["valor"] is None for i in data["indicadores"].values())  # no PQRSD yet: nothing measured
+    assert (data["indicadores_bajo_meta"], data["brechas"], data["acciones_mejora"]) == (False, [], [])
+    assert data["enlace_reporte"] == "/reportes/pqrsd?from=2026-01-01&to=2026-03-31"
 
 
 def test_proponer_ajustes_returns_the_proposal_until_it_is_approved(sc: Scenario) -> None:
@@ -121,7 +122,9 @@ def test_proponer_ajustes_returns_the_proposal_until_it_is_approved(sc: Scenario
 
 
 def test_accion_mejora_is_reformulated_until_it_proves_effective(sc: Scenario) -> None:
-    pid = sc.start("accion_mejora", {"brechas": ["Oportunidad 88 %"]})
+    pid = sc.start(
+        "accion_mejora", {"brechas": ["Porcentaje de oportunidad en la respuesta a PQRSD: 88 % (meta 95 %)"]}
+    )
     sc.walk(pid, *MEJORA[:3], ("Task_VerificarEficacia", {"accion_eficaz": False}), *MEJORA[1:])
     assert sc.instance(pid)["status"] == "completed"
 
@@ -130,15 +133,17 @@ def test_accion_mejora_is_reformulated_until_it_proves_effective(sc: Scenario) -
 def test_ciclo_phva_runs_every_stage_in_order_and_acts_on_indicators_below_target(
     sc: Scenario, below_target: bool
 ) -> None:
+    answered(sc, late=below_target)  # March's one PQRSD: oportunidad 0 % or 100 %
     pid = sc.start("ciclo_phva")
-    sc.walk(pid, *CONOCER, *FORMULAR, *DESARROLLAR, *seguimiento(80 if below_target else 97, 85))
-    if below_target:
-        sc.walk(pid, *MEJORA)
+    sc.walk(pid, *CONOCER, *FORMULAR, *DESARROLLAR, *seguimiento())
+    actions = views.instances(sc.ctx, process_key="accion_mejora")
+    assert [a["business_key"] for a in actions] == (["mejora-oportunidad-2026-03"] if below_target else [])
+    assert sc.data_of_task(pid, "Task_AnalizarNormatividad")["indicadores_bajo_meta"] is below_target
     sc.walk(pid, *PROPONER, ("Task_DecidirCiclo", {"continuar_ciclo": not below_target}))
-    detail = sc.instance(pid)
-    assert ("Call_Mejora" in detail["completed_activities"]) is below_target
-    if below_target:
-        assert detail["status"] == "completed"
+    if below_target:  # the improvement action runs on its own; the cycle has closed
+        assert sc.instance(pid)["status"] == "completed"
+        sc.walk(actions[0]["id"], *MEJORA)
+        assert sc.instance(actions[0]["id"])["status"] == "completed"
         return
     assert list(sc.timers(pid)) == ["Timer_SiguientePeriodo"]
     assert sc.advance(days=364) == 0
@@ -148,7 +153,7 @@ def test_ciclo_phva_runs_every_stage_in_order_and_acts_on_indicators_below_targe
         *CONOCER,
         *FORMULAR,
         *DESARROLLAR,
-        *seguimiento(97, 85),
+        *seguimiento("2027-01-01", "2027-03-31"),
         *PROPONER,
         ("Task_DecidirCiclo", {"continuar_ciclo": False}),
     )
