@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
+WIDTH = 560
 BAR_HEIGHT, GAP, TOP = 22, 8, 8
-LABEL_WIDTH = 230
+LABEL_WIDTH = 210
+LABEL_CHARS = 26  # what fits in LABEL_WIDTH at 13 px
 PALETTE = ("#0b4f8a", "#1e6b30", "#8a5a00", "#6b2f8a", "#a4161a", "#2f6f73")
 INK, MUTED, GRID, GOAL = "#1b1f24", "#4a5360", "#d7dbe0", "#a4161a"
 _ids = itertools.count(1)
@@ -31,7 +32,7 @@ def _number(value: float) -> str:
     return text.replace(",", " ").replace(".", ",")  # es-CO: decimal comma, thin grouping
 
 
-def _clip(text: str, limit: int = 34) -> str:
+def _clip(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -57,7 +58,7 @@ def bars(title: str, items: Sequence[tuple[str, float]], *, unit: str = "") -> C
         body = f'<text x="8" y="26" fill="{MUTED}">Sin datos en el periodo.</text>'
         return Chart(title, _frame(title, alt, 40, body), alt)
     top = max(value for _, value in items) or 1
-    span = WIDTH - LABEL_WIDTH - 70
+    span = WIDTH - LABEL_WIDTH - 20 - 8 * len(f"{_number(top)}{suffix}")  # room for the largest figure
     rows = []
     for index, (label, value) in enumerate(items):
         y = TOP + index * (BAR_HEIGHT + GAP)

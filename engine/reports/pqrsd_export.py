@@ -259,7 +259,7 @@ def _table(block: Block) -> str:
     )
     note = f'<p class="muted">{escape(block.note)}</p>' if block.note else ""
     return (f'<section class="report-block" id="bloque-{block.key}"><h2>{escape(block.title)}</h2>{note}'
-            f'<div class="table-wrap"><table class="report-table"><thead><tr>{head}</tr></thead>'
+            f'<div class="table-wrap" tabindex="0" role="region" aria-label="Tabla: {escape(block.title)}"><table class="report-table"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div></section>")  # fmt: skip
 
 
@@ -274,7 +274,7 @@ def body_html(report: PqrsdReport) -> str:
 
 PRINT_STYLE = """body{font-family:"DejaVu Sans",Arial,sans-serif;margin:1.5rem;color:#1b1f24;font-size:11pt}
 h1{font-size:16pt;margin:0 0 .25rem}h2{font-size:12.5pt;margin:1.25rem 0 .4rem}
-.report-charts{display:grid;grid-template-columns:1fr 1fr;gap:.75rem}.report-chart{margin:0;break-inside:avoid}
+.report-charts{display:grid;grid-template-columns:1fr 1fr;gap:.75rem;align-items:start}.report-chart{margin:0;break-inside:avoid}
 .report-chart figcaption{font-size:9pt;color:#4a5360}.report-table{border-collapse:collapse;width:100%;font-size:9.5pt}
 .report-table th,.report-table td{border:1px solid #8a919c;padding:.25rem .4rem;text-align:left;vertical-align:top}
 .report-table th{background:#e8eef5}.num{text-align:right}.muted{color:#4a5360}
@@ -290,7 +290,7 @@ def document_html(report: PqrsdReport) -> str:
         f"<style>{PRINT_STYLE}</style></head><body>"
         f"<h1>Informe de PQRSD: {escape(report.entity)}{scope}</h1>"
         f'<p class="muted">Periodo del {period.start.isoformat()} al {period.end.isoformat()} · '
-        f"generado el {report.generated_at.strftime('%Y-%m-%d %H:%M')} UTC</p>"
+        f"{escape(report.method[-1])}</p>"  # the cut-off, in the entity's time
         f"{body_html(report)}</body></html>\n"
     )
 
