@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from engine.identity.users import UserView
 from engine.store.tables import Task, TaskCandidate
@@ -219,15 +219,10 @@ def _names(groups: Collection[str]) -> str:
     return ", ".join(f"'{g}'" for g in sorted(groups)) or "ninguna dependencia"
 
 
-def supervised_tasks_sql(groups: Sequence[str]) -> ColumnElement[bool]:
-    """`may_supervise_task` for a supervisor of `groups`, as a WHERE clause over the task table."""
-    return or_(
-        exists().where(
-            TaskCandidate.task_id == Task.id,
-            TaskCandidate.kind == "group",
-            TaskCandidate.value.in_(list(groups) or [""]),
-        ),
-        and_(Task.assignee.is_(None), ~exists().where(TaskCandidate.task_id == Task.id)),
+def offered_to_sql(groups: Sequence[str]) -> Select[Any]:
+    """The ids of the tasks offered to one of `groups`."""
+    return select(TaskCandidate.task_id).where(
+        TaskCandidate.kind == "group", TaskCandidate.value.in_(list(groups) or [""])
     )
 
 

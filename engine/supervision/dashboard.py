@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from engine.context import Context
@@ -17,7 +17,15 @@ from engine.store.tables import ProcessDefinition, Task, TaskCandidate, User
 from engine.store.uow import UnitOfWork
 from engine.supervision import semaforo_sql as sem
 from engine.supervision.filters import NONE, SupervisionQuery
-from engine.supervision.scope import Watch, case_dependencia, cases_query, task_colour, tasks_query, watch_for
+from engine.supervision.scope import (
+    Watch,
+    case_dependencia,
+    cases_query,
+    for_counting,
+    task_colour,
+    tasks_query,
+    watch_for,
+)
 
 DIMENSIONS = {
     "dependencia": "Dependencia",
@@ -59,6 +67,7 @@ def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
     w = watch_for(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
+        for_counting(session)
         cases = _grouped(session, _case_statement(session, w, q), "tipo")
         tasks = _grouped(session, _task_statement(session, w, q), "funcionario")
         labels = _labels(ctx, session, [cases, tasks])
@@ -75,50 +84,58 @@ def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
 
 
 def _case_statement(session: Session, w: Watch, q: SupervisionQuery) -> Any:
-    dimensions = {"dependencia": case_dependencia(), "tipo": PqrsdCase.kind, "canal": PqrsdCase.channel}
-    colour = sem.case_colour(w.now).label("colour")
+    base = cases_query(
+        session, w, q, sem.case_colour(w.now).label("colour"), _none(case_dependencia()).label("dependencia"),
+        _none(PqrsdCase.kind).label("tipo"), _none(PqrsdCase.channel).label("canal"),
+    ).cte("open_cases")  # fmt: skip
     return union_all(
-        *(_counts(name, cases_query(session, w, q, func.coalesce(column, NONE).label("value"), colour))
-          for name, column in dimensions.items())
-    )  # fmt: skip
+        *(_counts(name, base, base.c[name], base.c.colour) for name in ("dependencia", "tipo", "canal"))
+    )
 
 
 def _task_statement(session: Session, w: Watch, q: SupervisionQuery) -> Any:
-    colour = task_colour(session, w).label("colour")
-    dimensions = {
-        "funcionario": Task.assignee,
-        "tipo": PqrsdCase.kind,
-        "canal": PqrsdCase.channel,
-        "proceso": Task.process_key,
-    }
-    selects = [
-        _counts(name, tasks_query(session, w, q, func.coalesce(column, NONE).label("value"), colour))
-        for name, column in dimensions.items()
-    ]
+    base = tasks_query(
+        session, w, q, Task.id, task_colour(session, w).label("colour"),
+        _none(Task.assignee).label("funcionario"), _none(PqrsdCase.kind).label("tipo"),
+        _none(PqrsdCase.channel).label("canal"), Task.process_key.label("proceso"),
+    ).cte("open_tasks")  # fmt: skip
     # A task offered to two dependencias counts in both of their rows (and once in every other table).
-    offered = aliased(TaskCandidate)  # not the one the scope's EXISTS reads: that must stay uncorrelated
-    by_group = tasks_query(
-        session, w, q, func.coalesce(offered.value, NONE).label("value"), colour
-    ).outerjoin(offered, and_(offered.task_id == Task.id, offered.kind == "group"))
-    return union_all(_counts("dependencia", by_group), *selects)
+    offered = aliased(TaskCandidate)
+    by_group = base.outerjoin(offered, and_(offered.task_id == base.c.id, offered.kind == "group"))
+    return union_all(
+        _counts("dependencia", by_group, _none(offered.value), base.c.colour),
+        *(
+            _counts(name, base, base.c[name], base.c.colour)
+            for name in ("funcionario", "tipo", "canal", "proceso")
+        ),
+    )
 
 
-def _counts(dimension: str, inner: Any) -> Any:
-    # Grouped outside: the colour's CASE carries bound moments that PostgreSQL can't match in a GROUP BY.
-    rows = inner.subquery()
-    return select(
-        literal(dimension).label("dimension"), rows.c.value, rows.c.colour, func.count().label("n")
-    ).group_by(rows.c.value, rows.c.colour)
+def _none(column: Any) -> Any:
+    # Inline, not bound: PostgreSQL matches a GROUP BY expression only with the very same parameters.
+    return func.coalesce(column, literal_column(f"'{NONE}'"))
+
+
+def _counts(dimension: str, rows: Any, value: Any, colour: Any) -> Any:
+    """One dimension's counts by semáforo over the section's rows, read once (a CTE)."""
+    return (
+        select(
+            literal_column(f"'{dimension}'").label("dimension"),
+            value.label("value"),
+            *(func.sum(case((colour == literal_column(f"'{s}'"), 1), else_=0)).label(s) for s in sem.STATES),
+        )
+        .select_from(rows)
+        .group_by(value)
+    )
 
 
 def _grouped(session: Session, statement: Any, total_from: str) -> Section:
     by: dict[str, dict[str, Row]] = {}
-    for dimension, value, colour, n in session.execute(statement):
-        row = by.setdefault(dimension, {}).setdefault(
-            value, Row(value=value, label=value, counts=dict.fromkeys(sem.STATES, 0), total=0)
+    for dimension, value, *counts in session.execute(statement):
+        found = {state: int(n or 0) for state, n in zip(sem.STATES, counts, strict=True)}
+        by.setdefault(dimension, {})[value] = Row(
+            value=value, label=value, counts=found, total=sum(found.values())
         )
-        row["counts"][colour] += n
-        row["total"] += n
     ordered = {
         name: sorted(rows.values(), key=lambda r: (-r["total"], r["value"])) for name, rows in by.items()
     }

@@ -22,7 +22,7 @@ from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import ProcessDefinition, ProcessInstance, Task
 from engine.store.uow import UnitOfWork
 from engine.supervision import semaforo_sql as sem
-from engine.supervision.scope import Watch, watch_for
+from engine.supervision.scope import Watch, for_counting, watch_for, watched_tasks
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -98,6 +98,7 @@ def _heatmap(ctx: Context, user: UserView, key: str, version: int, period: Perio
     w = _watch(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         name, xml = _definition(uow.session, key, version)
+        for_counting(uow.session)
         rows = uow.session.execute(_statement(uow.session, ctx, w, key, version, period)).all()
     stats: dict[str, dict[str, Any]] = {}
     for bpmn_id, open_, overdue, done, created_day, completed_day, n in rows:
@@ -187,9 +188,7 @@ def _statement(session: Session, ctx: Context, w: Watch, key: str, version: int,
         .where(ProcessInstance.process_key == key, ProcessInstance.version == version, or_(is_open, done))
     )
     if w.groups is not None:
-        inner = inner.where(
-            or_(access.supervised_tasks_sql(w.groups), PqrsdCase.dependencia.in_(list(w.groups) or [""]))
-        )
+        inner = inner.where(Task.id.in_(watched_tasks(w.groups)))
     rows = inner.subquery()
     return select(
         rows.c.bpmn_id,

@@ -24,7 +24,15 @@ from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
 from engine.supervision import semaforo_sql as sem
 from engine.supervision.filters import SupervisionQuery
-from engine.supervision.scope import Watch, case_dependencia, cases_query, task_colour, tasks_query, watch_for
+from engine.supervision.scope import (
+    Watch,
+    case_dependencia,
+    cases_query,
+    for_counting,
+    task_colour,
+    tasks_query,
+    watch_for,
+)
 
 MAX_EXPORT = 10_000
 
@@ -60,6 +68,7 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
     w = watch_for(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
+        for_counting(session)
         found, total = (_cases if q.ver == "casos" else _tasks)(session, w, q)
         tz = ZoneInfo(ctx.settings.timezone)
         last = _last_activity(session, [i["instance_id"] for i in found])
