@@ -55,6 +55,9 @@ def _bound(handler: CaseHandler) -> Callable[[Mapping[str, Any], Any], dict[str,
                 f"La PQRSD {case.radicado} la tramita el proceso n.º {case.instance_id}, no el n.º {call.instance.id}."
             )
         case.instance_id = call.instance.id  # radicación links the case only after the process started
+        chosen = data.get("dependencia")  # Task_AsignarDependencia's choice: the case's answering dependencia
+        if isinstance(chosen, str) and chosen.strip() and case.dependencia != chosen.strip():
+            case.dependencia = chosen.strip()
         with call.session.begin_nested():  # a refusal leaves the case as it was; the task becomes an incident
             return handler(call, case, data)
 

@@ -125,6 +125,7 @@ def test_peticion_is_answered_by_the_assigned_dependencia_within_its_term(any_db
         *RESPONDER,
     )
     assert caso(sc)["estado"] == "respondida"  # the answer went out: the survey is still pending
+    assert caso(sc)["dependencia"] == "juridica"  # the one chosen in Task_AsignarDependencia, for the report
     assert sc.data(pid)["notificaciones"][-1]["destinatario"] == "maria.perez@example.co"
     sc.walk(pid, ("Task_Encuesta", {"satisfaccion": "5"}))
     detail = sc.instance(pid)
