@@ -81,7 +81,7 @@ _SEED = (
          row_version, completed_activities, waits, started_at, started_by, updated_at)
        SELECT g, CASE WHEN g % 5 = 0 THEN :other ELSE :pqrsd END, CASE WHEN g % 5 = 0 THEN 'accion_mejora'
          ELSE 'pqrsd' END, 1, 'B' || g, 'running', '{}', 1, '[]', 0,
-         :now - make_interval(secs => (g * 7919 % 2592000)), 'bench', :now
+         :now - make_interval(secs => (g::bigint * 7919 % 2592000)), 'bench', :now
        FROM generate_series(1, :n) g""",
     """INSERT INTO pqrsd_cases (id, radicado, kind, channel, anonymous, priority, received_at, radicacion_date,
          radicacion_policy, term_version, term_key, term, due_at, original_due_at, explanation, status,
@@ -94,7 +94,7 @@ _SEED = (
          CASE WHEN g % 97 = 0 THEN 'en_requerimiento' ELSE 'en_tramite' END, '[]', g,
          'Asunto de prueba ' || g, 'dep_' || lpad((g % 20)::text, 2, '0'),
          r + interval '10 days 12 hours', r + interval '14 days', r, :now
-       FROM (SELECT g, :now - make_interval(secs => (g * 7919 % 2592000)) AS r
+       FROM (SELECT g, :now - make_interval(secs => (g::bigint * 7919 % 2592000)) AS r
              FROM generate_series(1, :n) g WHERE g % 5 <> 0) s""",
     """INSERT INTO tasks (id, spiff_id, instance_id, process_key, bpmn_id, name, lane, state, assignee,
          candidate_users, candidate_groups, due_at, priority, created_at)
@@ -104,18 +104,18 @@ _SEED = (
          CASE WHEN g % 3 = 0 THEN 'f' || lpad((g % 200)::text, 3, '0') END, '[]',
          json_build_array('dep_' || lpad((g % 20)::text, 2, '0')),
          c + interval '21 days', 50, c
-       FROM (SELECT g, :now - make_interval(secs => (g * 7919 % 2592000)) AS c FROM generate_series(1, :n) g) s""",
+       FROM (SELECT g, :now - make_interval(secs => (g::bigint * 7919 % 2592000)) AS c FROM generate_series(1, :n) g) s""",
     """INSERT INTO tasks (id, spiff_id, instance_id, process_key, bpmn_id, name, state, candidate_users,
          candidate_groups, priority, created_at, completed_at, completed_by)
        SELECT g + :n, md5('c' || g)::uuid::text, g, CASE WHEN g % 5 = 0 THEN 'accion_mejora' ELSE 'pqrsd' END,
          'Task_Verificar', 'Verificar competencia, completitud y nivel', 'completed', '[]',
          '["atencion_ciudadano"]', 50, :now - interval '31 days',
-         :now - make_interval(secs => (g * 7919 % 2592000)), 'bench'
+         :now - make_interval(secs => (g::bigint * 7919 % 2592000)), 'bench'
        FROM generate_series(1, :n) g""",
     """INSERT INTO task_candidates (task_id, kind, value)
        SELECT g, 'group', 'dep_' || lpad((g % 20)::text, 2, '0') FROM generate_series(1, :n) g""",
     """INSERT INTO audit_events (instance_id, task_id, at, actor, action, summary)
-       SELECT g, g + :n, :now - make_interval(secs => (g * 7919 % 2592000)), 'bench', 'task_completed',
+       SELECT g, g + :n, :now - make_interval(secs => (g::bigint * 7919 % 2592000)), 'bench', 'task_completed',
          'Completó la verificación' FROM generate_series(1, :n) g""",
 )
 

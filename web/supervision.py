@@ -38,7 +38,7 @@ def day_text(value: str | None) -> str:
 
 
 def _common() -> dict[str, Any]:
-    return {"labels": LABELS, "running": RUNNING, "states": STATES, "kinds": KINDS, "none": NONE,
+    return {"labels": LABELS, "running": RUNNING, "states": STATES, "kinds": KINDS, "none_value": NONE,
             "channels": CHANNELS, "dimensions": dashboard.DIMENSIONS}  # fmt: skip
 
 
