@@ -110,6 +110,19 @@ def ensure_legal_data(ctx: Context, years: Iterable[int] = (), *, actor: str | N
         cache.invalidate()
 
 
+def ensure_legal_data_in(
+    ctx: Context, session: Session, years: Iterable[int] = (), *, actor: str | None
+) -> None:
+    """`ensure_legal_data` in the caller's transaction: for service tasks, which run inside their instance's."""
+    cache = ctx.legal
+    wanted = stored_window(ctx) | frozenset(y for y in years if FIRST_YEAR <= y <= LAST_YEAR)
+    if not tables_ready(ctx) or wanted <= cache.ensured_years:
+        return
+    if _ensure(ctx, session, wanted, actor):
+        cache.invalidate()
+    cache.ensured_years |= wanted
+
+
 def _complete(session: Session, years: frozenset[int]) -> bool:
     return (
         legal_store.settings_row(session) is not None

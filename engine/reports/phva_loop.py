@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from engine.errors import BadInput
+from engine.pqrsd import legal_data as legal
 from engine.reports import pqrsd as report
 from engine.reports.pqrsd_model import Indicator, Period
 from engine.runtime.workflow import ServiceRegistry
@@ -40,6 +41,8 @@ def _bound(handler: LoopHandler) -> Callable[[Mapping[str, Any], Any], dict[str,
     def run(data: Mapping[str, Any], call: Any) -> dict[str, Any]:
         if not isinstance(call, ServiceCall):
             raise BadInput("Esta tarea de servicio lee el reporte de PQRSD: no se puede ejecutar aquí.")
+        # the calendar's first use writes its rows: here, in the instance's transaction (SQLite has one writer)
+        legal.ensure_legal_data_in(call.ctx, call.session, actor="proceso")
         return handler(call, data)
 
     return run

@@ -6,18 +6,11 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import ValidationFailed
-from engine.pqrsd import legal_data
 from engine.workflow import start_forms, timers, views
 from tests.scenarios.conftest import Scenario
 from tests.scenarios.test_pqrsd import radicar
 
 ANALYST = "u.atencion_ciudadano"
-
-
-def initialized(sc: Scenario) -> Scenario:
-    """What `phva init` leaves: the legal calendar stored, so the report reads it inside a task's transaction."""
-    legal_data.ensure_legal_data(sc.ctx, actor="init")
-    return sc
 
 
 def reports(sc: Scenario) -> list[int]:
@@ -74,7 +67,6 @@ def test_a_manual_start_reports_the_chosen_period_at_once(any_db: Scenario) -> N
 
 
 def test_a_manual_start_without_dates_reports_the_previous_month(sc: Scenario) -> None:
-    initialized(sc)
     started = start_forms.start_from_form(sc.ctx, "informe_pqrsd", ANALYST, {})  # clock: 2 March 2026
     data = sc.data_of_task(started.id, "Task_RedactarInforme")
     assert (data["periodo_desde"], data["periodo_hasta"]) == ("2026-02-01", "2026-02-28")
@@ -99,7 +91,6 @@ def test_the_start_form_offers_the_period_and_refuses_what_is_not_a_date(sc: Sce
 
 
 def test_an_inverted_period_is_an_incident_that_names_the_dates(sc: Scenario) -> None:
-    initialized(sc)
     started = start_forms.start_from_form(
         sc.ctx, "informe_pqrsd", ANALYST, {"periodo_desde": "2026-03-31", "periodo_hasta": "2026-03-01"}
     )

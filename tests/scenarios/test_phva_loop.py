@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from engine.identity import users
-from engine.pqrsd import legal_data
 from engine.reports import pqrsd_goals
 from engine.workflow import views
 from tests.scenarios.conftest import Scenario
@@ -18,7 +17,6 @@ MARCH = {"periodo_desde": "2026-03-01", "periodo_hasta": "2026-03-31"}
 def answered(sc: Scenario, *, late: bool) -> None:
     """A petition filed Monday 2 March 2026 (due Tuesday 24 March), answered on the 5th or on the 25th, then
     closed with its survey."""
-    legal_data.ensure_legal_data(sc.ctx, actor="init")  # what `phva init` leaves
     pid = radicar(sc)
     sc.walk(pid, AREA, ("Task_AsignarDependencia", {"dependencia": "juridica"}))
     sc.advance(days=23 if late else 3)
