@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install init lint typecheck test-deps postgres-bin bench clean
+.PHONY: run demo test install init lint typecheck test-deps postgres-bin bench clean
 
 $(BIN)/phva: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ run: init
 	@echo "phva en http://$(HOST):$(PORT)/"
 	@echo "  usuario:    admin"
 	@echo "  contraseña: $$(cat $${PHVA_INSTANCE_DIR:-instance}/admin-password.txt 2>/dev/null || echo '(la que fijó en PHVA_ADMIN_PASSWORD)')"
+	@echo "Para datos de ejemplo (un año de PQRSD, en una base vacía): make demo"
 	@echo ""
 	$(BIN)/phva serve --host $(HOST) --port $(PORT)
+
+# A year of example PQRSD through the real services (phva demo; DEMO_ARGS="--year 2025 --seed 7").
+demo: init
+	$(BIN)/phva demo $(DEMO_ARGS)
 
 # PostgreSQL server binaries for the integration tests (the fixture starts a throwaway cluster).
 postgres-bin:

@@ -167,6 +167,19 @@ class Year:
 
     # ---- the days -----------------------------------------------------------------------------------
     def run(self) -> DemoResult:
+        lock = self.scheduler.lock  # SQLite: no other scheduler may fire these timers on the real clock
+        if lock is not None and not lock.acquire():
+            raise BadInput(
+                "Un programador atiende esta base de datos (phva serve o phva scheduler): deténgalo mientras se "
+                "carga la demostración, o dispararía sus temporizadores con la hora real."
+            )
+        try:
+            return self._days()
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _days(self) -> DemoResult:
         began = timing.perf_counter()
         staff = ensure_staff(self.ctx)
         self.result.password, self.result.users = staff.password, staff.users()
