@@ -12,20 +12,35 @@ from flask import Flask, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-import web.api_attachments  # noqa: F401  (adds the attachment routes to api.bp before it is registered)
-import web.api_reports  # noqa: F401  (adds the report, turn and goal routes to api.bp)
-import web.api_supervision  # noqa: F401  (adds the supervision routes to api.bp)
 from engine.bootstrap import create_context
 from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
-from web import api, attachments, auth, case_tray, formatting, http, inputs, instances, pqrsd, start, tasks
-from web import portal as citizen_portal
+
+# api_*: add their routes to api.bp before it is registered (attachments, reports and turns, supervision)
+from web import (  # noqa: F401
+    admin,
+    admin_legal,
+    api,
+    api_attachments,
+    api_reports,
+    api_supervision,
+    attachments,
+    auth,
+    case_tray,
+    formatting,
+    http,
+    inputs,
+    instances,
+    pqrsd,
+    reports,
+    start,
+    supervision,
+    tasks,
+)
 from web import incidents as incidents_page
-from web import admin, admin_legal
-from web import reports
-from web import supervision
 from web import notifications as notifications_page
+from web import portal as citizen_portal
 
 csrf = CSRFProtect()
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import engine.store.dependencia_tables  # noqa: F401  (registers the dependencias)
-import engine.store.ladder_tables  # noqa: F401  (escalation ladder steps)
-import engine.store.legal_tables  # noqa: F401  (registers the calendar, term and PQRSD tables)
-import engine.store.notification_tables  # noqa: F401  (notifications, mail outbox, preferences)
-import engine.store.portal_tables  # noqa: F401  (surveys, characterizations, portal requests)
-import engine.store.report_tables  # noqa: F401  (turns, quality reviews, indicator goals)
-from engine.store import tables, web_tables  # noqa: F401  (web_tables: registers its tables)
+# Imported for what they register on Base.metadata: dependencias, escalation ladder steps, the calendar, term and
+# PQRSD tables, notifications and the mail outbox, the portal's surveys and requests, the report's own data.
+from engine.store import (  # noqa: F401
+    dependencia_tables,
+    ladder_tables,
+    legal_tables,
+    notification_tables,
+    portal_tables,
+    report_tables,
+    tables,
+    web_tables,
+)
 from engine.store.tables import Base
 
 metadata = Base.metadata

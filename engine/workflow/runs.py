@@ -77,7 +77,8 @@ def save_run(
         incidents=incidents,
     )
     save_instance(session, ref, change, now)
-    ladder_arming.arm(ctx, session, ref, humans, task_values, now)  # escalation ladders of new tasks, in this save
+    # escalation ladders of new tasks, in this save
+    ladder_arming.arm(ctx, session, ref, humans, task_values, now)
     task_events.new_tasks(session, ctx, ref.business_key, task_values)  # who must hear of new tasks
     if incidents:
         alerts.notify_incidents(session, ctx, ref.id, [i.message for i in incidents])
