@@ -40,7 +40,8 @@ def _lines(result: DemoResult, secret: object) -> list[str]:
         f"Demostración cargada: {result.cases} PQRSD del {result.start.isoformat()} al {result.end.isoformat()} "
         f"en {result.seconds:.0f} s.",
         f"  {result.tasks_completed} tareas completadas, {result.timers_fired} temporizadores disparados, "
-        f"{result.reports} informes mensuales, {result.improvement_actions} acción(es) de mejora.",
+        f"{result.reports} informes mensuales, {result.improvement_actions} acción(es) de mejora, "
+        f"{result.turns} turnos de ventanilla, {result.reviews} evaluaciones de calidad.",
         "  Por canal: " + ", ".join(f"{k} {n}" for k, n in result.by_channel.most_common()),
         "  Por tipo: " + ", ".join(f"{k} {n}" for k, n in result.by_type.most_common()),
         f"  Usuarios de ejemplo: {', '.join(result.users)}; contraseña en {secret}.",

@@ -61,6 +61,10 @@ LEGAL_PERSON = 12.0  # % of named petitioners that are juridical persons
 SURVEY_ANSWERED = 45.0
 RATINGS = {5: 36.0, 4: 36.0, 3: 14.0, 2: 8.0, 1: 6.0}
 
+# Quality evaluation of the monthly sample of answers: % that meet the other four criteria (oportunidad is the
+# answer's own); the rest fail one of coherencia, claridad, calidez.
+QUALITY_MET = 96.0
+
 # Turns at the counter per business day (digiturno), and the share called within the waiting standard.
 TURNS_PER_DAY = (25, 45)
 TURNS_WITHIN_STANDARD = 94.0

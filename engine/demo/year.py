@@ -32,7 +32,9 @@ from engine.demo.stories import Story, chance, draw, pick
 from engine.errors import BadInput, PhvaError
 from engine.legal.calendar import BusinessCalendar
 from engine.pqrsd import legal_data, radicacion
+from engine.reports import pqrsd_quality as quality
 from engine.reports import pqrsd_turnos as turnos
+from engine.reports.pqrsd_measures import CRITERIA
 from engine.scheduler import TimerScheduler
 from engine.store.definitions import latest_name
 from engine.store.legal_tables import PqrsdCase
@@ -55,6 +57,7 @@ class DemoResult:
     reports: int = 0
     improvement_actions: int = 0
     turns: int = 0
+    reviews: int = 0
     problems: list[str] = field(default_factory=list)  # tasks the engine refused, with the reason
     by_channel: Counter[str] = field(default_factory=Counter)
     by_type: Counter[str] = field(default_factory=Counter)
@@ -67,7 +70,7 @@ class DemoResult:
         return {
             "desde": self.start.isoformat(), "hasta": self.end.isoformat(), "casos": self.cases,
             "tareas_completadas": self.tasks_completed, "temporizadores": self.timers_fired,
-            "informes": self.reports, "acciones_mejora": self.improvement_actions, "turnos": self.turns,
+            "informes": self.reports, "acciones_mejora": self.improvement_actions, "turnos": self.turns, "evaluaciones_calidad": self.reviews,
             "por_canal": dict(self.by_channel.most_common()), "por_tipo": dict(self.by_type.most_common()),
             "caminos": dict(self.paths.most_common()), "problemas": self.problems[:20],
             "segundos": round(self.seconds, 1), "usuarios": self.users,
@@ -308,6 +311,7 @@ class Year:
         started = start_forms.start_from_form(self.ctx, "informe_pqrsd", staff.analyst, period)
         self.own.add(started.id)
         self.result.reports += 1
+        self._quality(month_end, staff)
         if not self.followed and month_end >= self.start + (self.end - self.start) / 2:
             self.followed = True  # the follow-up of the months so far, once past the middle of the span
             since = self.start.replace(day=1) if self.start.day == 1 else self.start
@@ -316,6 +320,19 @@ class Year:
             follow = start_forms.start_from_form(self.ctx, "seguimiento_relacionamiento", staff.analyst, {})
             self.own.add(follow.id)
             self._first_task(follow.id, staff, day, measured)
+
+    def _quality(self, month: date, staff: Staff) -> None:
+        """The supervisor evaluates the month's sample of answers on the five criteria of calidad y calidez."""
+        supervisor = staff.by_group["supervision"][0]
+        for item in quality.sample(self.ctx, month, supervisor):
+            if not item.sampled or item.review is not None:
+                continue
+            verdict: dict[str, Any] = {key: True for key in CRITERIA} | {"oportunidad": item.on_time}
+            if not chance(self.rng, v.QUALITY_MET):
+                verdict[self.rng.choice(("claridad", "coherencia", "calidez"))] = False
+                verdict["observaciones"] = "La respuesta no explica los pasos siguientes al ciudadano."
+            quality.review(self.ctx, item.radicado, verdict, supervisor)
+            self.result.reviews += 1
 
     def _first_task(self, instance: int, staff: Staff, day: date, data: dict[str, Any]) -> None:
         found, _ = views.tasks(self.ctx, TaskFilter(see_all=True, instance_id=instance))

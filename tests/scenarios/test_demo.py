@@ -58,6 +58,7 @@ def test_demo_files_the_cases_through_radicacion_with_the_seed_documents_mix(
     oportunidad = figures.indicator("oportunidad")
     assert oportunidad.denominator > 20 and oportunidad.value is not None
     assert figures.indicator("canal_presencial").denominator > 1000  # the counter's turns, imported daily
+    assert figures.indicator("calidad").denominator == quarter.reviews > 0  # the supervisor's monthly sample
     ctx.db.dispose()
 
 
