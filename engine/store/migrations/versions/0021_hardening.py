@@ -1,0 +1,23 @@
+"""script and data limits (issue 15)
+
+Revision ID: 0021
+Revises: 0020
+Create Date: 2026-12-02 00:00:00
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0021'
+down_revision = '0020'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # reserved: filled in by the change that needs it
+
+
+def downgrade() -> None:
+    pass
