@@ -5,7 +5,19 @@ Exit codes: 0 done, 1 the operation failed, 2 bad input (nothing was written).
 
 from __future__ import annotations
 
-from engine.cli import calendar, caracterizacion, demo, dependencias, deploy, pqrsd, tokens, users, workflow
+from engine.cli import (
+    calendar,
+    caracterizacion,
+    demo,
+    dependencias,
+    deploy,
+    modeltests,
+    pqrsd,
+    tokens,
+    users,
+    workflow,
+)
+from engine.cli import reassign as reassign  # registers reassign
 from engine.cli import report as report  # registers report pqrsd, turnos import, metas
 from engine.cli.base import cli
 
@@ -17,6 +29,7 @@ __all__ = [
     "dependencias",
     "deploy",
     "main",
+    "modeltests",
     "pqrsd",
     "tokens",
     "users",
