@@ -24,8 +24,10 @@ from engine.pqrsd import clock
 from engine.pqrsd import legal_data as legal
 from engine.pqrsd.filing import VERBAL_CHANNELS
 from engine.pqrsd.radicacion import CLOSED_STATUSES
+from engine.store import cases as case_store
 from engine.store.audit import audit
 from engine.store.legal_tables import PqrsdCase
+from engine.workflow import ladder_arming
 
 
 class ActionRefused(PhvaError):
@@ -147,13 +149,22 @@ def prorrogar(
 ) -> dict[str, Any]:
     """Extend the term once, notified before it runs out, to at most twice the term (art. 14 par.)."""
     snapshot, due = _extended(ctx, case, notice_at=notice_at, motivo=motivo, nueva_fecha=nueva_fecha)
+    old_due = case.due_at
     case.prorroga = {"notificada_at": notice_at.isoformat(), "motivo": motivo.strip(), "nuevo_vencimiento": due.iso(),
                      "vencimiento_original": due.facts["original_due"], "maximo": due.facts["max_due"]}  # fmt: skip
     _set_due(ctx, snapshot, case, due, "prorrogada")
     _record(ctx, session, case, "pqrsd_prorrogada",
             f"Prorrogó el término hasta el {fecha_larga(due.day)} (art. 14 par.): {motivo.strip()}", actor,
             {"due_at": due.iso()})  # fmt: skip
+    if case.instance_id is not None and old_due is not None:
+        _follow_the_term(session, case.instance_id, old_due, due.utc)
     return {"estado": case.status, "fecha_vencimiento": due.iso(), "prorroga_usada": True}
+
+
+def _follow_the_term(session: Session, instance_id: int, old_due: datetime, new_due: datetime) -> None:
+    """The case's open tasks due with its term move to the new date, and their ladder steps are measured again."""
+    if case_store.move_ready_tasks_due(session, instance_id, old_due, new_due):
+        ladder_arming.reschedule(session, instance_id)
 
 
 def prorroga_refusal(
