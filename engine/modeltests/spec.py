@@ -1,0 +1,149 @@
+"""Reading a model-test file: YAML checked against its JSON Schema, with the problems told in Spanish."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from engine.errors import BadInput
+
+SCHEMA_PATH = Path(__file__).with_name("model_test.schema.json")
+MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # complete | expect_tasks | advance | message | signal | expect_variables | expect_status
+    value: Any
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    process: str
+    business_key: str | None
+    data: dict[str, Any]
+    starter: str
+    steps: tuple[Step, ...]
+    expect: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelTestFile:
+    path: Path
+    files: tuple[Path, ...]
+    refused: tuple[dict[str, Any], ...] | None  # None: the deploy must be accepted
+    clock: datetime | None
+    users: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    scenarios: tuple[Scenario, ...] = ()
+    source: str | None = None
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def load(path: Path) -> ModelTestFile:
+    """The file, or BadInput naming the first problems (where in the file, and what)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"No se pudo leer la prueba de modelo {path}: {error.strerror}.") from error
+    if len(raw) > MAX_BYTES:
+        raise BadInput(f"La prueba de modelo {path} pasa de {MAX_BYTES // 1000} KB.")
+    try:
+        document = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise BadInput(f"{path}: no es YAML válido en UTF-8: {_first_line(error)}") from error
+    problems = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if problems:
+        details = {_where(p): _spanish(p) for p in problems[:10]}
+        raise BadInput(f"{path}: la prueba de modelo no sigue el formato.", details)
+    assert isinstance(document, dict)
+    base = path.parent
+    files = tuple((base / name).resolve() for name in document["files"])
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise BadInput(f"{path}: no existen los archivos {', '.join(missing)}.")
+    refused = document.get("deploy") == "refused"
+    return ModelTestFile(
+        path=path,
+        files=files,
+        refused=tuple(document.get("refused") or ()) if refused else None,
+        clock=_moment(path, document.get("clock")),
+        users=document.get("users") or {},
+        scenarios=tuple(_scenario(t) for t in document.get("tests") or ()),
+        source=document.get("source"),
+    )
+
+
+def _scenario(test: dict[str, Any]) -> Scenario:
+    start = test["start"]
+    return Scenario(
+        name=test["name"],
+        process=start["process"],
+        business_key=start.get("business_key"),
+        data=dict(start.get("data") or {}),
+        starter=start.get("as") or "root",
+        steps=tuple(_step(s) for s in test.get("steps") or ()),
+        expect=dict(test.get("expect") or {}),
+    )
+
+
+def _step(step: dict[str, Any]) -> Step:
+    ((kind, value),) = step.items()
+    if kind == "complete" and isinstance(value, str):
+        value = {"task": value}
+    return Step(kind, value)
+
+
+def _moment(path: Path, text: Any) -> datetime | None:
+    if text is None:
+        return None
+    value = text if isinstance(text, datetime) else None
+    if value is None:
+        try:
+            value = datetime.fromisoformat(str(text))
+        except ValueError as error:
+            raise BadInput(f"{path}: 'clock' no es una fecha y hora ISO 8601: «{text}».") from error
+    if value.tzinfo is None:
+        raise BadInput(f"{path}: 'clock' debe llevar zona horaria, p. ej. 2026-03-02T08:00:00-05:00.")
+    return value
+
+
+def _where(error: ValidationError) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path]
+    return "".join(parts).lstrip(".") or "(raíz)"
+
+
+def _spanish(error: ValidationError) -> str:
+    v, expected, instance = error.validator, cast(Any, error.validator_value), cast(Any, error.instance)
+    if v == "required":
+        missing = [name for name in expected if name not in (instance or {})]
+        return f"falta '{missing[0] if missing else expected[0]}'"
+    if v == "additionalProperties":
+        return f"claves no reconocidas: {error.message.split('(')[-1].rstrip(')')}"
+    if v == "type":
+        return f"debe ser de tipo {expected}"
+    if v == "enum":
+        return f"debe ser uno de {', '.join(map(str, expected))}"
+    if v in {"minProperties", "maxProperties"}:
+        return "cada paso es una sola clave (complete, advance, message, …)"
+    if v == "pattern":
+        return "debe terminar en .bpmn, .dmn o .form"
+    if v == "oneOf":
+        return "debe ser el nombre o id de la tarea, o {task, data, as}"
+    return f"valor no válido ({v})"
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
