@@ -21,12 +21,14 @@ from engine.identity import users
 from engine.identity.user_admin import update_user
 from engine.modeling.definitions import SourceFile
 from engine.modeling.isotime import parse_duration_from
+from engine.modeltests.fill import example_answers
 from engine.modeltests.spec import ModelTestFile, Scenario, Step
+from engine.pqrsd import radicacion
 from engine.pqrsd.calendar import due
 from engine.store.instances import load_instance
 from engine.store.metadata import metadata
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, instances, tasks, timers, views
+from engine.workflow import deployments, instances, task_views, tasks, timers, views
 from engine.workflow.runs import load_run
 from engine.workflow.views import TaskFilter
 
@@ -92,7 +94,7 @@ class StepFailed(Exception):
 
 def run_file(test_file: ModelTestFile) -> FileResult:
     sources = [SourceFile(p.name, p.read_bytes()) for p in test_file.files]
-    names = ", ".join(s.name for s in sources)
+    names = sources[0].name + (f" y {len(sources) - 1} archivos más" if len(sources) > 1 else "")
     with _engine(test_file) as ctx:
         outcome = deployments.deploy(
             ctx, sources, check_only=test_file.refused is not None, create_groups=True
@@ -192,6 +194,15 @@ class _Scenario:
     def _start(self) -> str | None:
         s = self.scenario
         self._user(s.starter, [], [])
+        if s.radicar is not None:
+            case = radicacion.file_pqrsd(self.ctx, s.radicar, actor=s.starter)
+            instance_id = case.get("instance_id")
+            if case.get("process_error") or not isinstance(instance_id, int):
+                raise StepFailed(
+                    f"la radicación {case['radicado']} no inició su proceso: {case.get('process_error')}"
+                )
+            self.instance_id = instance_id
+            return f"radicado {case['radicado']}"
         started = instances.start_process(
             self.ctx, s.process, data=s.data, business_key=s.business_key, actor=s.starter
         )
@@ -206,9 +217,17 @@ class _Scenario:
         task = self._open_task(value["task"])
         who = value.get("as") or "root"
         self._user(who, task["candidate_groups"], [])
+        page = task_views.task_page(self.ctx, task["id"], who)
+        if page["refusal"] and "as" not in value:  # four eyes: someone else of the dependencia completes it
+            who = "segundo.revisor"
+            self._user(who, task["candidate_groups"], [])
+            page = task_views.task_page(self.ctx, task["id"], who)
+        data = dict(value.get("data") or {})
+        if page["form"] is not None and value.get("fill", self.file.fill_forms):
+            data = {**example_answers(page["form"]["fields"], page["values"], page["options"]), **data}
         refusal = value.get("refused")
         try:
-            tasks.complete_task(self.ctx, task["id"], who, value.get("data") or {})
+            tasks.complete_task(self.ctx, task["id"], who, data, confirmed=True)
         except IncidentRaised as incident:
             return incident.message
         except PhvaError as error:

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from glob import glob
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,6 +35,7 @@ class Scenario:
     starter: str
     steps: tuple[Step, ...]
     expect: dict[str, Any]
+    radicar: dict[str, Any] | None = None  # a PQRSD filed through the radicación, instead of `process`
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ModelTestFile:
     users: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     scenarios: tuple[Scenario, ...] = ()
     source: str | None = None
+    fill_forms: bool = True
 
 
 @cache
@@ -70,32 +73,43 @@ def load(path: Path) -> ModelTestFile:
         raise BadInput(f"{path}: la prueba de modelo no sigue el formato.", details)
     assert isinstance(document, dict)
     base = path.parent
-    files = tuple((base / name).resolve() for name in document["files"])
+    files: list[Path] = []
+    for name in document["files"]:
+        matched = sorted(Path(m).resolve() for m in glob(str(base / name))) if _is_pattern(name) else []
+        if _is_pattern(name) and not matched:
+            raise BadInput(f"{path}: ningún archivo coincide con «{name}».")
+        files.extend(matched or [(base / name).resolve()])
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise BadInput(f"{path}: no existen los archivos {', '.join(missing)}.")
     refused = document.get("deploy") == "refused"
     return ModelTestFile(
         path=path,
-        files=files,
+        files=tuple(dict.fromkeys(files)),
         refused=tuple(document.get("refused") or ()) if refused else None,
         clock=_moment(path, document.get("clock")),
         users=document.get("users") or {},
         scenarios=tuple(_scenario(t) for t in document.get("tests") or ()),
         source=document.get("source"),
+        fill_forms=bool(document.get("fill_forms", True)),
     )
+
+
+def _is_pattern(name: str) -> bool:
+    return any(c in name for c in "*?[")
 
 
 def _scenario(test: dict[str, Any]) -> Scenario:
     start = test["start"]
     return Scenario(
         name=test["name"],
-        process=start["process"],
+        process=start.get("process") or "pqrsd",
         business_key=start.get("business_key"),
         data=dict(start.get("data") or {}),
         starter=start.get("as") or "root",
         steps=tuple(_step(s) for s in test.get("steps") or ()),
         expect=dict(test.get("expect") or {}),
+        radicar=start.get("radicar"),
     )
 
 
@@ -141,6 +155,10 @@ def _spanish(error: ValidationError) -> str:
     if v == "pattern":
         return "debe terminar en .bpmn, .dmn o .form"
     if v == "oneOf":
+        if isinstance(instance, dict) and ("process" in instance or "radicar" in instance):
+            return "indique 'process' o 'radicar', uno de los dos"
+        if isinstance(instance, dict) and "task" not in instance and "data" not in instance:
+            return "indique 'process' o 'radicar'"
         return "debe ser el nombre o id de la tarea, o {task, data, as}"
     return f"valor no válido ({v})"
 
