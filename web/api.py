@@ -118,8 +118,19 @@ def list_tasks() -> Response:
         raise BadInput("'overdue' admite 'true' o 'false'.", {"overdue": "Use true o false."})
     if overdue == "true":
         criteria["overdue_at"] = ctx().clock.now()
-    items, total = views.tasks(ctx(), views.task_filter_for(caller(), **criteria))
-    return jsonify(items=items, total=total)
+    cursor = (request.args.get("cursor") or "").strip()
+    if len(cursor) > 200:
+        raise BadInput("El cursor de la página no es válido.", {"cursor": "Cursor no válido."})
+    criteria["cursor"] = cursor or None
+    criteria["order"] = request.args.get("order") or "due"
+    if criteria["order"] not in ("due", "priority"):
+        raise BadInput("'order' admite 'due' o 'priority'.", {"order": "Use due o priority."})
+    found = views.task_page(ctx(), views.task_filter_for(caller(), **criteria))
+    following = None
+    if found["next"] is not None:  # the same criteria, from the cursor on (the offset no longer applies)
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k not in ("cursor", "offset")}
+        following = url_for("api.list_tasks", **{**args, "cursor": found["next"]})
+    return jsonify(items=found["items"], total=found["total"], total_capped=found["capped"], next=following)
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -66,6 +66,11 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def miles(value: int) -> str:
+    """1000 → «1.000» (es-CO thousands)."""
+    return f"{value:,}".replace(",", ".")
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(fecha=fecha, plazo=plazo, as_text=as_text)
+    app.jinja_env.filters.update(fecha=fecha, plazo=plazo, as_text=as_text, miles=miles)
     app.jinja_env.globals.update(ROLE_NAMES=ROLE_NAMES, SEMAFORO_TEXT=SEMAFORO_TEXT, CHANNEL_NAMES=CHANNELS)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 # Imported for what they register on Base.metadata: dependencias, escalation ladder steps, the calendar, term and
-# PQRSD tables, notifications and the mail outbox, the portal's surveys and requests, the report's own data.
+# PQRSD tables, notifications and the mail outbox, the portal's surveys and requests, the report's own data,
+# who sees which open task (and its triggers).
 from engine.store import (  # noqa: F401
     dependencia_tables,
     ladder_tables,
@@ -12,6 +13,7 @@ from engine.store import (  # noqa: F401
     portal_tables,
     report_tables,
     tables,
+    visibility_tables,
     web_tables,
 )
 from engine.store.tables import Base

@@ -39,6 +39,7 @@ class InboxQuery:
     order: str = "due"
     page: int = 1
     per_page: int = PER_PAGE
+    cursor: str | None = None  # `desde`: the page after this cursor (a "Siguiente" link)
 
 
 def semaforo(
@@ -121,18 +122,22 @@ def parse_query(args: dict[str, str]) -> InboxQuery:
         text=(args.get("texto") or "").strip()[:200] or None,
         order=choice("orden", ORDERS, "due") or "due",
         page=page,
+        cursor=(args.get("desde") or "").strip()[:200] or None,
     )
 
 
 class InboxPage(TypedDict):
     items: list[InboxTask]
     total: int
-    page: int
-    pages: int
+    capped: bool  # more than `total` tasks match ("1.000+")
+    page: int  # the offset page; 0 once reached by a cursor
+    pages: int  # 0 when the total is capped
+    next: str | None  # cursor of the following page
 
 
 def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
-    """One page of tasks: two SELECTs (count and page) whatever the page size."""
+    """One page of tasks: two SELECTs (a count capped at task_pages.CAP, and the page) whatever the page or
+    the page size; "Siguiente" seeks from the page's last row (`desde`), so deep pages cost the same."""
     now = ctx.clock.now()
     criteria: dict[str, Any] = {
         "assignee_me": q.view == "mias",
@@ -142,6 +147,7 @@ def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
         "order": q.order,
         "limit": q.per_page,
         "offset": (q.page - 1) * q.per_page,
+        "cursor": q.cursor,
     }
     if q.due == "vencidas":
         criteria["overdue_at"] = now
@@ -153,12 +159,16 @@ def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
         criteria["due_before"] = now + timedelta(days=7)
     if q.priority:
         criteria["min_priority"], criteria["max_priority"] = PRIORITIES[q.priority]
-    items, total = views.tasks(ctx, views.task_filter_for(user, **criteria))
+    found = views.task_page(ctx, views.task_filter_for(user, **criteria))
+    total = found["total"]
     return {
         "items": [
-            with_semaforo(t, now, ctx.settings.timezone, ctx.settings.semaforo_amarillo) for t in items
+            with_semaforo(t, now, ctx.settings.timezone, ctx.settings.semaforo_amarillo)
+            for t in found["items"]
         ],
         "total": total,
-        "page": q.page,
-        "pages": max(math.ceil(total / q.per_page), 1),
+        "capped": found["capped"],
+        "page": 0 if q.cursor else q.page,
+        "pages": 0 if found["capped"] else max(math.ceil(total / q.per_page), 1),
+        "next": found["next"],
     }

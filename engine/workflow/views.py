@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -27,6 +27,7 @@ from engine.store.tables import (
     Timer,
 )
 from engine.store.uow import UnitOfWork
+from engine.workflow import task_pages
 from engine.workflow.records import (
     AuditRecord,
     DefinitionRecord,
@@ -102,6 +103,12 @@ class TaskFilter:
     order: str = "due"
     limit: int = 50
     offset: int = 0
+    cursor: str | None = None  # a `next` cursor of task_pages: the page after it (offset ignored)
+
+    @property
+    def seekable(self) -> bool:
+        """Open tasks without text search or an instance: served from the visibility rows."""
+        return self.state == "ready" and self.instance_id is None and not self.text
 
 
 def _visible(f: TaskFilter) -> Any:
@@ -145,7 +152,43 @@ def _task_query(f: TaskFilter) -> Select[Any]:
     return query
 
 
+class TaskList(TypedDict):
+    items: list[TaskRecord]
+    total: int
+    capped: bool  # more than `total` (task_pages.CAP) match
+    next: str | None  # the cursor of the following page
+
+
+def task_list(session: Session, f: TaskFilter) -> TaskList:
+    """A page of open tasks by seeking on the visibility rows (capped total); other lists as `list_tasks`."""
+    if not f.seekable:
+        items, total = _listed(session, f)
+        return TaskList(items=items, total=total, capped=False, next=None)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT set_config('jit', 'off', true)"))
+    order = "priority" if f.order == "priority" else "due"
+    who = task_pages.principals(
+        f.username, f.groups, see_all=f.see_all, supervisor=f.supervisor,
+        assignee_me=f.assignee_me, candidate_me=f.candidate_me,
+    )  # fmt: skip
+    narrow = task_pages.narrowing(f.process_key, f.overdue_at, f.due_before, f.min_priority, f.max_priority)
+    after = task_pages.decode_cursor(f.cursor, order) if f.cursor else None
+    total, capped = task_pages.count_capped(session, who, narrow)
+    found = task_pages.page(
+        session, who, narrow, _CASE_COLUMNS, order=order, after=after, limit=f.limit,
+        offset=0 if after is not None else f.offset,
+    )  # fmt: skip
+    items = [task_dict(row[0], row if row.radicado is not None else None) for row in found.rows]
+    following = task_pages.encode_cursor(order, found.next) if found.next is not None else None
+    return TaskList(items=items, total=total, capped=capped, next=following)
+
+
 def list_tasks(session: Session, f: TaskFilter) -> tuple[list[TaskRecord], int]:
+    listed = task_list(session, f)
+    return listed["items"], listed["total"]
+
+
+def _listed(session: Session, f: TaskFilter) -> tuple[list[TaskRecord], int]:
     query = _task_query(f)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if f.order == "priority":
@@ -325,6 +368,11 @@ def task_filter_for(user: UserView, **criteria: Any) -> TaskFilter:
 def tasks(ctx: Context, f: TaskFilter) -> tuple[list[TaskRecord], int]:
     with UnitOfWork(ctx.db, write=False) as uow:
         return list_tasks(uow.session, f)
+
+
+def task_page(ctx: Context, f: TaskFilter) -> TaskList:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return task_list(uow.session, f)
 
 
 def task(ctx: Context, task_id: int) -> TaskRecord:

@@ -105,7 +105,12 @@ def test_other_dependencias_get_403_and_supervisors_assign(any_app: Flask) -> No
     client = any_app.test_client()
     beto, sara, sol = bearer(ctx, "beto"), bearer(ctx, "sara"), bearer(ctx, "sol")
     task_id = client.get("/api/v1/tasks", headers=sara).json["items"][0]["id"]
-    assert client.get("/api/v1/tasks", headers=beto).json == {"items": [], "total": 0}
+    assert client.get("/api/v1/tasks", headers=beto).json == {
+        "items": [],
+        "total": 0,
+        "total_capped": False,
+        "next": None,
+    }
     for verb in ("claim", "unclaim", "complete"):
         response = client.post(f"/api/v1/tasks/{task_id}/{verb}", headers=beto, json={})
         assert response.status_code == 403, verb
@@ -216,3 +221,25 @@ def test_a_task_with_no_form_accepts_only_the_variables_its_model_lists(any_app:
         f"/api/v1/tasks/{task['id']}/complete", headers=ana, json={"data": {"beneficiario": "beto"}}
     )
     assert done.status_code == 200 and task_named(ctx, listed.id, "Pagar")["assignee"] == "beto"
+
+
+def test_task_list_pages_follow_next_links_with_a_stable_cursor(any_app: Flask) -> None:
+    ctx = engine(any_app)
+    for _ in range(3):
+        start_solicitud(ctx)
+    client = any_app.test_client()
+    sara = bearer(ctx, "sara")
+    whole = client.get("/api/v1/tasks", headers=sara).json
+    assert whole["total"] == len(whole["items"]) == 3 and whole["next"] is None
+    seen, url = [], "/api/v1/tasks?limit=2&offset=1"
+    first = client.get(url, headers=sara).json
+    assert [t["id"] for t in first["items"]] == [t["id"] for t in whole["items"]][1:3]
+    url = "/api/v1/tasks?limit=2"
+    while url:
+        page = client.get(url, headers=sara).json
+        seen += [t["id"] for t in page["items"]]
+        url = page["next"]
+        assert url is None or ("cursor=" in url and "limit=2" in url)
+    assert seen == [t["id"] for t in whole["items"]]
+    bad = client.get("/api/v1/tasks?cursor=no-es-un-cursor", headers=sara)
+    assert bad.status_code == 400 and "cursor" in bad.json["details"]

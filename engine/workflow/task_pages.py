@@ -1,0 +1,196 @@
+"""Open-task lists that seek instead of counting the world: the visibility rows of the principals a user is
+(one index range each, as a UNION), keyset pagination on (due, priority, id), and a total capped at CAP.
+
+Order `due`: due date (none last), then priority (highest first), then id; order `priority`: priority, then
+due date, then id. The cursor is the last row's sort key, so the next page starts where this one ended
+however many tasks come and go meanwhile.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select, tuple_, union
+from sqlalchemy.orm import Session
+
+from engine.errors import BadInput
+from engine.store.legal_tables import PqrsdCase
+from engine.store.tables import Task
+from engine.store.visibility_tables import TaskVisibility as V
+
+CAP = 1000  # totals count up to here; past it a list says "1.000+"
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Where a page starts: after the row with this sort key."""
+
+    due_key: datetime
+    neg_priority: int
+    task_id: int
+
+
+def encode_cursor(order: str, key: Seek) -> str:
+    raw = f"{order}|{key.due_key.astimezone(UTC).isoformat()}|{key.neg_priority}|{key.task_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str, order: str) -> Seek:
+    """A cursor from a `next` link of the same order; anything else is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        kind, due, priority, task_id = raw.split("|")
+        moment = datetime.fromisoformat(due)
+        if kind != order or moment.tzinfo is None:
+            raise ValueError(kind)
+        return Seek(moment, int(priority), int(task_id))
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise BadInput(
+            "El cursor de la página no es válido: siga el enlace «siguiente» de la lista.",
+            {"cursor": "Cursor no válido."},
+        ) from None
+
+
+@dataclass(frozen=True)
+class Principals:
+    """The visibility rows a list reads: (kind, value, taken) triples, each an index range."""
+
+    ranges: tuple[tuple[str, str, bool], ...]
+
+
+def principals(
+    username: str | None,
+    groups: Sequence[str],
+    *,
+    see_all: bool,
+    supervisor: bool,
+    assignee_me: bool,
+    candidate_me: bool,
+) -> Principals:
+    """`access.visible_tasks_sql` and the inbox tabs, as the principals they cover."""
+    me = username or ""
+    candidates = [("user", me), *(("group", g) for g in sorted(set(groups)))]
+    if assignee_me:
+        return Principals((("assignee", me, False),))
+    if candidate_me:
+        return Principals(tuple((kind, value, False) for kind, value in candidates))
+    if see_all:
+        return Principals((("all", "", False),))
+    ranges = [("assignee", me, False)]
+    ranges += [(kind, value, taken) for kind, value in candidates for taken in (False, True)]
+    if supervisor:
+        ranges.append(("unrouted", "", False))
+    return Principals(tuple(ranges))
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    process_key: str | None = None
+    due_before: datetime | None = None  # strictly before (overdue: before now)
+    min_priority: int | None = None
+    max_priority: int | None = None
+
+
+def _keys(order: str) -> tuple[Any, ...]:
+    return (
+        (V.neg_priority, V.due_key, V.task_id)
+        if order == "priority"
+        else (V.due_key, V.neg_priority, V.task_id)
+    )
+
+
+def _branch(rng: tuple[str, str, bool], n: Narrowing, order: str, after: Seek | None, limit: int) -> Any:
+    kind, value, taken = rng
+    keys = _keys(order)
+    query: Any = select(V.task_id, V.due_key, V.neg_priority).where(
+        V.kind == kind, V.value == value, V.taken == taken
+    )
+    if n.process_key:
+        query = query.where(V.process_key == n.process_key)
+    if n.due_before is not None:
+        query = query.where(V.due_key < n.due_before)
+    if n.min_priority is not None:
+        query = query.where(V.neg_priority <= -n.min_priority)
+    if n.max_priority is not None:
+        query = query.where(V.neg_priority >= -n.max_priority)
+    if after is not None:
+        values = (
+            (after.neg_priority, after.due_key, after.task_id)
+            if order == "priority"
+            else (after.due_key, after.neg_priority, after.task_id)
+        )
+        query = query.where(
+            tuple_(*keys) > tuple_(*(literal(v, type_=k.type) for v, k in zip(values, keys, strict=True)))
+        )
+    return select(query.order_by(*keys).limit(limit).subquery())
+
+
+def _union(who: Principals, n: Narrowing, order: str, after: Seek | None, limit: int) -> Any:
+    branches = [_branch(r, n, order, after, limit) for r in who.ranges]
+    combined: Any = branches[0] if len(branches) == 1 else union(*branches)
+    return combined.subquery("seen")
+
+
+def count_capped(session: Session, who: Principals, n: Narrowing) -> tuple[int, bool]:
+    """How many tasks the list holds, counting no further than CAP; True when there are more."""
+    seen = _union(who, n, "due", None, CAP + 1)
+    found = session.scalar(select(func.count()).select_from(seen)) or 0
+    return min(found, CAP), found > CAP
+
+
+@dataclass(frozen=True)
+class SeekPage:
+    rows: list[Any]  # (Task, *case columns) in list order
+    next: Seek | None  # where the following page starts; None on the last page
+
+
+def page(
+    session: Session,
+    who: Principals,
+    n: Narrowing,
+    case_columns: Sequence[Any],
+    *,
+    order: str,
+    after: Seek | None,
+    limit: int,
+    offset: int = 0,
+) -> SeekPage:
+    """One page in one statement: the union of the principals' ranges, joined to the task and its case."""
+    seen = _union(who, n, order, after, offset + limit + 1)
+    keys = (
+        (seen.c.neg_priority, seen.c.due_key, seen.c.task_id)
+        if order == "priority"
+        else (seen.c.due_key, seen.c.neg_priority, seen.c.task_id)
+    )
+    query = (
+        select(
+            Task, *case_columns, seen.c.due_key.label("seek_due"), seen.c.neg_priority.label("seek_priority")
+        )
+        .join(seen, seen.c.task_id == Task.id)
+        .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
+        .order_by(*keys)
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    rows = list(session.execute(query).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    following = Seek(last.seek_due, last.seek_priority, last[0].id) if more and last is not None else None
+    return SeekPage(rows, following)
+
+
+def narrowing(
+    process_key: str | None,
+    overdue_at: datetime | None,
+    due_before: datetime | None,
+    min_priority: int | None,
+    max_priority: int | None,
+) -> Narrowing:
+    bounds = [b for b in (overdue_at, due_before) if b is not None]
+    return Narrowing(process_key, min(bounds) if bounds else None, min_priority, max_priority)

@@ -1,0 +1,228 @@
+"""The visibility rows of open tasks: kept right by every write path, and the lists that seek on them.
+
+After each use case (start, claim, unclaim, assign, reassign, complete, cancel) the rows the triggers kept are
+exactly those computed afresh from the task tables; the inbox pages walked by their cursors give the same
+tasks in the same order as one long list; totals stop at the cap and say so; the migration backfills.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from engine.context import Context
+from engine.errors import BadInput
+from engine.identity import users
+from engine.store.db import Database
+from engine.store.uow import UnitOfWork
+from engine.store.visibility_tables import expected_rows_sql
+from engine.workflow import instances, reassign, task_pages, tasks, views
+from engine.workflow.views import TaskFilter
+from tests.conftest import make_empty_database_url
+from tests.helpers import deploy_xml, open_tasks, process_xml
+
+# Three parallel tasks: one for a person, one for a dependencia, one routed to nobody; due and priority vary.
+MODEL = """
+    <bpmn:startEvent id="Inicio" />
+    <bpmn:sequenceFlow id="F0" sourceRef="Inicio" targetRef="Abrir" />
+    <bpmn:parallelGateway id="Abrir" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Abrir" targetRef="Personal" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Abrir" targetRef="DeGrupo" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Abrir" targetRef="SinRuta" />
+    <bpmn:userTask id="Personal" name="Personal" camunda:assignee="${asignado}" camunda:dueDate="${vence}"
+      camunda:priority="${prioridad}" />
+    <bpmn:userTask id="DeGrupo" name="De grupo" camunda:candidateGroups="dep,otra"
+      camunda:candidateUsers="usu" camunda:dueDate="${vence}" />
+    <bpmn:userTask id="SinRuta" name="Sin ruta" camunda:priority="${prioridad}" />
+    <bpmn:sequenceFlow id="F4" sourceRef="Personal" targetRef="Cerrar" />
+    <bpmn:sequenceFlow id="F5" sourceRef="DeGrupo" targetRef="Cerrar" />
+    <bpmn:sequenceFlow id="F6" sourceRef="SinRuta" targetRef="Cerrar" />
+    <bpmn:parallelGateway id="Cerrar" />
+    <bpmn:sequenceFlow id="F7" sourceRef="Cerrar" targetRef="Fin" />
+    <bpmn:endEvent id="Fin" />
+"""
+
+
+def _kept_and_expected(ctx: Context) -> tuple[set[Any], set[Any]]:
+    columns = "task_id, kind, value, taken, due_key, neg_priority, process_key, instance_id"
+    dialect = "postgresql" if not ctx.db.is_sqlite else "sqlite"
+    with UnitOfWork(ctx.db, write=False) as uow:
+        conn = uow.session.connection()
+        kept = {tuple(r) for r in conn.execute(text(f"SELECT {columns} FROM task_visibility"))}
+        expected = {tuple(r) for r in conn.execute(text(expected_rows_sql(dialect)))}
+    return {(*r[:3], bool(r[3]), *r[4:]) for r in kept}, {(*r[:3], bool(r[3]), *r[4:]) for r in expected}
+
+
+def _assert_kept(ctx: Context) -> None:
+    kept, expected = _kept_and_expected(ctx)
+    assert kept == expected
+
+
+def _start(ctx: Context, n: int) -> list[int]:
+    now = ctx.clock.now()
+    started = []
+    for i in range(n):
+        data = {
+            "asignado": "usu" if i % 2 == 0 else "otro",
+            "vence": (now + timedelta(days=i % 4)).isoformat() if i % 3 else None,
+            "prioridad": 40 + 10 * (i % 3),
+        }
+        started.append(instances.start_process(ctx, "visible", data=data, actor="usu").id)
+    return started
+
+
+@pytest.fixture
+def people(ctx: Context) -> Context:
+    deploy_xml(ctx, "visible.bpmn", process_xml(MODEL, pid="visible"))
+    users.add_user(ctx, "usu", groups="dep")
+    users.add_user(ctx, "otro", groups="dep")
+    users.add_user(ctx, "jefa", groups="dep", roles="supervisor")
+    users.add_user(ctx, "root", roles="admin")
+    return ctx
+
+
+def test_every_task_use_case_keeps_the_visibility_rows_right(people: Context) -> None:
+    ctx = people
+    [first, second] = _start(ctx, 2)
+    _assert_kept(ctx)
+    tasks_of = {t["name"]: t["id"] for t in open_tasks(ctx, first)}
+    tasks.claim_task(ctx, tasks_of["De grupo"], "usu")
+    _assert_kept(ctx)
+    tasks.unclaim_task(ctx, tasks_of["De grupo"], "usu")
+    _assert_kept(ctx)
+    tasks.assign_task(ctx, tasks_of["Sin ruta"], "root", "otro")
+    _assert_kept(ctx)
+    jefa = users.get_user(ctx, "jefa")
+    reassign.reassign_tasks(ctx, jefa, [tasks_of["De grupo"]], to_group="dep", reason="Carga de trabajo")
+    _assert_kept(ctx)
+    tasks.complete_task(ctx, tasks_of["Personal"], "usu", {})
+    _assert_kept(ctx)
+    with UnitOfWork(ctx.db) as uow:
+        instances.cancel_in(ctx, uow.session, second, reason="Prueba", actor="root")
+        uow.commit()
+    _assert_kept(ctx)
+    with UnitOfWork(ctx.db, write=False) as uow:
+        rows = uow.session.execute(
+            text("SELECT count(*) FROM task_visibility WHERE instance_id = :i"), {"i": second}
+        )
+        assert rows.scalar_one() == 0
+
+
+def _walk(ctx: Context, f: TaskFilter) -> list[int]:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = views.task_page(ctx, TaskFilter(**{**f.__dict__, "cursor": cursor, "limit": 2}))
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next"]
+        if cursor is None:
+            return seen
+
+
+@pytest.mark.parametrize("order", ["due", "priority"])
+@pytest.mark.parametrize(
+    ("who", "criteria"),
+    [
+        ("usu", {}),
+        ("usu", {"assignee_me": True}),
+        ("usu", {"candidate_me": True}),
+        ("jefa", {}),
+        ("root", {}),
+        ("root", {"process_key": "visible", "min_priority": 50}),
+    ],
+)
+def test_cursor_pages_give_the_whole_list_in_order(
+    people: Context, order: str, who: str, criteria: dict[str, Any]
+) -> None:
+    ctx = people
+    _start(ctx, 7)
+    f = views.task_filter_for(users.get_user(ctx, who), order=order, limit=1000, **criteria)
+    whole = views.task_page(ctx, f)
+    assert whole["next"] is None and whole["total"] == len(whole["items"]) > 2
+    assert _walk(ctx, f) == [t["id"] for t in whole["items"]]
+    keys = [_sort_key(t, order) for t in whole["items"]]
+    assert keys == sorted(keys)
+    old_order, _ = views.tasks(ctx, TaskFilter(**{**f.__dict__, "text": "%"}))  # the scanning path
+    assert [t["id"] for t in old_order] == [t["id"] for t in whole["items"]]
+
+
+def _sort_key(task: dict[str, Any], order: str) -> tuple[Any, ...]:
+    due = task["due_at"] or "9999"
+    return (
+        (-task["priority"], due, task["id"]) if order == "priority" else (due, -task["priority"], task["id"])
+    )
+
+
+def test_totals_stop_at_the_cap_and_say_there_are_more(
+    people: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = people
+    _start(ctx, 3)
+    root = users.get_user(ctx, "root")
+    assert views.task_page(ctx, views.task_filter_for(root))["total"] == 9
+    monkeypatch.setattr(task_pages, "CAP", 5)
+    capped = views.task_page(ctx, views.task_filter_for(root, limit=2))
+    assert (capped["total"], capped["capped"], len(capped["items"])) == (5, True, 2)
+
+
+def test_a_forged_cursor_is_refused_in_spanish(people: Context) -> None:
+    ctx = people
+    _start(ctx, 1)
+    root = users.get_user(ctx, "root")
+    due_cursor = views.task_page(ctx, views.task_filter_for(root, limit=1))["next"]
+    assert due_cursor is not None
+    for cursor in ("basura", due_cursor + "x", due_cursor):
+        with pytest.raises(BadInput, match="cursor"):
+            views.task_page(ctx, views.task_filter_for(root, order="priority", cursor=cursor))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_migration_backfills_the_open_tasks_already_stored(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    from alembic import command
+
+    from engine.store.schema import alembic_config
+
+    db = Database(make_empty_database_url(kind, request, tmp_path))
+    config = alembic_config(db.url)
+    with db.write_engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0015")
+        stamp = "'2026-03-02 13:00:00'"
+        for statement in (
+            f"INSERT INTO deployments (id, created_at, files, summary) VALUES (1, {stamp}, '[]', '{{}}')",
+            "INSERT INTO process_definitions (id, deployment_id, key, version, name, file, content_hash, "
+            f"spec_json, sources, properties, form_refs, deployed_at) VALUES (1, 1, 'p', 1, 'p', 'p.bpmn', 'h', "
+            f"'{{}}', '[]', '{{}}', '[]', {stamp})",
+            "INSERT INTO process_instances (id, definition_id, process_key, version, status, state, row_version, "
+            f"completed_activities, started_at, updated_at) VALUES (1, 1, 'p', 1, 'running', '{{}}', 1, '[]', "
+            f"{stamp}, {stamp})",
+            *(
+                "INSERT INTO tasks (id, spiff_id, instance_id, process_key, bpmn_id, name, state, assignee, "
+                f"candidate_users, candidate_groups, due_at, priority, created_at) VALUES ({i}, 's{i}', 1, 'p', "
+                f"'T', 'T', '{state}', {assignee}, '[]', '[]', {due}, 50, {stamp})"
+                for i, state, assignee, due in (
+                    (1, "ready", "'ana'", stamp),
+                    (2, "ready", "NULL", "NULL"),
+                    (3, "completed", "'ana'", stamp),
+                    (4, "ready", "NULL", stamp),
+                )
+            ),
+            "INSERT INTO task_candidates (task_id, kind, value) VALUES (1, 'group', 'dep'), (4, 'user', 'beto')",
+        ):
+            conn.execute(text(statement))
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+        rows = sorted(
+            tuple(r) for r in conn.execute(text("SELECT task_id, kind, value FROM task_visibility"))
+        )
+    assert rows == [
+        (1, "all", ""), (1, "assignee", "ana"), (1, "group", "dep"), (2, "all", ""), (2, "unrouted", ""),
+        (4, "all", ""), (4, "user", "beto"),
+    ]  # fmt: skip
+    db.dispose()
