@@ -115,6 +115,12 @@ def may_correlate(user: UserView, started_by: str | None, tasks: Iterable[Mappin
     return user.has_role("admin", "mensajes") or _participates(user, started_by, tasks)
 
 
+def may_signal(user: UserView) -> bool:
+    """A signal is a broadcast to every instance waiting for it, not to one the user takes part in: admins and
+    the `mensajes` role of integrations only."""
+    return user.has_role("admin", "mensajes")
+
+
 def may_view_case(
     user: UserView, filed_by: str | None, started_by: str | None, tasks: Iterable[Mapping[str, Any]]
 ) -> bool:

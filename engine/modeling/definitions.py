@@ -16,6 +16,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
+from engine.modeling import delegates
 from engine.modeling.bpmn_checks import check_bpmn, check_dmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
@@ -120,8 +121,9 @@ def analyze(
     known_forms: Mapping[str, FormSchema] | None = None,
     known_processes: Collection[str] = (),
     check_script: ScriptChecker | None = None,
+    handlers: Collection[str] | None = None,
 ) -> Analysis:
-    # check_script is injected: the runtime sits above modeling in the layer contract.
+    # check_script and the registered handlers' names are injected: the runtime sits above modeling.
     ctx = _Context(ValidationReport())
     seen: set[str] = set()
     for source in files:
@@ -134,6 +136,8 @@ def analyze(
     executable = {pid for pid, (_, node) in ctx.processes.items() if node.get("isExecutable") != "false"}
     form_ids = set(ctx.forms) | set(known_forms or {})
     for doc in ctx.bpmn:
+        ctx.report.extend(delegates.prepare(doc.root, doc.source.name, handlers))  # scripts → handlers
+        ctx.report.extend(delegates.check(doc.root, doc.source.name, handlers))
         check = partial(
             check_bpmn,
             doc.root,

@@ -8,9 +8,10 @@ which the script engine must put into its evaluation globals.
 from __future__ import annotations
 
 import ast
+import calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from engine.modeling.feel import (
@@ -23,11 +24,14 @@ from engine.modeling.juel import ExpressionError, ExprParser, check_python, fail
 __all__ = [
     "EXPRESSION_HELPERS",
     "ExpressionError",
+    "JodaDateTime",
+    "JuelObject",
     "TimerKind",
     "expression_to_python",
     "feel_expression_to_python",
     "feel_input_entry_to_python",
     "feel_output_entry_to_python",
+    "juel_call",
     "juel_empty",
     "juel_prop",
     "juel_str",
@@ -51,6 +55,8 @@ def juel_prop(obj: Any, key: Any) -> Any:
             return obj[key] if 0 <= key < len(obj) else None  # JUEL: an index out of range is null
     if not isinstance(key, str) or key.startswith("_"):
         raise AttributeError(f"propiedad no permitida: {key!r}")
+    if isinstance(obj, JuelObject):
+        return obj.juel_property(key)
     value = getattr(obj, key, None)
     if callable(value):
         raise AttributeError(f"'{key}' es un método; en las expresiones solo se leen propiedades")
@@ -73,10 +79,186 @@ def juel_str(value: Any) -> str:
     return str(value)
 
 
+class JuelObject:
+    """What an expression may call methods on besides plain values: the execution, a task, a DateTime."""
+
+    def juel_method(self, name: str, args: tuple[Any, ...]) -> Any:
+        raise AttributeError(name)
+
+    def juel_property(self, name: str) -> Any:
+        # JUEL reads `execution.processBusinessKey` as getProcessBusinessKey()
+        return self.juel_method("get" + name[:1].upper() + name[1:], ())
+
+
+class JodaDateTime(JuelObject):
+    """Camunda's `dateTime()` (a Joda DateTime): plusDays(n)… and toDate() for due dates."""
+
+    _UNITS = {
+        "Years": "years", "Months": "months", "Weeks": "weeks", "Days": "days",
+        "Hours": "hours", "Minutes": "minutes", "Seconds": "seconds",
+    }  # fmt: skip
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __str__(self) -> str:
+        return self.moment.isoformat()
+
+    def juel_method(self, name: str, args: tuple[Any, ...]) -> Any:
+        for sign, prefix in ((1, "plus"), (-1, "minus")):
+            unit = self._UNITS.get(name.removeprefix(prefix)) if name.startswith(prefix) else None
+            if unit is not None:
+                (amount,) = args
+                return JodaDateTime(_shift(self.moment, unit, sign * _integer(amount)))
+        if name == "toDate":
+            return self.moment
+        if name == "withTimeAtStartOfDay":
+            return JodaDateTime(self.moment.replace(hour=0, minute=0, second=0, microsecond=0))
+        if name in ("isBefore", "isAfter", "equals", "compareTo"):
+            return juel_call(self.moment, {"isBefore": "before", "isAfter": "after"}.get(name, name), *args)
+        if name == "toString":
+            return str(self)
+        raise AttributeError(name)
+
+
+def _shift(moment: datetime, unit: str, amount: int) -> datetime:
+    if unit in ("years", "months"):  # Joda clamps the day: Jan 31 plus one month is Feb 28/29
+        months = moment.month - 1 + amount * (12 if unit == "years" else 1)
+        year, month = moment.year + months // 12, months % 12 + 1
+        return moment.replace(
+            year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1])
+        )
+    return moment + timedelta(**{unit: amount})
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise TypeError(f"se esperaba un número entero, no {value!r}")
+    return int(value)
+
+
+def _moment_of(value: Any) -> datetime:
+    if isinstance(value, JodaDateTime):
+        return value.moment
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value
+    raise TypeError(f"se esperaba una fecha, no {value!r}")
+
+
+def _java_equals(a: Any, b: Any) -> bool:
+    # Java's equals compares type and value: "1".equals(1) and true.equals(1) are false.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
+
+
+def _compare(a: Any, b: Any) -> int:
+    return int(a > b) - int(a < b)
+
+
+def _substring(text: str, begin: int, end: int | None = None) -> str:
+    stop = len(text) if end is None else end
+    if not 0 <= begin <= stop <= len(text):
+        raise IndexError(f"substring({begin}, {stop}) fuera del texto de {len(text)} caracteres")
+    return text[begin:stop]
+
+
+def _sized(value: Any) -> int:
+    if isinstance(value, str | list | dict):
+        return len(value)
+    raise TypeError(f"{type(value).__name__} no tiene tamaño")
+
+
+_STRING_METHODS: dict[str, Callable[..., Any]] = {
+    "equalsIgnoreCase": lambda s, o: isinstance(o, str) and s.casefold() == o.casefold(),
+    "length": len,
+    "startsWith": lambda s, p, offset=0: s.startswith(p, offset),
+    "endsWith": lambda s, p: s.endswith(p),
+    "toUpperCase": str.upper,
+    "toLowerCase": str.lower,
+    "trim": str.strip,
+    "isBlank": lambda s: not s.strip(),
+    "substring": _substring,
+    "indexOf": lambda s, p, start=0: s.find(p, start),
+    "lastIndexOf": lambda s, p: s.rfind(p),
+    "replace": lambda s, a, b: s.replace(a, b),
+    "concat": lambda s, o: s + o,
+    "charAt": lambda s, i: s[i] if 0 <= i < len(s) else _raise(IndexError(f"charAt({i})")),
+    "contains": lambda s, p: p in s,
+    "before": lambda s, o: _moment_of(s) < _moment_of(o),  # dates are ISO text in the data here
+    "after": lambda s, o: _moment_of(s) > _moment_of(o),
+}
+_COLLECTION_METHODS: dict[str, Callable[..., Any]] = {
+    "contains": lambda c, x: any(_java_equals(x, item) for item in c),
+    "get": lambda c, i: c[i] if 0 <= i < len(c) else _raise(IndexError(f"get({i})")),
+    "indexOf": lambda c, x: next((i for i, item in enumerate(c) if _java_equals(x, item)), -1),
+}
+_MAP_METHODS: dict[str, Callable[..., Any]] = {
+    "containsKey": lambda m, k: k in m,
+    "containsValue": lambda m, v: any(_java_equals(v, item) for item in m.values()),
+    "get": lambda m, k: m.get(k),
+}
+_DATE_METHODS: dict[str, Callable[..., Any]] = {
+    "before": lambda d, o: d < _moment_of(o),
+    "after": lambda d, o: d > _moment_of(o),
+    "getTime": lambda d: int(d.timestamp() * 1000),
+    "compareTo": lambda d, o: _compare(d, _moment_of(o)),
+    "equals": lambda d, o: isinstance(o, datetime | JodaDateTime | str) and d == _moment_of(o),
+    "toString": datetime.isoformat,
+}
+_ANY_METHODS: dict[str, Callable[..., Any]] = {
+    "equals": _java_equals,
+    "isEmpty": lambda v: _sized(v) == 0,
+    "size": _sized,
+    "toString": juel_str,
+    "compareTo": _compare,
+    "booleanValue": lambda v: v if isinstance(v, bool) else _raise(TypeError(f"{v!r} no es booleano")),
+    "intValue": lambda v: int(v),
+    "longValue": lambda v: int(v),
+    "doubleValue": lambda v: float(v),
+}
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def juel_call(target: Any, name: str, *args: Any) -> Any:
+    """`target.name(args)` in a JUEL expression: the Java method of the target's kind, or an error."""
+    if isinstance(target, JuelObject):
+        return target.juel_method(name, args)
+    table: dict[str, Callable[..., Any]] = {}
+    if isinstance(target, str):
+        table = _STRING_METHODS
+    elif isinstance(target, list):
+        table = _COLLECTION_METHODS
+    elif isinstance(target, dict):
+        table = _MAP_METHODS
+    elif isinstance(target, datetime):
+        table = _DATE_METHODS
+    method = table.get(name) or _ANY_METHODS.get(name)
+    if target is None:
+        raise TypeError(f"no se puede llamar '{name}()' sobre null (¿falta la variable?)")
+    if method is None:
+        raise TypeError(f"un valor {type(target).__name__} no tiene el método '{name}()'")
+    return method(target, *args)
+
+
+def juel_var(execution: Any, name: str) -> Any:
+    """A variable whose name Python reserves (`continue`, `class`…), read from the execution."""
+    return execution.juel_method("getVariable", (name,), strict=True)
+
+
 EXPRESSION_HELPERS: dict[str, Callable[..., Any]] = {
     "juel_prop": juel_prop,
     "juel_empty": juel_empty,
     "juel_str": juel_str,
+    "juel_call": juel_call,
+    "juel_var": juel_var,
 }
 
 

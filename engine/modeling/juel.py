@@ -66,6 +66,27 @@ _LEVELS: dict[Dialect, tuple[dict[str, str], ...]] = {
 }
 _UNDERSCORE = "los nombres que empiezan por '_' no están permitidos ('{}')"
 _METHOD_CALL = "no se permiten llamadas a métodos; solo funciones por nombre, p. ej. f(a, b)"
+# The Java methods Camunda models call in JUEL (String, Collection, Map, Date, Joda DateTime, Boolean,
+# Number, DelegateExecution, DelegateTask); expressions.juel_call runs them. Anything else is refused.
+JUEL_METHODS = frozenset(
+    {
+        "equals", "equalsIgnoreCase", "isEmpty", "size", "length", "contains", "containsKey",
+        "containsValue", "get", "startsWith", "endsWith", "toUpperCase", "toLowerCase", "trim", "substring",
+        "indexOf", "lastIndexOf", "replace", "concat", "charAt", "isBlank", "toString", "compareTo",
+        "booleanValue", "intValue", "longValue", "doubleValue",
+        "before", "after", "getTime", "toDate",
+        "plusYears", "plusMonths", "plusWeeks", "plusDays", "plusHours", "plusMinutes", "plusSeconds",
+        "minusYears", "minusMonths", "minusWeeks", "minusDays", "minusHours", "minusMinutes", "minusSeconds",
+        "isBefore", "isAfter", "isBeforeNow", "isAfterNow", "withTimeAtStartOfDay",
+        "getVariable", "getVariableLocal", "getVariables", "hasVariable", "hasVariableLocal",
+        "setVariable", "setVariableLocal", "removeVariable", "getProcessBusinessKey", "getBusinessKey",
+        "getProcessInstanceId", "getId", "getCurrentActivityId", "getCurrentActivityName", "getEventName",
+        "getActivityInstanceId", "getProcessDefinitionId", "getTaskDefinitionKey", "getName", "getAssignee",
+        "getPriority", "getDueDate", "getExecution",
+    }
+)  # fmt: skip
+# Functions Camunda offers by name in JUEL: dateTime() is a Joda DateTime, now() a java.util.Date.
+_JUEL_FUNCTIONS = {"dateTime": "juel_datetime", "now": "juel_now"}
 
 
 def fail(source: str, detail: str, final: bool = False) -> NoReturn:
@@ -283,6 +304,7 @@ class ExprParser:
 
     def value(self) -> str:
         plain = self.peek().kind == "name"
+        function = self.peek().value if plain else ""
         result = self.primary()
         suffixes = (".", "[", "(") if self.dialect == "juel" else (".", "(")  # FEEL filters a[…] unsupported
         while self.at(*suffixes):
@@ -290,6 +312,8 @@ class ExprParser:
             if tok.value == "(":
                 if not plain:
                     fail(self.source, _METHOD_CALL)
+                if self.dialect == "juel" and function in _JUEL_FUNCTIONS:
+                    result = _JUEL_FUNCTIONS[function]
                 result = f"{result}({self.arguments()})"
             elif tok.value == ".":
                 name = self.take()
@@ -297,13 +321,28 @@ class ExprParser:
                     fail(self.source, "se esperaba un nombre de propiedad después de '.'")
                 if name.value.startswith("_"):
                     fail(self.source, _UNDERSCORE.format(name.value), final=True)
-                result = f"juel_prop({result}, {py_str(name.value)})"
+                if self.dialect == "juel" and self.at("("):
+                    result = self.method_call(result, name.value)
+                else:
+                    result = f"juel_prop({result}, {py_str(name.value)})"
             else:
                 index = self.expression()
                 self.expect("]")
                 result = f"juel_prop({result}, {index})"
             plain = False
         return result
+
+    def method_call(self, target: str, method: str) -> str:
+        if method not in JUEL_METHODS:
+            fail(
+                self.source,
+                f"el método '{method}(…)' no está soportado; se admiten los de texto, listas, mapas y fechas "
+                "(equals, isEmpty, size, contains, startsWith, toUpperCase, plusDays, toDate…) y "
+                "execution.getVariable / setVariable / getProcessBusinessKey",
+            )
+        self.take()
+        arguments = self.arguments()
+        return f"juel_call({target}, {py_str(method)}{', ' if arguments else ''}{arguments})"
 
     def arguments(self, closing: str = ")") -> str:
         items: list[str] = []
@@ -336,6 +375,9 @@ class ExprParser:
                 return self.feel_primary(tok)
             if tok.value in _JUEL_WORDS:
                 self.missing_operand()
+            if keyword.iskeyword(tok.value) and tok.value not in ("True", "False", "None"):
+                self.take()  # `continue`, `class`… are fine JUEL names: read them from the execution
+                return f"juel_var(execution, {py_str(tok.value)})"
             check_name(self.source, tok.value)
             self.take()
             return tok.value

@@ -19,6 +19,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionPar
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from engine.modeling.expressions import ExpressionError, value_to_python
+from engine.modeling.io_mapping import handler_name, read_input_output, read_listeners
 from engine.modeling.report import Problem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -43,6 +44,7 @@ PLAIN_ATTRIBUTES = (
     "mapDecisionResult",
 )
 IMPLEMENTATIONS = ("class", "expression", "delegateExpression")
+JUEL_LITERALS = frozenset({"true", "false", "null"})
 
 FORM_KEY_DEPLOYMENT_PREFIX = "camunda-forms:deployment:"
 
@@ -90,44 +92,6 @@ def read_form_data(node: Any) -> list[dict[str, Any]]:
     return fields
 
 
-def _parameter(param: Any, translate: Callable[[str], str]) -> dict[str, Any]:
-    name = param.get("name")
-    children = [c for c in param if isinstance(c.tag, str)]
-    if not children:
-        text = param.text
-        if text is not None and ("${" in text or "#{" in text):
-            return {"name": name, "kind": "expression", "value": translate(text), "source": text}
-        return {"name": name, "kind": "text", "value": text}
-    child = children[0]
-    tag = etree.QName(child).localname
-    if tag == "script":
-        return {
-            "name": name,
-            "kind": "script",
-            "value": child.text or "",
-            "scriptFormat": child.get("scriptFormat"),
-        }
-    if tag == "list":
-        return {"name": name, "kind": "list", "value": [v.text for v in child.findall(_c("value"))]}
-    if tag == "map":
-        return {
-            "name": name,
-            "kind": "map",
-            "value": {e.get("key"): e.text for e in child.findall(_c("entry"))},
-        }
-    return {"name": name, "kind": "text", "value": None}
-
-
-def read_input_output(node: Any, translate: Callable[[str], str]) -> dict[str, list[dict[str, Any]]] | None:
-    io = _direct_extensions(node, "camunda:inputOutput")
-    if not io:
-        return None
-    return {
-        "inputs": [_parameter(p, translate) for p in io[0].findall(_c("inputParameter"))],
-        "outputs": [_parameter(p, translate) for p in io[0].findall(_c("outputParameter"))],
-    }
-
-
 def read_implementation(node: Any) -> dict[str, Any] | None:
     if node.get(_c("type")) == "external":
         return {"type": "external", "value": None, "topic": node.get(_c("topic"))}
@@ -139,6 +103,18 @@ def read_implementation(node: Any) -> dict[str, Any] | None:
     if connector:
         return {"type": "connector", "value": connector[0].text, "topic": None}
     return None
+
+
+def _with_expression(implementation: dict[str, Any], translate: Callable[[str], str]) -> dict[str, Any]:
+    # camunda:expression="${execution.setVariable(…)}" runs as JUEL; "${name}" stays a handler's name.
+    value = implementation.get("value") or ""
+    if implementation["type"] == "delegateExpression":
+        return {**implementation, "value": handler_name(value)}
+    juel = "${" in value or "#{" in value
+    name = handler_name(value)
+    if implementation["type"] == "expression" and juel and (not name.isidentifier() or name in JUEL_LITERALS):
+        return {**implementation, "python": translate(value)}
+    return implementation
 
 
 def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dict[str, Any]:
@@ -162,6 +138,9 @@ def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dic
     name = node.get("name")
     if name and etree.QName(node).localname == "userTask" and ("${" in name or "#{" in name):
         expr["name"] = translate(name)  # Camunda evaluates a user task's name when it creates the task
+    documentation = node.findtext(f"{{{BPMN_NS}}}documentation")
+    if documentation and ("${" in documentation or "#{" in documentation):
+        expr["documentation"] = translate(documentation)  # shown on the task page, resolved there
     if expr:
         ext["expr"] = expr
     for attr in PLAIN_ATTRIBUTES:
@@ -176,7 +155,12 @@ def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dic
         ext["inputOutput"] = io
     implementation = read_implementation(node)
     if implementation is not None:
-        ext["implementation"] = implementation
+        ext["implementation"] = _with_expression(implementation, translate)
+    listeners = read_listeners(node, translate)
+    if listeners:
+        ext["listeners"] = listeners
+    if etree.QName(node).localname == "callActivity":
+        ext.update(read_call_mappings(node, translate))
     return ext
 
 

@@ -43,6 +43,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.modeling.expressions import EXPRESSION_HELPERS
+from engine.runtime.execution import expression_context
 from engine.runtime.spiff_patches import ClockedDatetime
 
 log = logging.getLogger(__name__)
@@ -464,7 +465,8 @@ class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            context = expression_context(task, expression, external_context)  # JUEL's `execution`
+            return self.environment.evaluate(expression, task.data, context)
         except SpiffWorkflowException:
             raise
         except Exception as err:

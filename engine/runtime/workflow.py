@@ -25,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
-from engine.runtime import multi_instance, spiff_patches, timer_events
+from engine.runtime import listeners, multi_instance, spiff_patches, timer_events
 from engine.runtime.compaction import compact
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class ProcessRun:
     def __init__(self, workflow: Any, clock: Clock | None = None) -> None:
         self.workflow = workflow
         self.clock = clock  # the time timers see while a task completes (advance gets its own)
+        self.services: ServiceRegistry | None = None  # the handlers a completed task's listeners call
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -159,13 +160,13 @@ class ProcessRun:
         """Run engine steps, pass-through tasks, service tasks and due timers until only waits remain.
 
         `call` reaches the handlers registered with `register_with_call` (the use case's transaction)."""
-        with spiff_patches.using_clock(clock):
+        with spiff_patches.using_clock(clock), listeners.using_handlers(services.handlers.get):
             for _ in range(MAX_ADVANCE_ROUNDS):
                 try:
                     self.workflow.refresh_timers()
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
-                    failed = multi_instance.pop_failure(self.workflow)
+                    failed = multi_instance.pop_failure(self.workflow) or listeners.pop_failure(self.workflow)
                     if failed is not None:
                         return _task_incident(failed[0], "data", failed[1])
                 except WorkflowException as error:
@@ -191,6 +192,16 @@ class ProcessRun:
     def _call_service(self, task: Any, services: ServiceRegistry, call: Any) -> None:
         impl = getattr(task.task_spec, "extensions", {}).get("implementation")
         name, handler = services.lookup(impl)
+        if handler is None and impl and impl.get("python"):  # camunda:expression that is JUEL
+            try:
+                listeners.run_expression(
+                    task, impl["python"], task.task_spec.extensions.get("resultVariable")
+                )
+            except WorkflowException as error:
+                task.error()
+                raise _ServiceFailure(_incident_from(error)) from error
+            task.complete()
+            return
         if handler is None:
             raise _ServiceFailure(
                 _task_incident(
@@ -229,16 +240,21 @@ class ProcessRun:
         task = self._ready_human(spiff_id)
         before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
+        handlers = self.services.handlers.get if self.services is not None else lambda name: None
         if self.clock is None:
-            task.run()
+            with listeners.using_handlers(handlers):  # the task's complete/end listeners
+                task.run()
         else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
-            with spiff_patches.using_clock(self.clock):
+            with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
                 task.run()
         return before
 
     def evaluate(self, spiff_id: str, source: str) -> Any:
         task = self.workflow.get_task_from_id(UUID(spiff_id))
-        return self.workflow.script_engine.evaluate(task, source)
+        if self.clock is None:
+            return self.workflow.script_engine.evaluate(task, source)
+        with spiff_patches.using_clock(self.clock):  # now() and dateTime() in a due date: our time
+            return self.workflow.script_engine.evaluate(task, source)
 
     def correct(self, spiff_id: str | None, values: Mapping[str, Any]) -> None:
         """Replace variables on a failed task (and the instance's data) before it runs again."""

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, CursorResult, Table, bindparam, delete, insert, sel
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
+from engine.store.event_tables import SignalWait
 from engine.store.tables import (
     Incident,
     MessageWait,
@@ -25,6 +26,7 @@ from engine.store.tables import (
 # Statements are built once: constructing them per call cost more than SQLite executing them.
 _I, _T, _C = (cast(Table, m.__table__) for m in (ProcessInstance, Task, TaskCandidate))
 _TM, _MW, _IN = (cast(Table, m.__table__) for m in (Timer, MessageWait, Incident))
+_SW = cast(Table, SignalWait.__table__)
 _NOW = bindparam("p_now", type_=UtcDateTime())
 _SELECT_INSTANCE = select(
     _I.c.id,
@@ -70,6 +72,8 @@ _END_TIMER = (
 )
 _DELETE_WAITS = delete(_MW).where(_MW.c.instance_id == bindparam("iid"))
 _INSERT_WAITS = insert(_MW)
+_DELETE_SIGNAL_WAITS = delete(_SW).where(_SW.c.instance_id == bindparam("iid"))
+_INSERT_SIGNAL_WAITS = insert(_SW)
 _INSERT_INCIDENT = insert(_IN)
 _OPEN_INCIDENT = (
     select(_IN.c.id).where(_IN.c.instance_id == bindparam("iid"), _IN.c.resolved_at.is_(None)).limit(1)
@@ -90,7 +94,7 @@ class InstanceRef:
     business_key: str | None = None
 
 
-TIMER_WAITS, MESSAGE_WAITS = 1, 2
+TIMER_WAITS, MESSAGE_WAITS, SIGNAL_WAITS = 1, 2, 4
 
 
 class TimerWait(Protocol):
@@ -127,6 +131,17 @@ class MessageWaitInfo(Protocol):
     def message_name(self) -> str: ...
 
 
+class SignalWaitInfo(Protocol):
+    @property
+    def spiff_id(self) -> str: ...
+
+    @property
+    def bpmn_id(self) -> str: ...
+
+    @property
+    def signal_name(self) -> str: ...
+
+
 class IncidentNote(Protocol):
     @property
     def spiff_id(self) -> str | None: ...
@@ -152,6 +167,7 @@ class InstanceChange:
     timers: Sequence[TimerWait]
     messages: Sequence[MessageWaitInfo]
     incidents: Sequence[IncidentNote]
+    signals: Sequence[SignalWaitInfo] = ()
 
 
 def insert_instance(
@@ -213,6 +229,12 @@ def waiting_for_message(
     return list(session.scalars(query.limit(limit)))
 
 
+def waiting_for_signal(session: Session, name: str) -> list[int]:
+    """The instances with a subscription to signal `name`, oldest first."""
+    query = select(SignalWait.instance_id).where(SignalWait.signal_name == name).distinct()
+    return sorted(session.scalars(query))
+
+
 def has_open_incident(session: Session, instance_id: int) -> bool:
     return session.connection().execute(_OPEN_INCIDENT, {"iid": instance_id}).first() is not None
 
@@ -221,6 +243,7 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
     """Write the change under the optimistic lock (Conflict when someone saved first); updates `ref`."""
     conn = session.connection()
     waits = (TIMER_WAITS if change.timers else 0) | (MESSAGE_WAITS if change.messages else 0)
+    waits |= SIGNAL_WAITS if change.signals else 0
     result = cast(
         CursorResult[Any],
         conn.execute(
@@ -248,7 +271,22 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
         _sync_timers(session, ref, change.timers, now)
     if ref.waits & MESSAGE_WAITS:
         conn.execute(_DELETE_WAITS, {"iid": ref.id})
+    if ref.waits & SIGNAL_WAITS:
+        conn.execute(_DELETE_SIGNAL_WAITS, {"iid": ref.id})
     ref.waits = waits
+    if change.signals:
+        conn.execute(
+            _INSERT_SIGNAL_WAITS,
+            [
+                {
+                    "instance_id": ref.id,
+                    "spiff_id": w.spiff_id,
+                    "bpmn_id": w.bpmn_id,
+                    "signal_name": w.signal_name,
+                }
+                for w in change.signals
+            ],
+        )
     if change.messages:
         conn.execute(
             _INSERT_WAITS,

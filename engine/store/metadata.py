@@ -7,6 +7,7 @@ from __future__ import annotations
 # who sees which open task (and its triggers).
 from engine.store import (  # noqa: F401
     dependencia_tables,
+    event_tables,
     ladder_tables,
     legal_tables,
     notification_tables,

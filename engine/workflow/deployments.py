@@ -85,7 +85,11 @@ def deploy(
                 raise
             known_forms, known_processes, database = {}, set(), False  # validating files needs no database
         analysis = analyze(
-            files, known_forms=known_forms, known_processes=known_processes, check_script=check_script
+            files,
+            known_forms=known_forms,
+            known_processes=known_processes,
+            check_script=check_script,
+            handlers={*ctx.services.handlers, *ctx.services.call_handlers},
         )
         outcome = DeployOutcome(analysis.report, check_only)
         if database and analysis.report.ok:

@@ -16,6 +16,7 @@ from engine.identity import access
 from engine.identity.users import UserView
 from engine.limits import check_data as check_bounds
 from engine.limits import check_key
+from engine.runtime.execution import set_business_key
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
 from engine.store.definitions import latest_definition
@@ -99,6 +100,8 @@ def start_in(
     """Start an instance inside the caller's transaction and run it to its first wait."""
     spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
     run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
+    run.clock = ctx.clock
+    set_business_key(run.workflow, business_key)  # JUEL's execution.getProcessBusinessKey()
     ref = insert_instance(session, definition, business_key=business_key, actor=actor, now=ctx.clock.now())
     incident = advance(ctx, session, ref, run)
     status = save_run(ctx, session, ref, run, incident=incident)

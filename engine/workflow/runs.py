@@ -37,7 +37,9 @@ def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
     spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
-    return ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock)
+    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock)
+    run.services = ctx.services  # a completed task's listeners may call registered handlers
+    return run
 
 
 def save_run(

@@ -18,7 +18,7 @@ from engine.identity import access
 from engine.identity.users import UserView, acting_user
 from engine.modeling.form_schema import FormField, FormSchema
 from engine.modeling.form_submission import defaults, options_for
-from engine.runtime.workflow import TaskNotReady
+from engine.runtime.workflow import HumanTask, ProcessRun, TaskNotReady
 from engine.store import definitions
 from engine.store import tasks as task_rows
 from engine.store.instances import load_instance
@@ -107,7 +107,7 @@ def task_page(ctx: Context, task_id: int, user: UserView | str) -> TaskPageView:
     page["callout"] = labelled(current, labels, only=shown)
     in_form = {f.key for f in schema.inputs} if schema is not None else set()
     page["fields"] = [v for v in labelled(current, labels) if v["key"] not in in_form | set(shown)]
-    page["documentation"] = human.documentation if human is not None else None
+    page["documentation"] = _documentation(run, human)
     page["data"] = current
     if schema is not None:
         page["form"] = schema.to_dict()
@@ -190,3 +190,15 @@ def task_for(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
     """The task row as the CLI and the API print it, if the user may see it."""
     with UnitOfWork(ctx.db, write=False) as uow:
         return task_dict(_visible_task(uow.session, task_id, acting_user(uow.session, user)))
+
+def _documentation(run: ProcessRun, human: HumanTask | None) -> str | None:
+    """The task's documentation, its ${…} resolved now (Camunda Modeler users write them there too)."""
+    if human is None:
+        return None
+    source = (human.extensions.get("expr") or {}).get("documentation")
+    if not source:
+        return human.documentation
+    try:
+        return str(run.evaluate(human.spiff_id, source))
+    except Exception:  # a missing variable must not hide the task page: show the text as written
+        return human.documentation

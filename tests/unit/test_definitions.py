@@ -135,12 +135,10 @@ def test_user_task_keeps_camunda_attributes_and_form_data() -> None:
     ]
     assert revisar["inputOutput"] == {
         "inputs": [
-            {"name": "radicado_revision", "kind": "expression", "value": "radicado", "source": "${radicado}"},
-            {"name": "instrucciones", "kind": "text", "value": "Verifique los anexos"},
+            {"name": "radicado_revision", "value": {"expr": "radicado", "source": "${radicado}"}},
+            {"name": "instrucciones", "value": {"text": "Verifique los anexos"}},
         ],
-        "outputs": [
-            {"name": "concepto_revision", "kind": "expression", "value": "concepto", "source": "${concepto}"}
-        ],
+        "outputs": [{"name": "concepto_revision", "value": {"expr": "concepto", "source": "${concepto}"}}],
     }
     assert revisar["properties"] == {"semaforo_amarillo": "0.6"}
     json.dumps(revisar)  # JSON-native, as the serializer needs
@@ -513,10 +511,10 @@ def test_service_task_implementation_and_io_kinds_are_kept() -> None:
     send = spec.task_specs["snd"].extensions
     assert send["implementation"] == {"type": "class", "value": "co.gov.Enviar", "topic": None}
     assert send["inputOutput"]["inputs"] == [
-        {"name": "lista", "kind": "list", "value": ["a", "b"]},
-        {"name": "mapa", "kind": "map", "value": {"k": "v"}},
-        {"name": "calc", "kind": "script", "value": "1 + 1", "scriptFormat": "python"},
-        {"name": "vacio", "kind": "text", "value": None},
+        {"name": "lista", "value": {"list": [{"text": "a"}, {"text": "b"}]}},
+        {"name": "mapa", "value": {"map": {"k": {"text": "v"}}}},
+        {"name": "calc", "value": {"script": "1 + 1", "format": "python"}},
+        {"name": "vacio", "value": {"null": True}},
     ]
 
 

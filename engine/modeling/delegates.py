@@ -1,0 +1,208 @@
+"""What Camunda runs in Java or groovy/JavaScript, mapped to registered handlers or refused at deploy.
+
+- A script task in a language other than Python runs the handler registered under its id, or under
+  the name its `phva:handler` property gives; it is then a service task calling that handler. Without
+  one it is refused, naming the element and the three ways out (scriptFormat="python", a handler of
+  that name, the property). A listener script likewise needs a handler named `<id>:<event>` (or the
+  property `phva:handler:<event>`); a script parameter of camunda:inputOutput must be Python.
+- camunda:class and camunda:delegateExpression (service tasks, listeners) name a handler: a warning
+  says which one runs in place of the Java code, and a name with no registered handler is refused.
+- Camunda's exclusive and inclusive gateways take a flow without a condition as if it were `true`
+  (ExclusiveGatewayActivityBehavior: the first non-default flow whose condition is missing or true,
+  in the order of the file); here such flows get the condition `True`.
+- Listeners this engine does not run are refused: on the process or on sequence flows (`take`), and
+  task events other than create and complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any
+
+from lxml import etree
+
+from engine.modeling.io_mapping import (
+    NS,
+    PYTHON_FORMATS,
+    handler_name,
+    listener_elements,
+    script_handler_name,
+)
+from engine.modeling.report import Problem
+
+BPMN_NS = NS["bpmn"]
+CAMUNDA_NS = NS["camunda"]
+_B = f"{{{BPMN_NS}}}"
+_C = f"{{{CAMUNDA_NS}}}"
+TASK_EVENTS = frozenset({"create", "complete"})
+RESERVED_IDS = frozenset({"Start", "End", "Root"})  # SpiffWorkflow's own task specs; a clash crashed start
+EXECUTION_EVENTS = frozenset({"start", "end"})
+HOW_TO_REGISTER = "regístrelo con PHVA_SERVICE_HANDLERS (un módulo con register(registry))"
+
+
+def _is_python(script_format: str | None) -> bool:
+    return (script_format or "").strip().lower() in PYTHON_FORMATS | {""}
+
+
+def _label(el: Any) -> str:
+    name = (el.get("name") or "").strip()
+    kind = etree.QName(el).localname
+    return f"bpmn:{kind} «{name}»" if name else f"bpmn:{kind} «{el.get('id')}»"
+
+
+def prepare(root: Any, file: str, handlers: Collection[str] | None) -> list[Problem]:
+    """Rewrite in place what has a Camunda meaning SpiffWorkflow lacks (see the module docstring)."""
+    problems: list[Problem] = []
+    for task in list(root.iter(f"{_B}scriptTask")):
+        if _is_python(task.get("scriptFormat")):
+            continue
+        name = script_handler_name(task)
+        if handlers is not None and name in handlers:
+            _as_service_task(task, name)
+            problems.append(
+                Problem(
+                    file,
+                    task.get("id"),
+                    f"el script {task.get('scriptFormat')} de {_label(task)} no se ejecuta: en su lugar corre "
+                    f"el manejador registrado «{name}»",
+                    "warning",
+                )
+            )
+    for kind in ("exclusiveGateway", "inclusiveGateway"):
+        for gateway in root.iter(f"{_B}{kind}"):
+            _true_when_unconditioned(gateway)
+    return problems
+
+
+def _as_service_task(task: Any, name: str) -> None:
+    for child in task.findall(f"{_B}script"):
+        task.remove(child)
+    for attr in ("scriptFormat", f"{_C}resultVariable", f"{_C}resource"):
+        task.attrib.pop(attr, None)
+    task.tag = f"{_B}serviceTask"
+    task.set(f"{_C}expression", name)
+
+
+def _true_when_unconditioned(gateway: Any) -> None:
+    container, gid = gateway.getparent(), gateway.get("id")
+    for flow in container.findall(f"{_B}sequenceFlow"):
+        if flow.get("sourceRef") != gid or flow.get("id") == gateway.get("default"):
+            continue
+        if flow.find(f"{_B}conditionExpression") is None:
+            condition = etree.SubElement(flow, f"{_B}conditionExpression")
+            condition.text = "True"  # already Python: translate_tree has run
+
+
+def check(root: Any, file: str, handlers: Collection[str] | None) -> list[Problem]:
+    """Refusals (and warnings) for scripts, Java delegates and listeners, all at once; `handlers` None
+    (a bare analysis, no engine) leaves the names of Java delegates unchecked."""
+    return list(_check(root, file, handlers))
+
+
+def _check(root: Any, file: str, handlers: Collection[str] | None) -> Iterator[Problem]:
+    for task in root.iter(f"{_B}scriptTask"):
+        script_format = task.get("scriptFormat")
+        if not _is_python(script_format):
+            name = script_handler_name(task)
+            yield Problem(
+                file,
+                task.get("id"),
+                f"{_label(task)} está escrito en {script_format}, que este motor no ejecuta (solo Python): "
+                f'reescríbalo con scriptFormat="python", registre un manejador con el nombre «{name}» '
+                f'({HOW_TO_REGISTER}) o indique otro con la propiedad camunda:property name="phva:handler"',
+            )
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != BPMN_NS:
+            continue
+        kind = etree.QName(el).localname
+        if el.get("id") in RESERVED_IDS and kind not in ("definitions", "process", "collaboration"):
+            yield Problem(
+                file,
+                el.get("id"),
+                f"el id «{el.get('id')}» de {_label(el)} lo usa el motor internamente (SpiffWorkflow): "
+                "cámbielo en Camunda Modeler (p. ej. StartEvent_1 o EndEvent_1)",
+            )
+        if kind in ("serviceTask", "sendTask", "businessRuleTask") and (
+            el.get(f"{_C}class") or el.get(f"{_C}delegateExpression")
+        ):
+            yield from _delegate(
+                el, file, handlers, el.get(f"{_C}class") or el.get(f"{_C}delegateExpression")
+            )
+        for scope, listener in listener_elements(el):
+            yield from _listener(el, kind, scope, listener, file, handlers)
+        for script in el.xpath("./bpmn:extensionElements/camunda:inputOutput//camunda:script", namespaces=NS):
+            if not _is_python(script.get("scriptFormat")) or script.get("resource"):
+                yield Problem(
+                    file,
+                    el.get("id"),
+                    f"un parámetro de camunda:inputOutput de {_label(el)} es un script "
+                    f"{script.get('scriptFormat') or 'externo'}: escríbalo como expresión ${{…}} o como "
+                    'script de una sola expresión con scriptFormat="python"',
+                )
+
+
+def _delegate(el: Any, file: str, handlers: Collection[str] | None, value: str) -> Iterator[Problem]:
+    name = handler_name(value)
+    if handlers is None:
+        return
+    if name in handlers:
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{_label(el)} llama a código Java ({value}): aquí corre en su lugar el manejador registrado «{name}»",
+            "warning",
+        )
+    else:
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{_label(el)} llama a código Java ({value}), que este motor no ejecuta: registre un manejador "
+            f"Python con el nombre «{name}» ({HOW_TO_REGISTER})",
+        )
+
+
+def _listener(
+    el: Any, kind: str, scope: str, listener: Any, file: str, handlers: Collection[str] | None
+) -> Iterator[Problem]:
+    event = listener.get("event") or ("create" if scope == "task" else "start")
+    where = f"el {'taskListener' if scope == 'task' else 'executionListener'} «{event}» de {_label(el)}"
+    if kind in ("process", "sequenceFlow"):
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{where}: los listeners del proceso y de los flujos (take) no están soportados; póngalo en una "
+            "actividad o evento",
+        )
+        return
+    supported = TASK_EVENTS if scope == "task" else EXECUTION_EVENTS
+    if event not in supported:
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{where}: el evento «{event}» no está soportado (se admiten {', '.join(sorted(supported))})",
+        )
+        return
+    script = listener.find(f"{_C}script")
+    if listener.get("class") or listener.get("delegateExpression"):
+        yield from _delegate(el, file, handlers, listener.get("class") or listener.get("delegateExpression"))
+        if listener.find(f"{_C}field") is not None:
+            yield Problem(file, el.get("id"), f"{where}: los camunda:field no llegan al manejador", "warning")
+    elif script is not None and (not _is_python(script.get("scriptFormat")) or script.get("resource")):
+        name = script_handler_name(el, event)
+        if handlers is None or name not in handlers:
+            yield Problem(
+                file,
+                el.get("id"),
+                f"{where} está escrito en {script.get('scriptFormat') or 'un script externo'}, que este motor "
+                f'no ejecuta: reescríbalo con scriptFormat="python", registre un manejador «{name}» '
+                f'({HOW_TO_REGISTER}) o indique otro con camunda:property name="phva:handler:{event}"',
+            )
+        else:
+            yield Problem(
+                file,
+                el.get("id"),
+                f"{where} está escrito en {script.get('scriptFormat')}: corre en su lugar el manejador «{name}»",
+                "warning",
+            )
+    elif script is None and not listener.get("expression"):
+        yield Problem(file, el.get("id"), f"{where} no dice qué ejecutar (expression, class o script)")
