@@ -159,8 +159,6 @@ def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dic
     listeners = read_listeners(node, translate)
     if listeners:
         ext["listeners"] = listeners
-    if etree.QName(node).localname == "callActivity":
-        ext.update(read_call_mappings(node, translate))
     return ext
 
 

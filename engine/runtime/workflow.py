@@ -26,6 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
 from engine.runtime import listeners, multi_instance, spiff_patches, timer_events
+from engine.runtime import signals as signal_events
 from engine.runtime.compaction import compact
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,18 @@ class ProcessRun:
             for task in workflow.get_tasks(state=TaskState.READY | TaskState.FUTURE):
                 task.data.update(copy.deepcopy(dict(data)))
         return cls(workflow)
+
+    @classmethod
+    def start_by_signal(
+        cls,
+        spec: Any,
+        subprocess_specs: dict[str, Any],
+        script_engine: Any,
+        bpmn_id: str,
+        data: Mapping[str, Any],
+    ) -> ProcessRun:
+        """A new instance started by its signal start event `bpmn_id` (engine.runtime.signals)."""
+        return cls(signal_events.start_by_signal(spec, subprocess_specs, script_engine, bpmn_id, data))
 
     @classmethod
     def load(
@@ -317,6 +330,17 @@ class ProcessRun:
     def send_message(self, name: str, payload: Mapping[str, Any] | None) -> None:
         definition = MessageEventDefinition(name)
         self.workflow.send_event(BpmnEvent(definition, {"payload": dict(payload or {}), "result_var": None}))
+
+    def signals(self) -> list[signal_events.WaitingSignal]:
+        return signal_events.waiting(self.workflow)
+
+    def send_signal(self, name: str, payload: Mapping[str, Any] | None) -> int:
+        """Deliver a broadcast signal; returns how many waiting events caught it."""
+        return signal_events.deliver(self.workflow, name, payload)
+
+    def thrown_signals(self) -> list[str]:
+        """The signals this run threw since the last call, for the broadcast to other instances."""
+        return signal_events.thrown(self.workflow)
 
     def finished_activity_ids(self) -> set[str]:
         """BPMN ids of activities and events finished since the last save (history is pruned at dump)."""

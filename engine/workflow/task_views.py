@@ -191,6 +191,7 @@ def task_for(ctx: Context, task_id: int, user: UserView | str) -> TaskRecord:
     with UnitOfWork(ctx.db, write=False) as uow:
         return task_dict(_visible_task(uow.session, task_id, acting_user(uow.session, user)))
 
+
 def _documentation(run: ProcessRun, human: HumanTask | None) -> str | None:
     """The task's documentation, its ${…} resolved now (Camunda Modeler users write them there too)."""
     if human is None:
