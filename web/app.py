@@ -17,13 +17,14 @@ from engine.cli import cli
 from engine.config import Settings
 from engine.context import Context
 
-# api_*: add their routes to api.bp before it is registered (attachments, reports and turns, supervision)
+# api_*: add their routes to api.bp before it is registered (attachments, reports and turns, signals, supervision)
 from web import (  # noqa: F401
     admin,
     admin_legal,
     api,
     api_attachments,
     api_reports,
+    api_signals,
     api_supervision,
     attachments,
     auth,

@@ -1,4 +1,5 @@
-"""`phva` commands for running processes: start, tasks, instances, timers, the scheduler, incidents, messages."""
+"""`phva` commands for running processes: start, tasks, instances, timers, the scheduler, incidents, messages,
+signals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 from engine.cli.base import actor, cli, context, emit, handled, json_option, parse_json
 from engine.identity import users
 from engine.scheduler import TimerScheduler
-from engine.workflow import incidents, instances, tasks, views
+from engine.workflow import incidents, instances, signals, tasks, views
 from engine.workflow.timers import RetryPolicy
 
 
@@ -268,3 +269,24 @@ def correlate_command(
         actor=actor(),
     )
     click.echo(f"Mensaje '{message}' entregado al proceso {target}.")
+
+
+@cli.command(
+    "signal",
+    help="Difunde una señal: la reciben todos los procesos que la esperan y se inician los que "
+    "empiezan con ella.",
+)
+@click.argument("name")
+@click.option("--data", help="Variables que reciben los procesos alcanzados, en JSON.")
+@json_option
+@handled
+def signal_command(name: str, data: str | None, as_json: bool) -> None:
+    outcome = signals.send_signal(context(), name, payload=parse_json(data), actor=actor())
+    if as_json:
+        emit(outcome.to_dict(), True)
+        return
+    reached = ", ".join(str(i) for i in outcome.delivered) or "ninguno"
+    started = ", ".join(str(i) for i in outcome.started) or "ninguno"
+    click.echo(
+        f"Señal '{outcome.name}' difundida. Procesos que la recibieron: {reached}. Iniciados: {started}."
+    )

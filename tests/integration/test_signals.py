@@ -159,3 +159,23 @@ def test_only_admins_and_the_mensajes_role_broadcast(ctx: Context) -> None:
 def test_a_bad_signal_name_is_refused(ctx: Context, name: str) -> None:
     with pytest.raises(BadInput):
         signals.send_signal(ctx, name)
+
+
+def test_phva_signal_broadcasts_from_the_command_line(ctx: Context) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    deploy(ctx, "SignalEventTests.catchAlertSignal")
+    started = instances.start_process(ctx, "catchSignal")
+    env = {
+        "PHVA_DATABASE_URL": ctx.settings.database_url,
+        "PHVA_INSTANCE_DIR": str(ctx.settings.instance_dir),
+    }
+    runner = CliRunner()
+    done = runner.invoke(cli, ["signal", "alert", "--data", '{"motivo": "x"}', "--json"], env=env)
+    assert done.exit_code == 0, done.output
+    assert f'"delivered_to": [\n    {started.id}\n  ]' in done.output
+    assert status(ctx, started.id) == "completed"
+    bad = runner.invoke(cli, ["signal", "alert", "--data", "[1"], env=env)
+    assert bad.exit_code == 2 and "--data" in bad.output

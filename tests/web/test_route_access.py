@@ -29,6 +29,7 @@ ADMIN = ("admin",)
 SUPERVISORS = ("supervisor", "admin")
 READERS = ("supervisor", "analista", "admin")  # reports and heatmaps
 COUNTER = ("funcionario", "supervisor", "admin")  # the turn log at the counter
+SIGNALERS = ("admin", "mensajes")  # a signal is a broadcast: access.may_signal
 
 ACCESS: dict[str, Any] = {
     "health": PUBLIC,
@@ -70,6 +71,7 @@ ACCESS: dict[str, Any] = {
         "reports.pqrsd_page", "reports.pqrsd_download", "api.report_indicators", "api.report_goals",
         "api.report_pqrsd",
     )},
+    "api.send_signal": SIGNALERS,
     **{e: COUNTER for e in ("reports.turnos_page", "reports.turnos_issue", "reports.turnos_act", "api.list_turnos",
                             "api.issue_turno")},
 }  # fmt: skip
