@@ -34,7 +34,14 @@ BPMN_NS = NS["bpmn"]
 CAMUNDA_NS = NS["camunda"]
 _B = f"{{{BPMN_NS}}}"
 _C = f"{{{CAMUNDA_NS}}}"
-TASK_EVENTS = frozenset({"create", "complete"})
+TASK_EVENTS = frozenset({"create", "assignment", "complete"})
+# Why a Camunda task event has no counterpart here: claim, assign and reassignment change the task's row,
+# not the running instance, so nothing would run the listener at the moment Camunda runs it.
+_UNSUPPORTED_EVENTS = {
+    "update": ": aquí cambiar una tarea no ejecuta el modelo",
+    "delete": ": aquí cancelar una tarea no ejecuta listeners",
+    "timeout": ": use un evento de temporizador de borde",
+}
 RESERVED_IDS = frozenset({"Start", "End", "Root"})  # SpiffWorkflow's own task specs; a clash crashed start
 EXECUTION_EVENTS = frozenset({"start", "end"})
 HOW_TO_REGISTER = "regístrelo con PHVA_SERVICE_HANDLERS (un módulo con register(registry))"
@@ -176,10 +183,20 @@ def _listener(
         return
     supported = TASK_EVENTS if scope == "task" else EXECUTION_EVENTS
     if event not in supported:
+        why = _UNSUPPORTED_EVENTS.get(event, "")
         yield Problem(
             file,
             el.get("id"),
-            f"{where}: el evento «{event}» no está soportado (se admiten {', '.join(sorted(supported))})",
+            f"{where}: el evento «{event}» no está soportado{why} (se admiten {', '.join(sorted(supported))}); "
+            "quítelo o haga su trabajo en un listener create/complete o en una tarea de servicio",
+        )
+        return
+    if event == "assignment" and el.get(f"{_C}assignee"):
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{where}: aquí el listener «assignment» corre cuando la tarea se reclama, se asigna o se reasigna, "
+            "no cuando camunda:assignee la asigna al crearla; haga ese trabajo en un listener «create»",
         )
         return
     script = listener.find(f"{_C}script")

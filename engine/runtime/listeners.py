@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.specs.base import TaskSpec
@@ -97,13 +98,15 @@ def _apply_outputs(task: Any, outputs: list[Mapping[str, Any]]) -> None:
 
 
 # ---- listeners --------------------------------------------------------------------------------
-def _run_listeners(task: Any, scope: str, event: str, listeners: list[Mapping[str, Any]]) -> None:
+def _run_listeners(
+    task: Any, scope: str, event: str, listeners: list[Mapping[str, Any]], assignee: str | None = None
+) -> None:
     for listener in listeners:
         if listener["scope"] != scope or listener["event"] != event:
             continue
         kind, value = listener["kind"], listener["value"]
         name = "execution" if scope == "execution" else "task"
-        delegate = Execution(task, event) if scope == "execution" else DelegateTask(task, event)
+        delegate = Execution(task, event) if scope == "execution" else DelegateTask(task, event, assignee)
         if kind == "expression":
             task.workflow.script_engine.evaluate(
                 task, value, external_context={name: delegate, "execution": delegate}
@@ -115,7 +118,10 @@ def _run_listeners(task: Any, scope: str, event: str, listeners: list[Mapping[st
             handler = find(value) if find is not None else None
             if handler is None:
                 raise LookupError(f"no hay un manejador registrado con el nombre «{value}»")
-            result = handler(copy.deepcopy(dict(task.data)))
+            data = copy.deepcopy(dict(task.data))
+            if scope == "task":
+                data["task_assignee"] = assignee  # what Camunda's task.getAssignee() gives the listener
+            result = handler(data)
             if result:
                 task.data.update(json_native(copy.deepcopy(dict(result))))
 
@@ -165,3 +171,21 @@ def run_expression(task: Any, python: str, result_variable: str | None) -> None:
     )
     if result_variable:
         task.data[result_variable] = json_native(value)
+
+
+def has_task_listener(extensions: Mapping[str, Any], event: str) -> bool:
+    found = extensions.get("listeners") or []
+    return any(item.get("scope") == "task" and item.get("event") == event for item in found)
+
+
+def task_assigned(workflow: Any, spiff_id: str, assignee: str, handlers: Handlers) -> str | None:
+    """Run a user task's `assignment` listeners (claimed, assigned, reassigned); the failure's message."""
+    task = workflow.get_task_from_id(UUID(spiff_id))
+    if task is None:
+        return None
+    try:
+        with using_handlers(handlers):
+            _run_listeners(task, "task", "assignment", _extensions(task).get("listeners") or [], assignee)
+    except Exception as error:  # the task stays as it is: the claim happened, the listener is an incident
+        return f"Al asignar «{task.task_spec.bpmn_name or task.task_spec.bpmn_id}» a {assignee}: {error}"
+    return None

@@ -116,8 +116,13 @@ def completed_earlier(session: Session, instance_id: int, elements: tuple[str, .
     return found
 
 
+EMBEDDED_FORMS = ("embedded:", "app:")
+
+
 def unlisted_variables(extensions: Mapping[str, Any], submitted: Mapping[str, Any]) -> dict[str, str]:
     """For a task with no form: one message per submitted variable the model does not list in `phva:variables`."""
+    if str(extensions.get("formKey") or "").startswith(EMBEDDED_FORMS):
+        return {}  # Camunda: an embedded HTML form (not shown here) submits whatever variables it has
     accepted = set(_names(_properties(extensions).get(ACCEPTS)))
     return {
         name: "Esta tarea no tiene formulario y el modelo no declara este dato (phva:variables)."

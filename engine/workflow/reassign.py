@@ -24,7 +24,7 @@ from engine.store.audit import audit
 from engine.store.instances import load_instance
 from engine.store.tasks import TaskRow
 from engine.store.uow import UnitOfWork
-from engine.workflow import guards, views
+from engine.workflow import guards, task_listeners, views
 from engine.workflow.escalation import escalates
 from engine.workflow.records import TaskRecord
 from engine.workflow.task_forms import extensions_of
@@ -79,6 +79,7 @@ def reassign_in(
             raise Forbidden(f"No se puede asignar la tarea {task_id} a '{target.username}': {four_eyes}")
     if not store.route_task(session, task, assignee=new_assignee, group=group):
         raise Conflict("Otro usuario cambió esta tarea al mismo tiempo; vuelva a intentarlo.")
+    task_listeners.assigned(ctx, session, task, new_assignee)  # Camunda's `assignment` task listeners
     groups_after = [group] if group is not None else list(task.candidate_groups)
     holder = new_assignee or f"la dependencia {group}"
     audit(session, ctx, instance_id=task.instance_id, task_id=task.id, action=ACTION,

@@ -25,7 +25,7 @@ from engine.store.audit import audit, data_changes
 from engine.store.instances import load_instance
 from engine.store.tasks import TaskRow
 from engine.store.uow import UnitOfWork
-from engine.workflow import guards, views
+from engine.workflow import guards, task_listeners, views
 from engine.workflow.instances import check_data
 from engine.workflow.records import TaskRecord
 from engine.workflow.runs import advance, load_run, save_run
@@ -147,6 +147,7 @@ def _set_assignee(
         raise Conflict("Otro usuario cambió esta tarea al mismo tiempo; vuelva a intentarlo.")
     audit(session, ctx, instance_id=task.instance_id, task_id=task.id, action=action, actor=actor,
           summary=summary)  # fmt: skip
+    task_listeners.assigned(ctx, session, task, assignee)  # Camunda's `assignment` task listeners
 
 
 def complete_task(

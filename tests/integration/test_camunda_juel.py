@@ -261,3 +261,33 @@ def test_flows_without_condition_on_an_exclusive_gateway_count_as_true(ctx: Cont
     for x, expected in ((5, ["A"]), (0, ["B"])):
         started = instances.start_process(ctx, "prueba", data={"x": x})
         assert [t["name"] for t in open_tasks(ctx, started.id)] == expected
+
+
+def test_assignment_listener_runs_when_the_task_is_claimed(ctx: Context) -> None:
+    # invoice.v2's approveInvoice: task.setVariable('approver', task.getAssignee()) on assignment.
+    body = f"""<bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="Aprobar" camunda:candidateGroups="atencion_ciudadano">
+      <bpmn:extensionElements>
+        <camunda:taskListener event="assignment" expression="${{task.setVariable('approver', task.assignee)}}"/>
+      </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="e"/>{flow("s>t", "t>e")}"""
+    deploy_xml(ctx, "a.bpmn", process_xml(body))
+    started = instances.start_process(ctx, "prueba")
+    task = open_tasks(ctx, started.id)[0]
+    assert "approver" not in task_page(ctx, task["id"], "root")["data"]
+    tasks.claim_task(ctx, task["id"], "ana")
+    assert task_page(ctx, task["id"], "root")["data"] == {"approver": "ana"}
+    assert open_tasks(ctx, started.id)[0]["assignee"] == "ana"
+    tasks.assign_task(ctx, task["id"], "sofia", "beto")
+    assert task_page(ctx, task["id"], "root")["data"] == {"approver": "beto"}
+
+
+def test_assignment_listener_with_a_creation_assignee_is_refused(ctx: Context) -> None:
+    body = f"""<bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="T" camunda:assignee="ana">
+      <bpmn:extensionElements>
+        <camunda:taskListener event="assignment" expression="${{task.setVariable('x', 1)}}"/>
+      </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="e"/>{flow("s>t", "t>e")}"""
+    [(element, message)] = refusals(ctx, process_xml(body))
+    assert element == "t" and "camunda:assignee" in message
