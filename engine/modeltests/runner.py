@@ -19,7 +19,6 @@ from engine.context import Context
 from engine.errors import IncidentRaised, PhvaError
 from engine.identity import users
 from engine.identity.user_admin import update_user
-from engine.modeling.definitions import SourceFile
 from engine.modeling.isotime import parse_duration_from
 from engine.modeltests.fill import example_answers
 from engine.modeltests.spec import ModelTestFile, Scenario, Step
@@ -93,7 +92,7 @@ class StepFailed(Exception):
 
 
 def run_file(test_file: ModelTestFile) -> FileResult:
-    sources = [SourceFile(p.name, p.read_bytes()) for p in test_file.files]
+    sources = list(test_file.sources)
     names = sources[0].name + (f" y {len(sources) - 1} archivos más" if len(sources) > 1 else "")
     with _engine(test_file) as ctx:
         outcome = deployments.deploy(

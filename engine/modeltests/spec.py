@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -15,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from engine.errors import BadInput
+from engine.modeling.definitions import SourceFile
 
 SCHEMA_PATH = Path(__file__).with_name("model_test.schema.json")
 MAX_BYTES = 1_000_000
@@ -41,7 +43,8 @@ class Scenario:
 @dataclass(frozen=True)
 class ModelTestFile:
     path: Path
-    files: tuple[Path, ...]
+    files: tuple[Path, ...]  # on disk (empty for an uploaded test)
+    sources: tuple[SourceFile, ...]
     refused: tuple[dict[str, Any], ...] | None  # None: the deploy must be accepted
     clock: datetime | None
     users: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -61,6 +64,23 @@ def load(path: Path) -> ModelTestFile:
         raw = path.read_bytes()
     except OSError as error:
         raise BadInput(f"No se pudo leer la prueba de modelo {path}: {error.strerror}.") from error
+    document = _document(path, raw)
+    files = _files(path, document)
+    return _test_file(path, document, tuple(SourceFile(f.name, f.read_bytes()) for f in files), files)
+
+
+def load_uploaded(name: str, raw: bytes, uploaded: Mapping[str, bytes]) -> ModelTestFile:
+    """A model test sent with its models (the model page): `files` names the uploaded files."""
+    path = Path(name)
+    document = _document(path, raw)
+    missing = [n for n in document["files"] if Path(n).name not in uploaded]
+    if missing:
+        raise BadInput(f"{name}: suba también {', '.join(missing)}.", {"files": ", ".join(missing)})
+    names = list(dict.fromkeys(Path(n).name for n in document["files"]))
+    return _test_file(path, document, tuple(SourceFile(n, uploaded[n]) for n in names), ())
+
+
+def _document(path: Path, raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BYTES:
         raise BadInput(f"La prueba de modelo {path} pasa de {MAX_BYTES // 1000} KB.")
     try:
@@ -72,6 +92,10 @@ def load(path: Path) -> ModelTestFile:
         details = {_where(p): _spanish(p) for p in problems[:10]}
         raise BadInput(f"{path}: la prueba de modelo no sigue el formato.", details)
     assert isinstance(document, dict)
+    return document
+
+
+def _files(path: Path, document: dict[str, Any]) -> list[Path]:
     base = path.parent
     files: list[Path] = []
     for name in document["files"]:
@@ -82,10 +106,17 @@ def load(path: Path) -> ModelTestFile:
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise BadInput(f"{path}: no existen los archivos {', '.join(missing)}.")
+    return list(dict.fromkeys(files))
+
+
+def _test_file(
+    path: Path, document: dict[str, Any], sources: tuple[SourceFile, ...], files: Sequence[Path]
+) -> ModelTestFile:
     refused = document.get("deploy") == "refused"
     return ModelTestFile(
         path=path,
-        files=tuple(dict.fromkeys(files)),
+        files=tuple(files),
+        sources=sources,
         refused=tuple(document.get("refused") or ()) if refused else None,
         clock=_moment(path, document.get("clock")),
         users=document.get("users") or {},
