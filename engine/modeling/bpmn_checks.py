@@ -212,16 +212,13 @@ def _check_call(el: Any, processes: Collection[str], error: Callable[[str | None
         error(
             el.get("id"), f"calledElement «{called}» es una expresión; solo se admite un id de proceso fijo"
         )
-    elif called not in processes:
-        error(el.get("id"), f"el proceso llamado «{called}» no está en el despliegue ni desplegado antes")
+    # Whether the called process exists, and in which version, is engine/modeling/bindings.py's check.
 
 
 def _check_decision(el: Any, decisions: Collection[str], error: Callable[[str | None, str], None]) -> None:
     ref = el.get(f"{{{CAMUNDA_NS}}}decisionRef")
     if not ref:
         error(el.get("id"), "la tarea de reglas de negocio necesita camunda:decisionRef (una tabla DMN)")
-    elif ref not in decisions:
-        error(el.get("id"), f"la decisión «{ref}» no está en ningún archivo DMN del despliegue")
 
 
 def _check_script_task(

@@ -17,8 +17,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
 from engine.modeling import delegates
-from engine.modeling.bpmn_checks import check_bpmn, check_dmn, strip_data_stores
+from engine.modeling.bindings import check_bindings
+from engine.modeling.bpmn_checks import check_bpmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
+from engine.modeling.dmn import Model, closure, models_hash, read_decisions
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
@@ -81,11 +83,22 @@ class FormBlueprint:
     content_hash: str
 
 
+@dataclass(frozen=True)
+class DecisionBlueprint:
+    key: str
+    name: str | None
+    file: str
+    version_tag: str | None
+    models: Mapping[str, Model]  # the decision and the ones it requires (engine/modeling/dmn.py)
+    content_hash: str
+
+
 @dataclass
 class Analysis:
     report: ValidationReport = field(default_factory=ValidationReport)
     processes: list[ProcessBlueprint] = field(default_factory=list)
     forms: list[FormBlueprint] = field(default_factory=list)
+    decisions: list[DecisionBlueprint] = field(default_factory=list)
 
 
 def file_kind(name: str) -> str | None:
@@ -113,6 +126,7 @@ class _Context:
     dmn: list[_Document] = field(default_factory=list)
     processes: dict[str, tuple[_Document, Any]] = field(default_factory=dict)
     decisions: dict[str, _Document] = field(default_factory=dict)
+    decision_models: dict[str, Model] = field(default_factory=dict)
     forms: dict[str, FormBlueprint] = field(default_factory=dict)
 
 
@@ -120,6 +134,7 @@ def analyze(
     files: Sequence[SourceFile],
     known_forms: Mapping[str, FormSchema] | None = None,
     known_processes: Collection[str] = (),
+    known_decisions: Collection[str] = (),
     check_script: ScriptChecker | None = None,
     handlers: Collection[str] | None = None,
 ) -> Analysis:
@@ -144,11 +159,21 @@ def analyze(
             doc.source.name,
             ctx.report,
             processes=executable | set(known_processes),
-            decisions=set(ctx.decisions),
+            decisions=set(ctx.decisions) | set(known_decisions),
             forms=form_ids,
             check_script=check_script,
         )
         _guard(ctx.report, doc.source.name, check)
+        bound = partial(
+            check_bindings,
+            doc.root,
+            doc.source.name,
+            local_processes=executable,
+            known_processes=known_processes,
+            local_decisions=ctx.decision_models,
+            known_decisions=known_decisions,
+        )
+        _guard(ctx.report, doc.source.name, lambda: ctx.report.extend(bound()))  # noqa: B023
     for doc in ctx.bpmn:
         if not any(ctx.processes[pid][0] is doc for pid in executable):
             if executable:
@@ -157,6 +182,7 @@ def analyze(
                 ctx.report.add(doc.source.name, None, 'no hay un proceso ejecutable (isExecutable="true")')
     analysis = Analysis(report=ctx.report, forms=list(ctx.forms.values()))
     analysis.processes = _build(ctx, sorted(executable))
+    analysis.decisions = _decisions(ctx)
     return analysis
 
 
@@ -260,8 +286,12 @@ def _index(ctx: _Context) -> None:
             elif pid and pid not in ctx.processes:
                 ctx.processes[pid] = (doc, process)
     for doc in ctx.dmn:
-        for problem in [*check_dmn_ids(doc.root, doc.source.name), *check_dmn(doc.root, doc.source.name)]:
+        for problem in check_dmn_ids(doc.root, doc.source.name):
             ctx.report.problems.append(problem)
+        models, problems = read_decisions(doc.root, doc.source.name)
+        ctx.report.extend(problems)
+        for did, model in models.items():
+            ctx.decision_models.setdefault(did, model)
         for decision in doc.root.findall(f"{{{etree.QName(doc.root).namespace}}}decision"):
             did = decision.get("id")
             if did in ctx.decisions:
@@ -275,9 +305,6 @@ def _build(ctx: _Context, keys: list[str]) -> list[ProcessBlueprint]:
     # SpiffWorkflow only sees files that passed our checks: it stops at its first error or crashes on some.
     parser = PhvaParser()
     failed = {p.file for p in ctx.report.errors}
-    for doc in ctx.dmn:
-        if doc.source.name not in failed:
-            _guard(ctx.report, doc.source.name, partial(_add_dmn, parser, doc))
     for doc in ctx.bpmn:
         if doc.source.name not in failed:
             _guard(ctx.report, doc.source.name, partial(_add_bpmn, ctx, parser, doc))
@@ -295,11 +322,30 @@ def _build(ctx: _Context, keys: list[str]) -> list[ProcessBlueprint]:
     return blueprints
 
 
-def _add_dmn(parser: PhvaParser, doc: _Document) -> None:
-    parser.add_dmn_xml(doc.root, doc.source.name)
-    for dmn_parser in parser.dmn_parsers.values():
-        if dmn_parser.filename == doc.source.name and dmn_parser.decision is None:
-            dmn_parser.parse()  # parse now so a bad table is a deploy-time error
+def _decisions(ctx: _Context) -> list[DecisionBlueprint]:
+    failed = {p.file for p in ctx.report.errors}
+    found = []
+    for did, model in sorted(ctx.decision_models.items()):
+        doc = ctx.decisions.get(did)
+        if doc is None or doc.source.name in failed:
+            continue
+        models = closure(ctx.decision_models, did)
+        found.append(
+            DecisionBlueprint(did, model.get("name"), doc.source.name, model.get("version_tag"), models,
+                              models_hash(models))
+        )  # fmt: skip
+    return found
+
+
+def _bind_decisions(ctx: _Context, specs: Sequence[Any]) -> None:
+    # Each business rule task carries the decisions of its own deployment: camunda:decisionRefBinding
+    # "deployment" runs them; latest / version / versionTag look them up when the task runs.
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            ext = getattr(task_spec, "extensions", None)
+            if isinstance(ext, dict) and ext.get("decisionRef") in ctx.decision_models:
+                ext["decisions"] = closure(ctx.decision_models, ext["decisionRef"])
+
 
 
 def _add_bpmn(ctx: _Context, parser: PhvaParser, doc: _Document) -> None:
@@ -318,6 +364,7 @@ def _merge_parser_problems(report: ValidationReport, problems: list[Problem]) ->
 def _blueprint(ctx: _Context, parser: PhvaParser, key: str, doc: _Document, node: Any) -> ProcessBlueprint:
     spec = parser.get_spec(key)
     subprocess_specs = _subprocess_specs(parser, spec)
+    _bind_decisions(ctx, [spec, *subprocess_specs.values()])
     sources = _closure(ctx, key)
     documentation = node.find(f"{{{BPMN_NS}}}documentation")
     return ProcessBlueprint(

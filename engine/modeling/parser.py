@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, SendTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.dmn.specs.model import DecisionTable
 
 from engine.modeling.expressions import ExpressionError, value_to_python
 from engine.modeling.io_mapping import handler_name, read_input_output, read_listeners
@@ -42,6 +44,13 @@ PLAIN_ATTRIBUTES = (
     "formRefVersion",
     "resultVariable",
     "mapDecisionResult",
+    "decisionRef",
+    "decisionRefBinding",
+    "decisionRefVersion",
+    "decisionRefVersionTag",
+    "calledElementBinding",
+    "calledElementVersion",
+    "calledElementVersionTag",
 )
 IMPLEMENTATIONS = ("class", "expression", "delegateExpression")
 JUEL_LITERALS = frozenset({"true", "false", "null"})
@@ -159,7 +168,28 @@ def read_extensions(node: Any, report: Callable[[str | None, str], None]) -> dic
     listeners = read_listeners(node, translate)
     if listeners:
         ext["listeners"] = listeners
+    if etree.QName(node).localname == "callActivity":
+        ext.update(read_call_mappings(node, translate))
     return ext
+
+
+def read_call_mappings(node: Any, translate: Callable[[str], str]) -> dict[str, Any]:
+    """camunda:in / camunda:out of a call activity: variables="all", source or sourceExpression → target."""
+    found: dict[str, Any] = {}
+    for tag in ("in", "out"):
+        mappings = []
+        for el in _direct_extensions(node, f"camunda:{tag}"):
+            if el.get("businessKey") is not None:
+                mappings.append({"businessKey": el.get("businessKey")})
+            elif el.get("variables") == "all":
+                mappings.append({"all": True})
+            elif el.get("sourceExpression") is not None:
+                expression = translate(el.get("sourceExpression"))
+                mappings.append({"expression": expression, "target": el.get("target")})
+            else:
+                mappings.append({"source": el.get("source"), "target": el.get("target") or el.get("source")})
+        found[f"call_{tag}"] = mappings
+    return found
 
 
 def form_ref_of(node: Any) -> str | None:
@@ -228,3 +258,8 @@ class PhvaParser(CamundaParser):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.problems: list[Problem] = []
+
+    def get_engine(self, decision_ref: str, node: Any) -> Any:
+        # Decisions are phva's own models (engine/modeling/dmn.py), bound when the task runs: SpiffWorkflow
+        # gets an empty table to serialize, and never parses the DMN files (one decision per file there).
+        return DMNEngine(DecisionTable(decision_ref, decision_ref, "UNIQUE"))

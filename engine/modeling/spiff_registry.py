@@ -9,6 +9,7 @@ Two fixes over the stock configuration (SPIFF_NOTES.md):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from copy import copy
 from typing import Any
 from uuid import UUID
@@ -66,9 +67,24 @@ class StateWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
 
 class StateSubWorkflowConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]
+    # A called process bound when it ran keeps the name of its version's spec ("<key>@<definition id>").
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(workflow)
+        if getattr(workflow, "phva_spec", None):
+            dct["phva_spec"] = workflow.phva_spec
+        return dct
+
     def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
         dct = dict(dct, tasks=parents_first(dct["tasks"], dct["root"]))
-        return super().from_dict(dct, task, top_workflow)
+        name = dct.get("phva_spec")
+        if not name:
+            return super().from_dict(dct, task, top_workflow)
+        subprocess = self.target_class(top_workflow.subprocess_specs[name], task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        subprocess.phva_spec = name
+        return subprocess
 
 
 def _config() -> dict[Any, Any]:
@@ -107,8 +123,22 @@ def workflow_to_json(workflow: Any) -> str:
     return json.dumps(dct, separators=(",", ":"))
 
 
-def workflow_from_json(text: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any:
+def workflow_from_json(
+    text: str,
+    spec: Any,
+    subprocess_specs: dict[str, Any],
+    called_specs: Callable[[str], Mapping[str, Any]] | None = None,
+) -> Any:
+    """`called_specs(name)` gives the specs of a called process bound at run time (the name and its own)."""
     dct = json.loads(text)
     dct.pop("format", None)
+    names = {s["phva_spec"] for s in dct.get("subprocesses", {}).values() if s.get("phva_spec")}
+    if names - set(subprocess_specs):
+        if called_specs is None:
+            raise ValueError(f"La instancia usa procesos llamados que no se pueden cargar: {sorted(names)}")
+        subprocess_specs = dict(subprocess_specs)
+        for name in sorted(names - set(subprocess_specs)):
+            for sub, sub_spec in called_specs(name).items():
+                subprocess_specs.setdefault(sub, sub_spec)
     SERIALIZER.migrate(dct)
     return REGISTRY.restore(dct, spec=spec, subprocess_specs=subprocess_specs)

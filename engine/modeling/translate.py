@@ -196,9 +196,8 @@ def _translate_entry(
     is_input: bool,
 ) -> Iterator[Problem]:
     text = entry.find(f"{{{ns}}}text")
-    if text is None:
-        yield Problem(file, owner, f"{label}: la celda no tiene elemento <text>")
-        return
+    if text is None or not (text.text or "").strip():
+        return  # an empty cell (`<outputEntry/>` too): any value in, nothing out (Camunda leaves it out)
     language = _language(entry, default_language)
     if language == "feel":
         convert = feel_input_entry_to_python if is_input else feel_output_entry_to_python

@@ -25,8 +25,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
-from engine.runtime import listeners, multi_instance, spiff_patches, timer_events
+from engine.runtime import call_activity, listeners, multi_instance, spiff_patches, timer_events
 from engine.runtime import signals as signal_events
+from engine.runtime.bindings import Definitions
 from engine.runtime.compaction import compact
 
 log = logging.getLogger(__name__)
@@ -149,8 +150,10 @@ class ProcessRun:
         subprocess_specs: dict[str, Any],
         script_engine: Any,
         clock: Clock | None = None,
+        called_specs: Callable[[str], Mapping[str, Any]] | None = None,
     ) -> ProcessRun:
-        workflow = workflow_from_json(state, spec, subprocess_specs)
+        """`called_specs(name)`: the specs of a process a call activity bound when it ran (bindings)."""
+        workflow = workflow_from_json(state, spec, subprocess_specs, called_specs)
         workflow.script_engine = script_engine  # not serialized: attach after every restore
         return cls(workflow, clock)
 
@@ -169,11 +172,22 @@ class ProcessRun:
         return dict(source)
 
     # ---- running ----------------------------------------------------------------------------
-    def advance(self, clock: Clock, services: ServiceRegistry, call: Any = None) -> IncidentInfo | None:
+    def advance(
+        self,
+        clock: Clock,
+        services: ServiceRegistry,
+        call: Any = None,
+        definitions: Definitions | None = None,
+    ) -> IncidentInfo | None:
         """Run engine steps, pass-through tasks, service tasks and due timers until only waits remain.
 
-        `call` reaches the handlers registered with `register_with_call` (the use case's transaction)."""
-        with spiff_patches.using_clock(clock), listeners.using_handlers(services.handlers.get):
+        `call` reaches the handlers registered with `register_with_call` (the use case's transaction);
+        `definitions` finds the decisions and called processes bound when they run."""
+        with (
+            spiff_patches.using_clock(clock),
+            call_activity.bound(definitions),
+            listeners.using_handlers(services.handlers.get),
+        ):
             for _ in range(MAX_ADVANCE_ROUNDS):
                 try:
                     self.workflow.refresh_timers()

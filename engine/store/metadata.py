@@ -6,6 +6,7 @@ from __future__ import annotations
 # PQRSD tables, notifications and the mail outbox, the portal's surveys and requests, the report's own data,
 # who sees which open task (and its triggers).
 from engine.store import (  # noqa: F401
+    decision_tables,
     dependencia_tables,
     event_tables,
     ladder_tables,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from engine.modeling.definitions import FormBlueprint, ProcessBlueprint, SourceF
 from engine.modeling.form_schema import FormSchema
 from engine.modeling.report import ValidationReport
 from engine.runtime.scripting import check_script
+from engine.store import bindings as bindings_store
 from engine.store import definitions as store
 from engine.store.uow import UnitOfWork
+from engine.workflow.decision_versions import store_decisions
 from engine.workflow.deploy_groups import check_groups
 from engine.workflow.start_timers import sync_start_timers_in
 
@@ -74,12 +75,14 @@ def deploy(
         raise BadInput("No hay archivos para desplegar (.bpmn, .dmn o .form).")
     with UnitOfWork(ctx.db) as uow:
         session, database = uow.session, True
+        known_decisions: set[str] = set()
         try:
             known_forms = {
                 form_id: FormSchema.from_dict(schema)
                 for form_id, schema in store.latest_form_schemas(session).items()
             }
             known_processes = store.process_keys(session)
+            known_decisions = bindings_store.decision_keys(session)
         except DatabaseNotReady:
             if not check_only:
                 raise
@@ -88,6 +91,7 @@ def deploy(
             files,
             known_forms=known_forms,
             known_processes=known_processes,
+            known_decisions=known_decisions,
             check_script=check_script,
             handlers={*ctx.services.handlers, *ctx.services.call_handlers},
         )
@@ -103,6 +107,7 @@ def deploy(
             _store_form(session, outcome, outcome.deployment_id, form, now)
         for process in analysis.processes:
             _store_process(session, outcome, outcome.deployment_id, process, now)
+        store_decisions(session, outcome, outcome.deployment_id, analysis.decisions, now)
         summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
         store.set_deployment_summary(session, outcome.deployment_id, summary)
         sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
@@ -168,21 +173,9 @@ def _next_version(
 
 
 def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str]:
-    """Add the latest deployed version of every called process that was not in this deployment.
+    """The spec as analysed: a called process outside this deployment is not copied into it any more.
 
-    The call is bound at deploy time (Camunda's calledElementBinding="deployment"): redeploying the
-    called process does not change running callers; redeploying the caller picks the new version.
+    Camunda binds a call when it runs (calledElementBinding latest, version; deployment = this same
+    deployment's copy): engine/runtime/call_activity.py looks the version up then.
     """
-    spec = json.loads(process.spec_json)
-    missing = sorted(k for k in process.called_processes if k not in spec["subprocess_specs"])
-    if not missing:
-        return process.spec_json, process.content_hash
-    digests = [process.content_hash]
-    for key in missing:
-        row = store.latest_definition(session, key)
-        called = json.loads(row.spec_json)
-        spec["subprocess_specs"][key] = called["spec"]
-        for name, sub in called["subprocess_specs"].items():
-            spec["subprocess_specs"].setdefault(name, sub)
-        digests.append(row.content_hash)
-    return json.dumps(spec), hashlib.sha256("|".join(digests).encode()).hexdigest()
+    return process.spec_json, process.content_hash

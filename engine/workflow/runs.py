@@ -17,6 +17,7 @@ from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
 from engine.store import definitions
 from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
 from engine.workflow import ladder_arming
+from engine.workflow.bindings import StoredDefinitions
 
 DEFAULT_PRIORITY = 50
 
@@ -32,12 +33,14 @@ class ServiceCall:
 
 def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -> IncidentInfo | None:
     """Run the instance to its next wait; service tasks registered with a call act in this transaction."""
-    return run.advance(ctx.clock, ctx.services, ServiceCall(ctx, session, ref))
+    bound = StoredDefinitions(ctx, session)
+    return run.advance(ctx.clock, ctx.services, ServiceCall(ctx, session, ref), bound)
 
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
     spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
-    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock)
+    called = StoredDefinitions(ctx, session).called_specs
+    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock, called)
     run.services = ctx.services  # a completed task's listeners may call registered handlers
     return run
 

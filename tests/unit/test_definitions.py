@@ -335,11 +335,15 @@ def test_no_executable_process_is_an_error() -> None:
             "b",
             ["nadie"],
         ),
-        ('<bpmn:callActivity id="c" name="C" calledElement="otro"/>', "c", ["otro", "despliegue"]),
         (
-            '<bpmn:businessRuleTask id="r" name="R" camunda:decisionRef="tabla"/>',
+            '<bpmn:callActivity id="c" name="C" calledElement="otro" camunda:calledElementBinding="deployment"/>',
+            "c",
+            ["otro", "mismo despliegue"],
+        ),
+        (
+            '<bpmn:businessRuleTask id="r" name="R" camunda:decisionRef="tabla" camunda:decisionRefBinding="deployment"/>',
             "r",
-            ["tabla", "DMN"],
+            ["tabla", "mismo despliegue"],
         ),
         (
             '<bpmn:userTask id="u" name="U" camunda:formRef="formulario_x"/>',
@@ -426,7 +430,7 @@ def test_duplicate_ids_are_named() -> None:
 def test_all_problems_are_collected_not_only_the_first() -> None:
     body = (
         '<bpmn:complexGateway id="g1" name="G"/>'
-        '<bpmn:callActivity id="c1" name="C" calledElement="nada"/>'
+        '<bpmn:callActivity id="c1" name="C" calledElement="nada" camunda:calledElementBinding="version"/>'
         '<bpmn:sequenceFlow id="f1" sourceRef="inicio" targetRef="fantasma"/>'
     )
 
@@ -453,12 +457,12 @@ def test_unknown_dmn_hit_policy_is_refused() -> None:
     dmn = (
         (DATA / "clasificar_solicitud.dmn")
         .read_bytes()
-        .replace(b'hitPolicy="FIRST"', b'hitPolicy="PRIORITY"')
+        .replace(b'hitPolicy="FIRST"', b'hitPolicy="CUALQUIERA"')
     )
 
     report = analyze([SourceFile("t.dmn", dmn)]).report
 
-    assert has_error(report, "t.dmn", "DecisionTable_Clasificar", "PRIORITY")
+    assert has_error(report, "t.dmn", "clasificar_solicitud", "CUALQUIERA", "desconocida")
 
 
 def test_vendor_extensions_missing_diagram_and_names_are_warnings() -> None:
