@@ -137,6 +137,15 @@ def _check(root: Any, file: str, handlers: Collection[str] | None) -> Iterator[P
             )
         for scope, listener in listener_elements(el):
             yield from _listener(el, kind, scope, listener, file, handlers)
+        if el.find(f"{_B}multiInstanceLoopCharacteristics") is not None and el.xpath(
+            "./bpmn:extensionElements/camunda:inputOutput/camunda:outputParameter", namespaces=NS
+        ):
+            yield Problem(
+                file,
+                el.get("id"),
+                f"{_label(el)} es multiinstancia y tiene parámetros de salida (camunda:outputParameter), que "
+                "Camunda no admite en ella: cada instancia los escribiría sobre las demás",
+            )
         for script in el.xpath("./bpmn:extensionElements/camunda:inputOutput//camunda:script", namespaces=NS):
             if not _is_python(script.get("scriptFormat")) or script.get("resource"):
                 yield Problem(

@@ -13,13 +13,14 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.context import Context
+from engine.identity import users
 from engine.modeling.definitions import SourceFile
 from engine.store.instances import load_instance
 from engine.store.uow import UnitOfWork
 from engine.workflow import deployments, instances, tasks
 from engine.workflow.runs import load_run
 from engine.workflow.task_views import task_page
-from tests.helpers import deploy_xml, flow, open_tasks, process_xml, staff
+from tests.helpers import DATA, deploy_xml, flow, open_tasks, process_xml, staff
 
 
 @pytest.fixture(autouse=True)
@@ -291,3 +292,72 @@ def test_assignment_listener_with_a_creation_assignee_is_refused(ctx: Context) -
     <bpmn:endEvent id="e"/>{flow("s>t", "t>e")}"""
     [(element, message)] = refusals(ctx, process_xml(body))
     assert element == "t" and "camunda:assignee" in message
+
+
+def test_input_parameters_apply_to_each_instance_of_a_multi_instance(ctx: Context) -> None:
+    # InputOutputTest.testSequentialMIActivityIoSupport: the input is evaluated per instance.
+    body = f"""<bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="Revisar ${{etiqueta}}" camunda:assignee="ana">
+      <bpmn:extensionElements><camunda:inputOutput>
+        <camunda:inputParameter name="etiqueta">${{item.toUpperCase()}}-${{loopCounter}}</camunda:inputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true" camunda:collection="items"
+          camunda:elementVariable="item"/>
+    </bpmn:userTask><bpmn:endEvent id="e"/>{flow("s>t", "t>e")}"""
+    deploy_xml(ctx, "mi.bpmn", process_xml(body))
+    started = instances.start_process(ctx, "prueba", data={"items": ["a", "b"]})
+    seen = []
+    for _ in range(2):
+        [task] = open_tasks(ctx, started.id)
+        seen.append(task["name"])
+        tasks.complete_task(ctx, task["id"], "ana", {})
+    assert seen == ["Revisar A-0", "Revisar B-1"]
+    assert "etiqueta" not in variables(ctx, started.id)
+
+
+INVOICE = ("invoice.v2.bpmn", "reviewInvoice.bpmn", "invoiceBusinessDecisions.dmn")
+
+
+def invoice_files() -> list[SourceFile]:
+    return [SourceFile(n, (DATA / "camunda" / "corpus" / n).read_bytes()) for n in INVOICE]
+
+
+def test_camunda_invoice_is_refused_naming_its_javascript_and_java(ctx: Context) -> None:
+    outcome = deployments.deploy(ctx, invoice_files())
+    problems = [(p.element_id, p.message) for p in outcome.report.errors]
+    assert outcome.deployment_id is None
+    assert {e for e, _ in problems} == {"approveInvoice", "ServiceTask_1"}, problems
+    assert sum("javascript" in m for _, m in problems) == 2  # the create and the assignment listeners
+    assert any("approveInvoice:create" in m for _, m in problems)
+    assert any("ArchiveInvoiceService" in m for _, m in problems)
+
+
+def test_camunda_invoice_runs_with_its_scripts_and_java_mapped_to_handlers(ctx: Context) -> None:
+    # InvoiceTestCase.testHappyPathV2 and testApproveInvoiceAssignment, with the JavaScript listeners and
+    # the Java ArchiveInvoiceService registered as Python handlers under the names deploy asked for.
+    archived: list[str] = []
+    ctx.services.register("approveInvoice:create", lambda data: None)
+    ctx.services.register("approveInvoice:assignment", lambda data: {"approver": data["task_assignee"]})
+    ctx.services.register(
+        "org.camunda.bpm.example.invoice.service.ArchiveInvoiceService",
+        lambda data: archived.append(data["invoiceNumber"]) or None,
+    )
+    outcome = deployments.deploy(ctx, invoice_files())
+    assert outcome.report.ok, outcome.report.format()
+    for group in ("accounting", "sales"):
+        users.add_user(ctx, f"u_{group}", groups=group)
+    start = {"creditor": "Great Pizza for Everyone Inc.", "amount": 300.0,
+             "invoiceCategory": "Travel Expenses", "invoiceNumber": "GPFE-23232323"}  # fmt: skip
+    started = instances.start_process(ctx, "invoice", data=start)
+    [approve] = open_tasks(ctx, started.id)
+    assert approve["bpmn_id"] == "approveInvoice"
+    assert sorted(approve["candidate_groups"]) == ["accounting", "sales"]
+    assert approve["due_at"] == (ctx.clock.now() + timedelta(weeks=1)).isoformat()
+    tasks.claim_task(ctx, approve["id"], "u_sales")
+    assert task_page(ctx, approve["id"], "root")["data"]["approver"] == "u_sales"
+    tasks.complete_task(ctx, approve["id"], "u_sales", {"approved": True})
+    [transfer] = open_tasks(ctx, started.id)
+    assert transfer["bpmn_id"] == "prepareBankTransfer"
+    tasks.complete_task(ctx, transfer["id"], "u_accounting", {})
+    assert archived == ["GPFE-23232323"]
+    assert variables(ctx, started.id)["approver"] == "u_sales"
