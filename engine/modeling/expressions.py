@@ -11,9 +11,10 @@ import ast
 import calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from engine.modeling.cron import CronError, check_cron
 from engine.modeling.feel import (
     feel_expression_to_python,
     feel_input_entry_to_python,
@@ -344,7 +345,11 @@ def timer_to_python(text: str, kind: TimerKind) -> str:
         _check_timer_value(source, value, kind)
         return py_str(value)
     if kind == "timeCycle" and _CRON.fullmatch(source):
-        fail(source, "las expresiones cron no están soportadas; use " + _EXAMPLES[kind])
+        try:  # Quartz cron, as Camunda accepts it (engine.modeling.cron)
+            check_cron(source, UTC)
+        except CronError as error:
+            fail(source, str(error))
+        return py_str(" ".join(source.split()))
     tree = check_python(source, source)
     if isinstance(tree.body, ast.Constant):
         if not isinstance(tree.body.value, str):

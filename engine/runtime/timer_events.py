@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
-from engine.runtime import spiff_patches
+from engine.runtime import cron_timers, spiff_patches
 
 GATEWAY_DUE = "phva_timer_due"  # internal_data key: {index of the gateway's event: due time (ISO)}
 _FIRED_LONG_AGO = "2000-01-01T00:00:00+00:00"
@@ -50,6 +50,7 @@ class StartTimer:
     due_at: datetime
     cycles: int | None  # cycles only: repetitions left including this one, -1 = forever
     period_seconds: float | None
+    cron: str | None = None  # a cron cycle (engine.runtime.cron_timers): its expression, no period
 
 
 def timer_type(definition: Any) -> str:
@@ -223,6 +224,7 @@ def start_timers(
                     parse_due(value["next"]),
                     int(value["cycles"]),
                     float(value["duration"]),
+                    value.get("cron"),
                 )
             )
         elif isinstance(value, str):
@@ -257,9 +259,12 @@ def _only_starts(workflow: Any, keep: Any) -> None:
 
 
 def next_cycle(
-    due: datetime, cycles: int, period_seconds: float, now: datetime
+    due: datetime, cycles: int, period_seconds: float, now: datetime, cron: str | None = None
 ) -> tuple[datetime, int] | None:
     """After a start cycle fired at `due`: the next occurrence after `now` and the repetitions left."""
+    if cron:  # missed occurrences fire once, like the others
+        upcoming = cron_timers.following(cron, max(due, now))
+        return (upcoming.astimezone(UTC), -1) if upcoming is not None else None
     left = cycles - 1 if cycles > 0 else -1
     if left == 0 or period_seconds <= 0:
         return None

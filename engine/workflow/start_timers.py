@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -52,11 +53,13 @@ def sync_start_timers_in(ctx: Context, session: Session) -> int:
         for start in found:
             if (definition_id, start.bpmn_id) in known:
                 continue
-            repeat = (
+            repeat: dict[str, Any] | None = (
                 {"cycles": start.cycles, "seconds": start.period_seconds}
                 if start.cycles is not None
                 else None
             )
+            if repeat is not None and start.cron:
+                repeat["cron"] = start.cron
             store.insert_start_timer(
                 session, definition_id, start.bpmn_id, start.name, start.timer_type, start.due_at, repeat, now
             )

@@ -262,11 +262,11 @@ def _start_by_timer(ctx: Context, session: Session, row: DueStart, worker: str, 
     store.mark_start_fired(session, row.id, now)
     if row.repeat:
         following = timer_events.next_cycle(
-            row.due_at, int(row.repeat["cycles"]), float(row.repeat["seconds"]), now
+            row.due_at, int(row.repeat["cycles"]), float(row.repeat["seconds"]), now, row.repeat.get("cron")
         )
         if following is not None:
             due, left = following
-            repeat = {"cycles": left, "seconds": row.repeat["seconds"]}
+            repeat = {**row.repeat, "cycles": left}
             store.insert_start_timer(
                 session, int(row.definition_id or 0), row.bpmn_id, row.name, row.timer_type, due, repeat, now
             )

@@ -281,7 +281,7 @@ def test_timer_expression_is_translated(text: str, kind: Any, data: dict[str, An
         ("R3/PT1H", "timeDuration", "es un ciclo y timeDuration requiere"),
         ("PT1H", "timeCycle", "es una duración y timeCycle requiere"),
         ("2026-13-01T00:00:00", "timeDate", "no es una fecha y hora ISO-8601 válida"),
-        ("0 0 9 * * ?", "timeCycle", "cron no están soportadas"),
+        ("0 0 9 ? * 6#3", "timeCycle", "no están soportados"),  # Quartz cron runs, save W, # and nL
         ("3600", "timeDuration", "debe dar una duración ISO-8601"),
         ('"PT"', "timeDuration", "no es una duración ISO-8601 válida"),
         ('"mañana"', "timeDate", "no es una fecha y hora ISO-8601"),
