@@ -3,12 +3,14 @@
 SpiffWorkflow evaluates script tasks, gateway conditions, timer expressions and DMN cells with plain
 exec/eval. This environment compiles them with RestrictedPython instead: no imports, no dunder access,
 no open/eval/exec/getattr/type, a vetted set of builtins, the helpers given to `make_script_engine`,
-and a cap on loop iterations. Refusals are reported in Spanish.
+a cap on loop iterations, and the time and memory limits of `script_limits` (PHVA_SCRIPT_TIMEOUT,
+PHVA_SCRIPT_MEMORY_MB). What a script leaves in the task data is held to the instance data limits
+(engine.limits.DataLimits). Refusals are reported in Spanish.
 
 What scripts get besides the vetted builtins: `datetime`, `date`, `timedelta`, `timezone` (values stored
 in task data must still be JSON-native), `json_dumps`, `json_loads`, `floor`, `ceil`. `print` output is
-logged at INFO on this module's logger. `make_script_engine` adds the JUEL/FEEL run-time helpers
-(`engine.modeling.expressions.EXPRESSION_HELPERS`) to every engine.
+logged at INFO on this module's logger (its first 64 KB). `make_script_engine` adds the JUEL/FEEL run-time
+helpers (`engine.modeling.expressions.EXPRESSION_HELPERS`) to every engine.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 import logging
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dt_time
@@ -36,34 +38,43 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safe_builtins,
 )
-from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.limits import DataLimits, json_size
 from engine.modeling.expressions import EXPRESSION_HELPERS
 from engine.runtime.execution import expression_context
+from engine.runtime.script_limits import (
+    DEFAULT_MAX_ITERATIONS,
+    BoundedPrintCollector,
+    Budget,
+    Guards,
+    ScriptForbidden,
+    ScriptLimitExceeded,
+    ScriptLimits,
+)
 from engine.runtime.spiff_patches import ClockedDatetime
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ITERATIONS = 1_000_000
+__all__ = [
+    "DEFAULT_MAX_ITERATIONS",
+    "RestrictedEnvironment",
+    "RestrictedScriptEngine",
+    "ScriptForbidden",
+    "ScriptLimitExceeded",
+    "ScriptLimits",
+    "ScriptTaskError",
+    "check_expression",
+    "check_script",
+    "make_script_engine",
+]
+
 _FILENAME = "<script>"
 
 Mode = Literal["exec", "eval"]
-
-
-class ScriptForbidden(Exception):
-    """A script or expression tried something the restricted engine refuses; `str()` is the Spanish text."""
-
-    def __init__(self, text: str, line_number: int | None = None) -> None:
-        super().__init__(text)
-        self.text = text
-        self.line_number = line_number
-
-    def __str__(self) -> str:
-        return _with_line(self.text, self.line_number)
 
 
 class ScriptTaskError(WorkflowTaskException):  # type: ignore[misc]
@@ -172,12 +183,46 @@ class _Policy(RestrictingNodeTransformer):
             ast.fix_missing_locations(new)
         return new
 
+    def visit_BinOp(self, node: ast.BinOp) -> Any:
+        node = self.node_contents_visit(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            return node
+        call = ast.Call(ast.Name(guard, ast.Load()), [node.left, node.right], [])
+        copy_locations(call, node)
+        ast.fix_missing_locations(call)
+        return call
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> Any:
+        node = self.node_contents_visit(node)
+        if node.format_spec is None:
+            return node
+        # f'{x:>{n}}': the spec is text built at run time, so its widths are checked then, by _format_
+        call = ast.Call(
+            ast.Name("_format_", ast.Load()),
+            [node.value, node.format_spec, ast.Constant(node.conversion)],
+            [],
+        )
+        copy_locations(call, node)
+        ast.fix_missing_locations(call)
+        return ast.FormattedValue(call, -1, None)
+
     @staticmethod
     def _tick(node: ast.stmt) -> ast.stmt:
         # Counted like a for-loop iteration, so `while True` and runaway recursion hit the iteration cap.
         tick = ast.Expr(ast.Call(ast.Name("_tick_", ast.Load()), [], []))
         copy_locations(tick, node)
         return tick
+
+
+# Operators that can take unbounded time or memory in one step: computed through script_limits.Guards.
+_GUARDED_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "_add_",
+    ast.Mult: "_mul_",
+    ast.Pow: "_pow_",
+    ast.LShift: "_lshift_",
+    ast.Mod: "_mod_",
+}
 
 
 def _translate(info: str, subject: str) -> str:
@@ -225,6 +270,7 @@ def _compile(source: str, mode: Mode, allowed_names: frozenset[str]) -> _Compile
     if policy.located_errors:
         text, line = policy.located_errors[0]
         return _Compiled(None, frozenset(), ScriptForbidden(text, line))
+    ast.fix_missing_locations(tree)  # the guard calls put in by _Policy
     return _Compiled(compile(tree, _FILENAME, mode), frozenset(policy.used_names), None)
 
 
@@ -255,33 +301,16 @@ def _underscored(names: Iterable[str]) -> frozenset[str]:
 # --- run time -----------------------------------------------------------------------------------------------
 
 
-def _guarded_getattr(ob: Any, name: str) -> Any:
-    if name.startswith("_") or name in INSPECT_ATTRIBUTES or name == "mro":
-        raise ScriptForbidden(f"El acceso al atributo '{name}' no está permitido")
-    if name in ("format", "format_map") and (isinstance(ob, str) or ob is str):
-        # str.format can reach attributes ('{0.__class__}'); f-strings go through the guards.
-        raise ScriptForbidden("str.format no está permitido; use f-strings, por ejemplo f'{valor}'")
-    return getattr(ob, name)
+def _attribute_guard(guards: Guards) -> Callable[[Any, str], Any]:
+    def guarded_getattr(ob: Any, name: str) -> Any:
+        if name.startswith("_") or name in INSPECT_ATTRIBUTES or name == "mro":
+            raise ScriptForbidden(f"El acceso al atributo '{name}' no está permitido")
+        if name in ("format", "format_map") and (isinstance(ob, str) or ob is str):
+            # str.format can reach attributes ('{0.__class__}'); f-strings go through the guards.
+            raise ScriptForbidden("str.format no está permitido; use f-strings, por ejemplo f'{valor}'")
+        return guards.method(ob, name) or getattr(ob, name)
 
-
-_INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd,
-    "-=": operator.isub,
-    "*=": operator.imul,
-    "/=": operator.itruediv,
-    "//=": operator.ifloordiv,
-    "%=": operator.imod,
-    "**=": operator.ipow,
-    "<<=": operator.ilshift,
-    ">>=": operator.irshift,
-    "|=": operator.ior,
-    "^=": operator.ixor,
-    "&=": operator.iand,
-}
-
-
-def _inplacevar(op: str, target: Any, value: Any) -> Any:
-    return _INPLACE_OPERATORS[op](target, value)
+    return guarded_getattr
 
 
 def _apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -331,63 +360,75 @@ _BUILTINS: dict[str, Any] = {
     "ceil": math.ceil,
 }
 
-_GUARDS: dict[str, Any] = {
-    "__builtins__": _BUILTINS,
-    "_getattr_": _guarded_getattr,
-    "_getitem_": operator.getitem,
-    "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
-    "_apply_": _apply,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_print_": PrintCollector,
-}
-_RESERVED_NAMES = frozenset({*_GUARDS, "_getiter_", "_tick_", "_print"})
+
+def _guards(limits: ScriptLimits) -> dict[str, Any]:
+    guards = Guards(limits)
+    builtins_ = {**_BUILTINS, "pow": guards.pow, "json_dumps": guards.json_dumps}
+    return {
+        "__builtins__": builtins_,
+        "_getattr_": _attribute_guard(guards),
+        "_getitem_": operator.getitem,
+        "_write_": full_write_guard,
+        "_inplacevar_": guards.inplace,
+        "_apply_": _apply,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_print_": BoundedPrintCollector,
+        "_add_": guards.add,
+        "_mul_": guards.mul,
+        "_pow_": guards.pow,
+        "_lshift_": guards.lshift,
+        "_mod_": guards.mod,
+        "_format_": guards.format,
+    }
 
 
-class _Budget:
-    """Iterations left for one run; once spent every further tick fails, even after an `except`."""
-
-    __slots__ = ("left", "limit")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.left = limit
-
-    def tick(self, value: Any = None) -> Any:
-        self.left -= 1
-        if self.left < 0:
-            self._exceeded()
-        return value
-
-    def getiter(self, iterable: Iterable[Any]) -> Iterator[Any]:
-        for item in iterable:
-            self.left -= 1
-            if self.left < 0:
-                self._exceeded()
-            yield item
-
-    def _exceeded(self) -> None:
-        raise ScriptForbidden(f"Se superó el límite de {self.limit} iteraciones (¿un ciclo infinito?)")
+_RESERVED_NAMES = frozenset({*_guards(ScriptLimits()), "_getiter_", "_tick_", "_print"})
 
 
-def _json_native(value: Any, path: str) -> Any:
-    """Task data stays JSON: dates become ISO text, tuples and sets lists; anything else is refused."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, datetime | date | dt_time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {str(k): _json_native(v, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
-        return [_json_native(v, f"{path}[{i}]") for i, v in enumerate(items)]
-    raise ScriptForbidden(
-        f"El script deja en '{path}' un valor de tipo {type(value).__name__}, que no se puede guardar; "
-        "use texto, números, listas u objetos"
-    )
+class _Stored:
+    """Converts what a script leaves to JSON-native data within the instance data limits, naming the field."""
+
+    __slots__ = ("limits", "nodes")
+
+    def __init__(self, limits: DataLimits) -> None:
+        self.limits = limits
+        self.nodes = 0
+
+    def native(self, value: Any, path: str, depth: int = 1) -> Any:
+        # Every node is at least one byte of JSON: counting them stops shared-reference bombs early.
+        self.nodes += 1
+        if self.nodes > self.limits.max_kb * 1024:
+            raise self._over(path, f"más de {self.limits.max_kb} KB de datos")
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, str):
+            if len(value) > self.limits.max_string:
+                what = f"un texto de {len(value)} caracteres (el máximo es {self.limits.max_string})"
+                raise self._over(path, what)
+            return value
+        if isinstance(value, datetime | date | dt_time):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, dict | list | tuple | set | frozenset) and depth > self.limits.max_depth:
+            raise self._over(path, f"datos anidados a más de {self.limits.max_depth} niveles")
+        if isinstance(value, dict):
+            return {str(k): self.native(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+            return [self.native(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(items)]
+        raise ScriptForbidden(
+            f"El script deja en '{path}' un valor de tipo {type(value).__name__}, que no se puede guardar; "
+            "use texto, números, listas u objetos"
+        )
+
+    @staticmethod
+    def _over(path: str, what: str) -> ScriptLimitExceeded:
+        path = path if len(path) <= 80 else path[:80] + "…"
+        return ScriptLimitExceeded(
+            f"El script deja en '{path}' {what}, por encima de los límites de datos de una instancia"
+        )
 
 
 class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
@@ -397,25 +438,42 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         self,
         functions: Mapping[str, Callable[..., Any]] | None = None,
         max_iterations: int = DEFAULT_MAX_ITERATIONS,
+        limits: ScriptLimits | None = None,
+        data_limits: DataLimits | None = None,
     ) -> None:
         super().__init__(dict(functions or {}))
         self.globals: dict[str, Callable[..., Any]]
         reserved = sorted(_RESERVED_NAMES.intersection(self.globals))
         if reserved:
             raise ValueError(f"Nombres de función reservados por el motor de scripts: {reserved}")
-        self.max_iterations = max_iterations
+        self.limits = limits or ScriptLimits(max_iterations=max_iterations)
+        self.data_limits = data_limits or DataLimits()
+        self.max_iterations = self.limits.max_iterations
+        self._guards = _guards(self.limits)
         self._allowed_names = _underscored(self.globals)
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
         code, used_names = _code(expression, "eval", self._allowed_names)
-        return eval(code, self._namespace(used_names, context, external_context))
+        budget = Budget(self.limits)
+        try:
+            return eval(code, self._namespace(used_names, context, external_context, budget))
+        except (MemoryError, RecursionError) as error:
+            raise self._resource_error(error) from error
+        finally:
+            budget.finish()
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code, used_names = _code(script, "exec", self._allowed_names)
         # A copy, so a script that fails half-way leaves the task data as it was and the retry starts clean.
         data = copy.deepcopy(context)
-        namespace = self._namespace(used_names, data, external_context)
-        exec(code, namespace)
+        budget = Budget(self.limits)
+        namespace = self._namespace(used_names, data, external_context, budget)
+        try:
+            exec(code, namespace)
+        except (MemoryError, RecursionError) as error:
+            raise self._resource_error(error) from error
+        finally:
+            budget.finish()
         self._log_printed(namespace)
         for name, function in self.globals.items():
             if namespace.get(name) is not function and name not in data:
@@ -425,17 +483,33 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         for key in [key for key in context if key not in namespace and not key.startswith("_")]:
             del context[key]  # the script ran `del key`
         external = external_context or {}
+        stored = _Stored(self.data_limits)
         results = {
-            key: _json_native(value, key)
+            key: stored.native(value, key)
             for key, value in namespace.items()
             if not (key.startswith("_") or callable(value) or (key in external and key not in data))
             and not isinstance(value, type)
         }
+        size = json_size({**context, **results})
+        if size > self.data_limits.max_kb * 1024:
+            raise ScriptLimitExceeded(
+                f"El script deja {size // 1024} KB de datos en la instancia; el máximo es "
+                f"{self.data_limits.max_kb} KB (PHVA_MAX_INSTANCE_DATA_KB)"
+            )
         context.update(results)
         return True
 
+    def _resource_error(self, error: BaseException) -> ScriptLimitExceeded:
+        if isinstance(error, MemoryError):
+            return ScriptLimitExceeded(self.limits.memory_text())
+        return ScriptLimitExceeded("La recursión es demasiado profunda (¿una función que se llama sin fin?)")
+
     def _namespace(
-        self, used_names: frozenset[str], data: Mapping[str, Any], external_context: Mapping[str, Any] | None
+        self,
+        used_names: frozenset[str],
+        data: Mapping[str, Any],
+        external_context: Mapping[str, Any] | None,
+        budget: Budget,
     ) -> dict[str, Any]:
         for name in used_names:
             if name in self.globals and name in data:
@@ -443,12 +517,11 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
                     f"'{name}' es a la vez un dato de la tarea y una función disponible para scripts y "
                     "expresiones; cambie el nombre del campo o variable"
                 )
-        budget = _Budget(self.max_iterations)
         namespace = dict(self.globals)
         if external_context:
             namespace.update(external_context)
         namespace.update(data)
-        namespace.update(_GUARDS)  # after the data, so no data key can replace a guard
+        namespace.update(self._guards)  # after the data, so no data key can replace a guard
         namespace["_getiter_"] = budget.getiter
         namespace["_tick_"] = budget.tick
         return namespace
@@ -456,7 +529,7 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
     @staticmethod
     def _log_printed(namespace: Mapping[str, Any]) -> None:
         collector = namespace.get("_print")
-        if isinstance(collector, PrintCollector):
+        if isinstance(collector, BoundedPrintCollector):
             log.info("Salida del script: %s", collector())
 
 
@@ -510,9 +583,14 @@ def _script_line(traceback: TracebackType | None) -> int | None:
 def make_script_engine(
     functions: Mapping[str, Callable[..., Any]] | None = None,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    limits: ScriptLimits | None = None,
+    data_limits: DataLimits | None = None,
 ) -> PythonScriptEngine:
     """The engine for every workflow: EXPRESSION_HELPERS and `functions` are globals of every script."""
     environment = RestrictedEnvironment(
-        {**EXPRESSION_HELPERS, **(functions or {})}, max_iterations=max_iterations
+        {**EXPRESSION_HELPERS, **(functions or {})},
+        max_iterations=max_iterations,
+        limits=limits,
+        data_limits=data_limits,
     )
     return RestrictedScriptEngine(environment=environment)
