@@ -180,7 +180,8 @@ def _delegate(el: Any, file: str, handlers: Collection[str] | None, value: str) 
 def _listener(
     el: Any, kind: str, scope: str, listener: Any, file: str, handlers: Collection[str] | None
 ) -> Iterator[Problem]:
-    event = listener.get("event") or ("create" if scope == "task" else "start")
+    default = "create" if scope == "task" else "take" if kind == "sequenceFlow" else "start"
+    event = listener.get("event") or default  # Camunda's defaults: a flow's listener is `take`
     where = f"el {'taskListener' if scope == 'task' else 'executionListener'} «{event}» de {_label(el)}"
     if kind in ("process", "sequenceFlow"):
         yield Problem(
