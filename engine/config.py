@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import BadInput
+from engine.limits import MAX_DATA_KB, MAX_DEPTH, MAX_STRING, DataLimits
 
 # The formats engine.pqrsd.files recognises by their content.
 UPLOAD_TYPES = ("pdf", "jpg", "png", "docx", "xlsx", "odt")
@@ -42,6 +43,9 @@ class Settings:
     calidad_muestra: int = 10  # answers per month drawn for the quality review
     mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
     token_days: int = 90  # validity of a new API token (PHVA_TOKEN_DAYS)
+    script_timeout: float = 2.0  # seconds (wall clock) for one step's scripts and expressions
+    script_memory_mb: int = 256  # memory one step's scripts and expressions may take (PHVA_SCRIPT_MEMORY_MB)
+    data_limits: DataLimits = field(default_factory=DataLimits)  # instance data: KB, depth, text length
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +95,27 @@ class Settings:
             ),
             calidad_muestra=_whole(env.get("PHVA_CALIDAD_MUESTRA") or "10", "PHVA_CALIDAD_MUESTRA", 1, 1000),
             token_days=_whole(env.get("PHVA_TOKEN_DAYS") or "90", "PHVA_TOKEN_DAYS", 1, 3650),
+            script_timeout=_seconds(env.get("PHVA_SCRIPT_TIMEOUT") or "2", "PHVA_SCRIPT_TIMEOUT", 0.05, 600),
+            script_memory_mb=_whole(
+                env.get("PHVA_SCRIPT_MEMORY_MB") or "256", "PHVA_SCRIPT_MEMORY_MB", 16, 65_536
+            ),
+            data_limits=DataLimits(
+                max_kb=_whole(
+                    env.get("PHVA_MAX_INSTANCE_DATA_KB") or str(MAX_DATA_KB),
+                    "PHVA_MAX_INSTANCE_DATA_KB",
+                    1,
+                    1_048_576,
+                ),
+                max_depth=_whole(
+                    env.get("PHVA_MAX_DATA_DEPTH") or str(MAX_DEPTH), "PHVA_MAX_DATA_DEPTH", 2, 200
+                ),
+                max_string=_whole(
+                    env.get("PHVA_MAX_STRING_LENGTH") or str(MAX_STRING),
+                    "PHVA_MAX_STRING_LENGTH",
+                    200,
+                    100_000_000,
+                ),
+            ),
         )
 
 
@@ -137,3 +162,13 @@ def _whole(raw: str, name: str, low: int, high: int) -> int:
     if not (raw.strip().isdecimal() and low <= int(raw) <= high):
         raise BadInput(f"{name} debe ser un número entero entre {low} y {high}, no «{raw}».")
     return int(raw)
+
+
+def _seconds(raw: str, name: str, low: float, high: float) -> float:
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not low <= value <= high:
+        raise BadInput(f"{name} debe ser un número de segundos entre {low:g} y {high:g}, no «{raw}».")
+    return value

@@ -21,7 +21,7 @@ from engine.legal.cache import LegalCache
 from engine.mail.smtp import SmtpSettings
 from engine.modeling.spiff_registry import specs_from_json
 from engine.modeling.start_info import StartInfo
-from engine.runtime.scripting import make_script_engine
+from engine.runtime.scripting import ScriptLimits, make_script_engine
 from engine.runtime.workflow import ServiceRegistry
 from engine.store.db import Database
 
@@ -52,7 +52,10 @@ class Context:
     @property
     def script_engine(self) -> Any:
         if self._script_engine is None:
-            self._script_engine = make_script_engine(self.functions)
+            limits = ScriptLimits(self.settings.script_timeout, self.settings.script_memory_mb)
+            self._script_engine = make_script_engine(
+                self.functions, limits=limits, data_limits=self.settings.data_limits
+            )
         return self._script_engine
 
     def specs(self, definition_id: int, load_json: Callable[[], str]) -> tuple[Any, dict[str, Any]]:

@@ -29,6 +29,7 @@ from engine.runtime import call_activity, listeners, multi_instance, spiff_patch
 from engine.runtime import signals as signal_events
 from engine.runtime.bindings import Definitions
 from engine.runtime.compaction import compact
+from engine.runtime.script_limits import limited_step
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ class ProcessRun:
             spiff_patches.using_clock(clock),
             call_activity.bound(definitions),
             listeners.using_handlers(services.handlers.get),
+            limited_step(),  # the step's scripts and expressions share one time limit
         ):
             for _ in range(MAX_ADVANCE_ROUNDS):
                 try:
