@@ -361,3 +361,16 @@ def test_camunda_invoice_runs_with_its_scripts_and_java_mapped_to_handlers(ctx: 
     tasks.complete_task(ctx, transfer["id"], "u_accounting", {})
     assert archived == ["GPFE-23232323"]
     assert variables(ctx, started.id)["approver"] == "u_sales"
+
+
+def test_a_failing_listener_is_an_incident_on_its_task_not_an_unexpected_error(ctx: Context) -> None:
+    body = f"""<bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="Revisar" camunda:assignee="ana">
+      <bpmn:extensionElements>
+        <camunda:executionListener event="start" expression="${{execution.setVariable('n', lista.size())}}"/>
+      </bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="e"/>{flow("s>t", "t>e")}"""
+    deploy_xml(ctx, "f.bpmn", process_xml(body))
+    started = instances.start_process(ctx, "prueba", data={"lista": None})
+    assert started.status == "incident" and open_tasks(ctx, started.id) == []
+    assert started.incident is not None and "«Revisar»" in started.incident and "size" in started.incident
