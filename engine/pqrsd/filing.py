@@ -210,6 +210,8 @@ class _Reader:
         value = value.replace(".", "").replace(" ", "").upper()
         if not document_type:
             self.errors.setdefault("tipo_documento", "Elija el tipo de documento del número que escribió.")
+        elif document_type not in DOCUMENT_TYPES:
+            pass  # an unknown type is already refused under tipo_documento
         elif not _DOCUMENT.get(document_type, _DIGITS).match(value):
             self.errors["numero_documento"] = (
                 f"No es un número de {DOCUMENT_TYPES[document_type].lower()} válido."
