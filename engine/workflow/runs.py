@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from engine.context import Context
+from engine.errors import ValidationFailed
+from engine.limits import json_size
 from engine.modeling.isotime import parse_duration_from
 from engine.notifications import alerts, task_events
 from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
@@ -56,6 +58,7 @@ def save_run(
     status: str | None = None,
 ) -> str:
     """Write the run back under the optimistic lock; returns the new status (`status` forces one)."""
+    check_data_size(ctx, run.data())
     now = ctx.clock.now()
     activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
     incidents = list(extra_incidents or [])
@@ -88,6 +91,18 @@ def save_run(
     if incidents:
         alerts.notify_incidents(session, ctx, ref.id, [i.message for i in incidents])
     return status
+
+
+def check_data_size(ctx: Context, data: Mapping[str, Any]) -> None:
+    """An instance's data stays under PHVA_MAX_INSTANCE_DATA_KB: past it the change is refused (422)."""
+    limit = ctx.settings.data_limits.max_kb
+    size = json_size(data)
+    if size > limit * 1024:
+        message = (
+            f"Los datos de la instancia llegarían a {size // 1024} KB; el máximo es {limit} KB "
+            "(PHVA_MAX_INSTANCE_DATA_KB). No se guardó ningún cambio."
+        )
+        raise ValidationFailed(message, {"data": f"Máximo {limit} KB en total."})
 
 
 def _task_values(

@@ -55,7 +55,7 @@ def send_signal(
     check_key(name, "name", "El nombre de la señal")
     if not (name or "").strip():
         raise BadInput("Indique el nombre de la señal.", {"name": "Es obligatorio."})
-    data = check_data(payload)
+    data = check_data(payload, ctx.settings.data_limits)
     if user is not None and not access.may_signal(user):
         raise Forbidden(
             f"No puede emitir la señal '{name}': una señal llega a todos los procesos que la esperan; la emiten "

@@ -113,7 +113,7 @@ def start_from_form(
         schema = _schema(session, info)
         if callable(submitted):
             submitted = submitted(schema.to_dict() if schema is not None else None)
-        data: Mapping[str, Any] = check_data(submitted)
+        data: Mapping[str, Any] = check_data(submitted, ctx.settings.data_limits)
         if schema is not None:
             data, errors = validate_submission(schema, data, {})
             if errors:
