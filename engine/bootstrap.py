@@ -30,7 +30,12 @@ def create_context(
     spiff_patches.set_local_timezone(settings.timezone)
     ctx = Context(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pool_recycle=settings.db_pool_recycle,
+            pgbouncer=settings.db_pgbouncer,
+        ),
         clock=clock or SystemClock(),
         functions=dict(functions or {}),
         mail=mail or SmtpSettings.from_env(dict(os.environ)),

@@ -43,6 +43,10 @@ class Settings:
     calidad_muestra: int = 10  # answers per month drawn for the quality review
     mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
     token_days: int = 90  # validity of a new API token (PHVA_TOKEN_DAYS)
+    auth_cache_seconds: float = 5.0  # who a token or session is, kept in process (PHVA_AUTH_CACHE_SECONDS)
+    db_pool_size: int = 5  # PostgreSQL connections kept per process (PHVA_DB_POOL_SIZE)
+    db_pool_recycle: int = 1800  # seconds before a connection is replaced (PHVA_DB_POOL_RECYCLE)
+    db_pgbouncer: bool = False  # the database URL is PgBouncer in transaction mode (PHVA_DB_PGBOUNCER)
     script_timeout: float = 2.0  # seconds (wall clock) for one step's scripts and expressions
     script_memory_mb: int = 256  # memory one step's scripts and expressions may take (PHVA_SCRIPT_MEMORY_MB)
     data_limits: DataLimits = field(default_factory=DataLimits)  # instance data: KB, depth, text length
@@ -95,6 +99,14 @@ class Settings:
             ),
             calidad_muestra=_whole(env.get("PHVA_CALIDAD_MUESTRA") or "10", "PHVA_CALIDAD_MUESTRA", 1, 1000),
             token_days=_whole(env.get("PHVA_TOKEN_DAYS") or "90", "PHVA_TOKEN_DAYS", 1, 3650),
+            auth_cache_seconds=_whole(
+                env.get("PHVA_AUTH_CACHE_SECONDS") or "5", "PHVA_AUTH_CACHE_SECONDS", 0, 300
+            ),
+            db_pool_size=_whole(env.get("PHVA_DB_POOL_SIZE") or "5", "PHVA_DB_POOL_SIZE", 1, 500),
+            db_pool_recycle=_whole(
+                env.get("PHVA_DB_POOL_RECYCLE") or "1800", "PHVA_DB_POOL_RECYCLE", 10, 86_400
+            ),
+            db_pgbouncer=_on(env.get("PHVA_DB_PGBOUNCER") or "off"),
             script_timeout=_seconds(env.get("PHVA_SCRIPT_TIMEOUT") or "2", "PHVA_SCRIPT_TIMEOUT", 0.05, 600),
             script_memory_mb=_whole(
                 env.get("PHVA_SCRIPT_MEMORY_MB") or "256", "PHVA_SCRIPT_MEMORY_MB", 16, 65_536
@@ -172,3 +184,7 @@ def _seconds(raw: str, name: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise BadInput(f"{name} debe ser un número de segundos entre {low:g} y {high:g}, no «{raw}».")
     return value
+
+
+def _on(raw: str) -> bool:
+    return raw.strip().lower() in {"on", "1", "true", "yes", "si", "sí"}

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 
 from engine.identity.sign_in import TooManyAttempts, sign_in
-from engine.identity.users import UserView, end_sessions, find_user
+from engine.identity.users import UserView, end_sessions, signed_in_user
 from web.current import ctx, login_required, me
 
 bp = Blueprint("auth", __name__)
@@ -38,8 +38,8 @@ def load_user(user_id: str) -> WebUser | None:
     """Once per request: the view it carries is the acting user every use case of the request gets.
     Users deactivated, signed out or with a new password since the cookie was issued lose access here."""
     username, _, version = user_id.rpartition(":")
-    view = find_user(ctx(), username) if username else None
-    return WebUser(view) if view is not None and str(view.session_version) == version else None
+    view = signed_in_user(ctx(), username, version) if username else None  # cached a few seconds
+    return WebUser(view) if view is not None else None
 
 
 @bp.route("/ingresar", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.context import Context
 from engine.errors import BadInput, Conflict, NotFound
 from engine.identity.dependencias import require_dependencias
-from engine.identity.users import ROLES, UserView, hash_password, parse_list
+from engine.identity.users import ROLES, UserView, forget_request_users, hash_password, parse_list
 from engine.store import user_admin as admin_store
 from engine.store import users as store
 from engine.store.audit import audit
@@ -100,6 +100,7 @@ def update_user(
               before={k: was[k] for k in changed}, after=changed)  # fmt: skip
         after = _row(session, before.username)
         uow.commit()
+    forget_request_users(ctx)
     return after
 
 
@@ -130,6 +131,7 @@ def set_user_active(ctx: Context, username: str, active: bool, *, actor: str | N
         assigned = admin_store.open_tasks_assigned(session, user.username)
         after = _row(session, user.username)
         uow.commit()
+    forget_request_users(ctx)
     return Deactivated(after, assigned)
 
 
@@ -149,6 +151,7 @@ def reset_password(
         audit(uow.session, ctx, instance_id=None, action="user_password_reset", actor=actor,
               summary=f"{'Generó' if generated else 'Fijó'} una contraseña nueva para '{user.username}'")  # fmt: skip
         uow.commit()
+    forget_request_users(ctx)
     return generated
 
 

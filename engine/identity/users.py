@@ -7,9 +7,12 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,7 @@ from engine.errors import BadInput, Conflict, NotFound
 from engine.identity.dependencias import require_dependencias
 from engine.store import users as store
 from engine.store.audit import audit
+from engine.store.db import Database
 from engine.store.uow import UnitOfWork
 
 # mensajes: integrations that deliver messages to instances they take no part in (access.may_correlate)
@@ -75,6 +79,60 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 def _view(row: store.UserRow) -> UserView:
     return UserView(*row)
+
+
+def user_from_row(row: store.UserRow) -> UserView:
+    """The view of a user row a use case read itself (joined into its first statement)."""
+    return _view(row)
+
+
+class _RequestUsers:
+    """Who a bearer token or a session cookie stands for, kept a few seconds (PHVA_AUTH_CACHE_SECONDS) so a
+    request costs no read of its own. Every change of users or tokens made by this process empties it; one
+    made by another process (another worker, the CLI) is seen once the entry is that old."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[float, datetime, UserView | None]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, ctx: Context, key: tuple[str, str], load: Callable[[], UserView | None]) -> UserView | None:
+        ttl = ctx.settings.auth_cache_seconds
+        if ttl <= 0:
+            return load()
+        now, moment = time.monotonic(), ctx.clock.now()
+        found = self.entries.get(key)
+        # fresh by both clocks: the process's, and the context's (tests move it past a token's expiry)
+        if (
+            found is not None
+            and now - found[0] < ttl
+            and timedelta(0) <= moment - found[1] < timedelta(seconds=ttl)
+        ):
+            return found[2]
+        view = load()
+        with self.lock:
+            if len(self.entries) > 10_000:
+                self.entries.clear()
+            self.entries[key] = (now, moment, view)
+        return view
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_REQUEST_USERS: weakref.WeakKeyDictionary[Database, _RequestUsers] = weakref.WeakKeyDictionary()
+
+
+def _request_users(ctx: Context) -> _RequestUsers:
+    found = _REQUEST_USERS.get(ctx.db)
+    if found is None:
+        found = _REQUEST_USERS.setdefault(ctx.db, _RequestUsers())
+    return found
+
+
+def forget_request_users(ctx: Context) -> None:
+    """After any change of a user, their sessions or tokens: the next request reads them again."""
+    _request_users(ctx).clear()
 
 
 def parse_list(text: str | Iterable[str] | None) -> list[str]:
@@ -135,6 +193,7 @@ def set_password(ctx: Context, username: str, password: str) -> None:
         if not store.set_password_hash(uow.session, username, hash_password(password)):
             raise NotFound(f"No existe el usuario '{username}'.")
         uow.commit()
+    forget_request_users(ctx)
 
 
 def get_user(ctx: Context, username: str) -> UserView:
@@ -153,6 +212,16 @@ def user_in_session(session: Session, username: str) -> UserView:
 def acting_user(session: Session, user: UserView | str) -> UserView:
     """The user a use case acts for: as the caller loaded it this request, or read now by name."""
     return user if isinstance(user, UserView) else user_in_session(session, user)
+
+
+def signed_in_user(ctx: Context, username: str, session_version: str) -> UserView | None:
+    """The user a session cookie names, if still active and the cookie's session version is current."""
+
+    def load() -> UserView | None:
+        view = find_user(ctx, username)
+        return view if view is not None and str(view.session_version) == session_version else None
+
+    return _request_users(ctx).get(ctx, ("session", f"{username}:{session_version}"), load)
 
 
 def find_user(ctx: Context, username: str) -> UserView | None:
@@ -198,9 +267,14 @@ def issue_token(ctx: Context, username: str, days: int | None = None) -> str:
 
 
 def user_for_token(ctx: Context, token: str) -> UserView | None:
-    with UnitOfWork(ctx.db, write=False) as uow:
-        row = store.user_for_token_hash(uow.session, _token_hash(token), ctx.clock.now())
-    return _view(row) if row is not None and row.active else None
+    token_hash = _token_hash(token)
+
+    def load() -> UserView | None:
+        with UnitOfWork(ctx.db, write=False) as uow:
+            row = store.user_for_token_hash(uow.session, token_hash, ctx.clock.now())
+        return _view(row) if row is not None and row.active else None
+
+    return _request_users(ctx).get(ctx, ("token", token_hash), load)
 
 
 def list_tokens(ctx: Context, username: str) -> list[store.TokenRow]:
@@ -215,6 +289,7 @@ def revoke_token(ctx: Context, token_id: int, actor: str | None = None) -> None:
         audit(uow.session, ctx, instance_id=None, action="token_revoked", actor=actor,
               summary=f"Revocó el token {token_id}")  # fmt: skip
         uow.commit()
+    forget_request_users(ctx)
 
 
 def end_sessions(ctx: Context, username: str) -> None:
@@ -222,6 +297,7 @@ def end_sessions(ctx: Context, username: str) -> None:
     with UnitOfWork(ctx.db) as uow:
         store.end_sessions(uow.session, username.strip().lower())
         uow.commit()
+    forget_request_users(ctx)
 
 
 def _user_id(session: Session, username: str) -> int:

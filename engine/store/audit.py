@@ -12,7 +12,7 @@ from engine.clock import Clock
 from engine.store.tables import AuditEvent
 
 _A = cast(Table, AuditEvent.__table__)
-_INSERT_AUDIT = insert(_A)
+_INSERT_AUDIT = insert(_A).inline()  # no RETURNING id: pipelined, it is sent with the commit
 _RELINK = update(_A).where(_A.c.id == bindparam("aid")).values(instance_id=bindparam("iid"))
 _MISSING = object()
 

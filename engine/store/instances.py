@@ -1,5 +1,9 @@
 """The instance repository: load an instance row, and save one change of it (state, task rows and their
-candidates, timer rows, message waits, incidents) under its optimistic lock, with prebuilt statements."""
+candidates, timer rows, message waits, incidents) under its optimistic lock, with prebuilt statements.
+
+A task action loads its task, the task's instance, the user's draft of it and the acting user in one joined
+read (`load_task_change`); on PostgreSQL it locks the instance row (FOR UPDATE), so concurrent changes of
+one instance queue instead of failing, and its statements may be pipelined (`engine.store.db`)."""
 
 from __future__ import annotations
 
@@ -20,15 +24,20 @@ from engine.store.tables import (
     Task,
     TaskCandidate,
     Timer,
+    User,
     UtcDateTime,
 )
+from engine.store.tasks import TaskRow
+from engine.store.users import UserRow
+from engine.store.web_tables import TaskDraft
 
 # Statements are built once: constructing them per call cost more than SQLite executing them.
 _I, _T, _C = (cast(Table, m.__table__) for m in (ProcessInstance, Task, TaskCandidate))
 _TM, _MW, _IN = (cast(Table, m.__table__) for m in (Timer, MessageWait, Incident))
 _SW = cast(Table, SignalWait.__table__)
+_U, _D = cast(Table, User.__table__), cast(Table, TaskDraft.__table__)
 _NOW = bindparam("p_now", type_=UtcDateTime())
-_SELECT_INSTANCE = select(
+_INSTANCE_COLUMNS = (
     _I.c.id,
     _I.c.definition_id,
     _I.c.process_key,
@@ -39,7 +48,39 @@ _SELECT_INSTANCE = select(
     _I.c.completed_activities,
     _I.c.waits,
     _I.c.business_key,
-).where(_I.c.id == bindparam("iid"))
+)
+_SELECT_INSTANCE = select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid"))
+_LOCK_INSTANCE = _SELECT_INSTANCE.with_for_update()
+_TASK_COLUMNS = (
+    _T.c.id.label("t_id"),
+    _T.c.spiff_id.label("t_spiff_id"),
+    _T.c.bpmn_id.label("t_bpmn_id"),
+    _T.c.name.label("t_name"),
+    _T.c.state.label("t_state"),
+    _T.c.assignee.label("t_assignee"),
+    _T.c.candidate_users.label("t_candidate_users"),
+    _T.c.candidate_groups.label("t_candidate_groups"),
+    _D.c.saved_at.label("t_draft_saved_at"),
+)
+_USER_COLUMNS = (
+    _U.c.id.label("u_id"),
+    _U.c.username.label("u_username"),
+    _U.c.display_name.label("u_display_name"),
+    _U.c.email.label("u_email"),
+    _U.c.roles.label("u_roles"),
+    _U.c.groups.label("u_groups"),
+    _U.c.active.label("u_active"),
+    _U.c.session_version.label("u_session_version"),
+)
+_TASK_CHANGE = (
+    select(*_INSTANCE_COLUMNS, *_TASK_COLUMNS, *_USER_COLUMNS)
+    .select_from(_T)
+    .join(_I, _I.c.id == _T.c.instance_id)
+    .outerjoin(_D, (_D.c.task_id == _T.c.id) & (_D.c.username == bindparam("draft_of")))
+    .outerjoin(_U, _U.c.username == bindparam("acting"))
+    .where(_T.c.id == bindparam("task_id"))
+)
+_LOCK_TASK_CHANGE = _TASK_CHANGE.with_for_update(of=_I)
 _UPDATE_INSTANCE = (
     update(_I)
     .where(_I.c.id == bindparam("iid"), _I.c.row_version == bindparam("expected"))
@@ -61,7 +102,16 @@ _CANCEL_TASKS = (
     .where(_T.c.id.in_(bindparam("ids", expanding=True)))
     .values(state="cancelled", completed_at=_NOW)
 )
-_INSERT_TASK = insert(_T).returning(_T.c.id)
+_CANCEL_KNOWN_TASKS = (
+    update(_T)
+    .where(
+        _T.c.instance_id == bindparam("iid"),
+        _T.c.spiff_id.in_(bindparam("spiff_ids", expanding=True)),
+        _T.c.state == "ready",
+    )
+    .values(state="cancelled", completed_at=_NOW)
+)
+_INSERT_TASKS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
 _INSERT_CANDIDATES = insert(_C)
 _WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind).where(
     _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
@@ -92,6 +142,18 @@ class InstanceRef:
     completed_activities: list[Any]
     waits: int = 0
     business_key: str | None = None
+    # The spiff ids of its ready human tasks as last saved, when the caller knows them (no re-select)
+    open_tasks: set[str] | None = None
+    locked: bool = False  # its row is locked by this transaction: no one else can change it before commit
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """What a task action reads before acting, in one statement."""
+
+    task: TaskRow
+    instance: InstanceRef
+    user: UserRow | None  # the acting user named, when asked for by name and found
 
 
 TIMER_WAITS, MESSAGE_WAITS, SIGNAL_WAITS = 1, 2, 4
@@ -202,17 +264,54 @@ def insert_instance(
         [],
         0,
         business_key,
+        open_tasks=set(),
+        locked=True,
     )
 
 
-def load_instance(session: Session, instance_id: int) -> InstanceRef | None:
-    row = session.connection().execute(_SELECT_INSTANCE, {"iid": instance_id}).one_or_none()
-    if row is None:
-        return None
+def load_instance(session: Session, instance_id: int, *, lock: bool = False) -> InstanceRef | None:
+    """With `lock`, the row stays locked until commit (PostgreSQL; SQLite's writer holds the file)."""
+    row = session.connection().execute(_LOCK_INSTANCE if lock else _SELECT_INSTANCE, {"iid": instance_id})
+    found = row.one_or_none()
+    return None if found is None else _ref(found, lock)
+
+
+def _ref(row: Any, locked: bool) -> InstanceRef:
     return InstanceRef(
         row.id, row.definition_id, row.process_key, row.version, row.row_version, row.state, row.status,
-        row.completed_activities, row.waits, row.business_key,
+        row.completed_activities, row.waits, row.business_key, locked=locked,
     )  # fmt: skip
+
+
+def load_task_change(
+    session: Session, task_id: int, *, draft_of: str | None, acting: str | None, lock: bool
+) -> TaskChange | None:
+    """The task with its instance (locked with `lock`), whether `draft_of` keeps a draft of it, and the
+    user named `acting` — one statement. None when there is no such task."""
+    query = _LOCK_TASK_CHANGE if lock else _TASK_CHANGE
+    params = {"task_id": task_id, "draft_of": draft_of, "acting": acting}
+    row = session.connection().execute(query, params).one_or_none()
+    if row is None:
+        return None
+    task = TaskRow(
+        row.t_id,
+        row.id,
+        row.t_spiff_id,
+        row.t_bpmn_id,
+        row.t_name,
+        row.t_state,
+        row.t_assignee,
+        tuple(row.t_candidate_users or ()),
+        tuple(row.t_candidate_groups or ()),
+        draft_of is not None and row.t_draft_saved_at is not None,
+    )
+    user = None
+    if row.u_id is not None:
+        user = UserRow(
+            row.u_id, row.u_username, row.u_display_name, row.u_email, tuple(row.u_roles),
+            tuple(row.u_groups), row.u_active, row.u_session_version,
+        )  # fmt: skip
+    return TaskChange(task, _ref(row, lock), user)
 
 
 def waiting_for_message(
@@ -261,7 +360,8 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
             },
         ),
     )
-    if result.rowcount != 1:
+    # a row this transaction locked cannot have moved: its count is not waited for (pipelined, see store.db)
+    if not ref.locked and result.rowcount != 1:
         raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
     ref.row_version += 1
     ref.status = change.status
@@ -319,20 +419,30 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
 
 def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]], now: datetime) -> None:
     conn = session.connection()
-    open_rows = dict(conn.execute(_OPEN_TASKS, {"iid": ref.id}).all())
     current = {v["spiff_id"] for v in values}
-    gone = [task_id for spiff_id, task_id in open_rows.items() if spiff_id not in current]
-    if gone:
-        conn.execute(_CANCEL_TASKS, {"ids": gone, "p_now": now})
-    for row in values:
-        if row["spiff_id"] in open_rows:
-            continue
-        task_id = conn.execute(_INSERT_TASK, row).scalar_one()
+    if ref.open_tasks is not None:  # the engine knows which rows are open: they are its last save's tasks
+        known = ref.open_tasks
+        gone_ids = sorted(known - current)
+        if gone_ids:
+            conn.execute(_CANCEL_KNOWN_TASKS, {"iid": ref.id, "spiff_ids": gone_ids, "p_now": now})
+    else:
+        open_rows = dict(conn.execute(_OPEN_TASKS, {"iid": ref.id}).all())
+        known = set(open_rows)
+        gone = [task_id for spiff_id, task_id in open_rows.items() if spiff_id not in current]
+        if gone:
+            conn.execute(_CANCEL_TASKS, {"ids": gone, "p_now": now})
+    ref.open_tasks = current
+    new = [row for row in values if row["spiff_id"] not in known]
+    if not new:
+        return
+    ids = conn.execute(_INSERT_TASKS, new).scalars().all()
+    candidates = []
+    for row, task_id in zip(new, ids, strict=True):
         row["id"] = task_id  # the save's caller arms what a new task needs (escalation ladders)
-        candidates = [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
+        candidates += [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
         candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
-        if candidates:
-            conn.execute(_INSERT_CANDIDATES, candidates)
+    if candidates:
+        conn.execute(_INSERT_CANDIDATES, candidates)
 
 
 def _sync_timers(session: Session, ref: InstanceRef, timers: Sequence[TimerWait], now: datetime) -> None:

@@ -39,10 +39,13 @@ _N, _O, _P, _M, _U = (
 
 
 def _insert_ignoring_duplicates(table: Table) -> dict[str, Insert]:
-    """A keyed row already written for that recipient is skipped (the event notified them once)."""
+    """A keyed row already written for that recipient is skipped (the event notified them once). Inline: no
+    RETURNING id, so a pipelined transaction sends it with the next statement instead of waiting for it."""
     return {
-        "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=["recipient", "key"]),
-        "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=["recipient", "key"]),
+        "postgresql": postgresql.insert(table)
+        .on_conflict_do_nothing(index_elements=["recipient", "key"])
+        .inline(),
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=["recipient", "key"]).inline(),
     }
 
 

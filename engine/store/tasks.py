@@ -94,10 +94,12 @@ def load_task(session: Session, task_id: int, draft_of: str | None = None) -> Ta
     )
 
 
-def mark_completed(session: Session, task: TaskRow, by: str, now: datetime) -> bool:
-    """False when someone completed it first."""
+def mark_completed(session: Session, task: TaskRow, by: str, now: datetime, *, locked: bool = False) -> bool:
+    """False when someone completed it first. `locked`: the caller holds the instance's row lock and found
+    the task ready in its state, so no one can have — the count is not waited for (pipelined, see store.db)."""
     params = {"task_id": task.id, "now": now, "user": by, "new_assignee": task.assignee or by}
-    return cast(CursorResult[Any], session.connection().execute(_COMPLETE_TASK, params)).rowcount == 1
+    result = cast(CursorResult[Any], session.connection().execute(_COMPLETE_TASK, params))
+    return locked or result.rowcount == 1
 
 
 def set_assignee(

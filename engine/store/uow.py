@@ -1,4 +1,8 @@
-"""Unit of work: one database transaction per change; rolls back unless committed."""
+"""Unit of work: one database transaction per change; rolls back unless committed.
+
+`pipelined=True` (PostgreSQL): the transaction's statements are queued and sent together (see
+`engine.store.db`); only use cases that lock the instance row they change ask for it.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,22 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
-from engine.store.db import Database
+from engine.store.db import PIPELINE, Database
+
+_CONFLICT = "Otro usuario cambió estos datos al mismo tiempo; vuelva a intentarlo."
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, write: bool = True) -> None:
+    def __init__(self, db: Database, write: bool = True, *, pipelined: bool = False) -> None:
         self._db = db
         self._write = write
+        self._pipelined = pipelined and db.pipelined
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._db.session(self._write)
+        if self._pipelined:
+            self.session.connection(execution_options={PIPELINE: True})
         return self
 
     def __exit__(
@@ -28,19 +37,21 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        # Pipelined, a deadlock or serialization failure shows at the next statement that waits, not at COMMIT
+        if isinstance(exc, DBAPIError) and _is_serialization_failure(exc.orig):
+            raise Conflict(_CONFLICT) from exc
 
     def commit(self) -> None:
         try:
             self.session.commit()
-        except DBAPIError as error:
+        except Exception as error:
             self.session.rollback()
-            if _is_serialization_failure(error):
-                raise Conflict(
-                    "Otro usuario cambió estos datos al mismo tiempo; vuelva a intentarlo."
-                ) from error
+            if _is_serialization_failure(getattr(error, "orig", error)):
+                raise Conflict(_CONFLICT) from error
             raise
 
 
-def _is_serialization_failure(error: DBAPIError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
-    return code in {"40001", "40P01"} or "database is locked" in str(error.orig)
+def _is_serialization_failure(error: object) -> bool:
+    """Also the driver's own error: a pipelined COMMIT raises it unwrapped."""
+    code = getattr(error, "sqlstate", None)
+    return code in {"40001", "40P01"} or "database is locked" in str(error)

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from engine.context import Context
 from engine.errors import BadInput, Conflict, Forbidden, IncidentRaised, NotFound, ValidationFailed
 from engine.identity import access
-from engine.identity.users import UserView, acting_user, user_in_session
+from engine.identity.users import UserView, acting_user, user_from_row, user_in_session
 from engine.modeling.form_submission import validate_submission
 from engine.notifications import task_events
 from engine.runtime.workflow import TaskNotReady
 from engine.store import tasks as task_rows
 from engine.store.audit import audit, data_changes
-from engine.store.instances import load_instance
+from engine.store.instances import InstanceRef, load_instance, load_task_change
 from engine.store.tasks import TaskRow
 from engine.store.uow import UnitOfWork
 from engine.workflow import guards, task_listeners, views
@@ -69,6 +69,31 @@ def _checked(
         what = "completada" if task.state == "completed" else "cancelada"
         raise Conflict(f"La tarea {task_id} ya fue {what}.")
     return task, acting
+
+
+def _for_change(
+    session: Session, task_id: int, user: UserView | str
+) -> tuple[TaskRow, UserView, InstanceRef]:
+    """`_checked` with the task's instance, locked, and the user's draft: one statement (the user's row too
+    when named rather than loaded)."""
+    named = None if isinstance(user, UserView) else user.strip().lower()
+    acting_name = user.username if isinstance(user, UserView) else named
+    found = load_task_change(session, task_id, draft_of=acting_name, acting=named, lock=True)
+    if isinstance(user, UserView):
+        acting = user
+    elif found is not None and found.user is not None and found.user.active:
+        acting = user_from_row(found.user)
+    else:
+        acting = user_in_session(session, user)  # no such user: its message, as `_checked` gives
+    if found is None:
+        raise NotFound(f"No existe la tarea {task_id}.")
+    task = found.task
+    if not access.may_see_task(acting, task.assignee, task.candidate_users, task.candidate_groups):
+        raise Forbidden(f"La tarea {task_id} no está asignada a '{acting.username}' ni a sus dependencias.")
+    if task.state != "ready":
+        what = "completada" if task.state == "completed" else "cancelada"
+        raise Conflict(f"La tarea {task_id} ya fue {what}.")
+    return task, acting, found.instance
 
 
 def _supervises(user: UserView, task: TaskRow) -> bool:
@@ -169,16 +194,14 @@ def complete_task(
     (`engine.workflow.guards`) apply first: four eyes refuses the user, and a choice that asks for
     confirmation is refused unless `confirmed`.
     """
-    submitted = check_data(data, ctx.settings.data_limits) if read_form is None else None
-    with UnitOfWork(ctx.db) as uow:
+    submitted = check_data(data) if read_form is None else None
+    with UnitOfWork(ctx.db, pipelined=True) as uow:  # the instance row is locked by the first read
         session = uow.session
-        task, acting = _checked(session, task_id, user, with_draft=True)
+        task, acting, ref = _for_change(session, task_id, user)
         if not access.may_complete_task(acting, task.assignee, task.candidate_users, task.candidate_groups):
             raise Forbidden(f"La tarea {task_id} la tiene '{task.assignee}'.")
-        ref = load_instance(session, task.instance_id)
-        if ref is None:
-            raise NotFound(f"No existe el proceso de la tarea {task_id}.")
         run = load_run(ctx, session, ref)
+        ref.open_tasks = {h.spiff_id for h in run.human_tasks()}  # the rows its last save left open
         extensions = extensions_of(ctx, session, ref, task, run)
         refusal = guards.four_eyes_refusal(session, acting, ref.id, extensions)
         if refusal is not None:  # before the claim rule: the drafter learns why, not "claim it first"
@@ -191,9 +214,7 @@ def complete_task(
             raise Conflict(f"La tarea {task_id} ya no está lista en el proceso.") from error
         schema = form_of(session, task.name, extensions)
         if read_form is not None:
-            submitted = check_data(
-                read_form(schema.to_dict() if schema is not None else None), ctx.settings.data_limits
-            )
+            submitted = check_data(read_form(schema.to_dict() if schema is not None else None))
         assert submitted is not None
         clean, errors = (
             validate_submission(schema, submitted, current)
@@ -214,8 +235,9 @@ def complete_task(
             )
             raise ValidationFailed(message, errors)
         before = run.complete(task.spiff_id, clean)
-        if not task_rows.mark_completed(session, task, acting.username, ctx.clock.now()):
+        if not task_rows.mark_completed(session, task, acting.username, ctx.clock.now(), locked=ref.locked):
             raise Conflict(f"La tarea {task_id} ya fue completada por otro usuario.")
+        ref.open_tasks.discard(task.spiff_id)
         incident = advance(ctx, session, ref, run)
         status = save_run(ctx, session, ref, run, incident=incident)
         old, new = data_changes(before, {**before, **clean})

@@ -1,0 +1,213 @@
+"""Issue 16 §2: a task completion on PostgreSQL in at most five round trips, counted on the wire.
+
+One joined read (task, instance locked, draft, user), the writes pipelined behind it, no pre-ping per checkout
+(a killed connection or a restarted server is survived all the same), and the user behind a bearer token or a
+session kept in process a few seconds, forgotten at once when this process revokes or ends it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.complete_task import FIVE
+from engine.bootstrap import create_context
+from engine.clock import SystemClock
+from engine.config import Settings
+from engine.context import Context
+from engine.errors import Conflict
+from engine.identity import users
+from engine.modeling.definitions import SourceFile
+from engine.store.tables import AuditEvent, Task
+from engine.store.uow import UnitOfWork
+from engine.workflow import deployments, instances, tasks, views
+from engine.workflow.views import TaskFilter
+from tests.pg import PostgresServer
+from tests.roundtrips import RoundTripProxy
+from tests.sql_count import counting
+
+pytestmark = pytest.mark.postgres
+MAX_ROUND_TRIPS = 5
+DATA = {"nota": "revisado", "seguir": True}
+Wired = tuple[Context, RoundTripProxy, PostgresServer]
+
+
+def _context(url: str, **settings: float) -> Context:
+    base = Settings(database_url=url, instance_dir=Path(tempfile.mkdtemp()))
+    return create_context(Settings(**{**base.__dict__, **settings}), clock=SystemClock())
+
+
+@pytest.fixture
+def wired(postgres_server: PostgresServer) -> Iterator[Wired]:
+    proxy = RoundTripProxy(postgres_server.fresh_database(f"rt{time.monotonic_ns()}"))
+    ctx = _context(proxy.url)
+    outcome = deployments.deploy(ctx, [SourceFile("cinco.bpmn", FIVE.encode())])
+    assert outcome.report.ok, outcome.report.format()
+    users.add_user(ctx, "bench", groups="bench")
+    yield ctx, proxy, postgres_server
+    ctx.db.dispose()
+    proxy.close()
+
+
+def _open_task(ctx: Context, instance_id: int | None = None) -> tuple[int, int]:
+    if instance_id is None:
+        instance_id = instances.start_process(ctx, "cinco").id
+    items, _ = views.tasks(ctx, TaskFilter(see_all=True, instance_id=instance_id))
+    return instance_id, int(items[0]["id"])
+
+
+def _names(ctx: Context, instance_id: int) -> list[tuple[str, str]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        query = select(Task.name, Task.state).where(Task.instance_id == instance_id).order_by(Task.id)
+        return [(n, s) for n, s in uow.session.execute(query)]
+
+
+def test_a_completion_takes_at_most_five_round_trips_and_writes_everything(wired: Wired) -> None:
+    ctx, proxy, _ = wired
+    instance_id, first = _open_task(ctx)
+    tasks.complete_task(ctx, first, "bench", DATA)  # warm: the spec cache and a pooled connection
+    _, task_id = _open_task(ctx, instance_id)
+    proxy.reset()
+    with counting(ctx.db) as count:
+        done = tasks.complete_task(ctx, task_id, "bench", DATA)
+    assert proxy.connections == 0, "no new connection"
+    assert proxy.round_trips <= MAX_ROUND_TRIPS, f"{proxy.round_trips} round trips for {count}"
+    assert count.commits == 1 and count.write_transactions == 1, count
+    assert done.status == "running"
+    assert _names(ctx, instance_id) == [
+        ("Paso 0", "completed"), ("Paso 1", "completed"), ("Paso 2", "ready"),
+    ]  # fmt: skip
+    with UnitOfWork(ctx.db, write=False) as uow:
+        audited = uow.session.scalar(
+            select(func.count()).where(AuditEvent.task_id == task_id, AuditEvent.action == "task_completed")
+        )
+    assert audited == 1
+
+
+def test_a_start_takes_at_most_five_round_trips(wired: Wired) -> None:
+    ctx, proxy, _ = wired
+    instances.start_process(ctx, "cinco")
+    proxy.reset()
+    started = instances.start_process(ctx, "cinco")
+    assert proxy.round_trips <= MAX_ROUND_TRIPS, proxy.round_trips
+    assert _names(ctx, started.id) == [("Paso 0", "ready")]
+
+
+def test_a_refused_completion_writes_nothing(wired: Wired) -> None:
+    ctx, _, _ = wired
+    instance_id, task_id = _open_task(ctx)
+    users.add_user(ctx, "otra", groups="otra")
+    with pytest.raises(Exception, match="no está asignada"):
+        tasks.complete_task(ctx, task_id, "otra", DATA)
+    with pytest.raises(Exception, match="No existe el usuario"):
+        tasks.complete_task(ctx, task_id, "nadie", DATA)
+    assert _names(ctx, instance_id) == [("Paso 0", "ready")]
+    tasks.complete_task(ctx, task_id, "bench", DATA)  # the connection is clean for the next one
+    assert _names(ctx, instance_id)[-1] == ("Paso 1", "ready")
+
+
+def test_two_completions_of_one_task_at_once_one_wins_and_nothing_is_half_written(wired: Wired) -> None:
+    ctx, _, _ = wired
+    instance_id, task_id = _open_task(ctx)
+    outcomes: list[str] = []
+    gate = threading.Barrier(4)
+
+    def complete() -> None:
+        gate.wait()
+        try:
+            tasks.complete_task(ctx, task_id, "bench", DATA)
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=complete) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "ok"]
+    assert _names(ctx, instance_id) == [("Paso 0", "completed"), ("Paso 1", "ready")]
+
+
+def test_a_killed_connection_is_replaced_without_an_error(wired: Wired) -> None:
+    ctx, proxy, server = wired
+    instance_id, task_id = _open_task(ctx)
+    tasks.complete_task(ctx, task_id, "bench", DATA)
+    database = ctx.db.write_engine.url.database
+    with server._admin() as admin:  # what an administrator, a failover or an idle timeout does
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", [database]
+        ).fetchone()
+    assert killed is not None and killed[0] >= 1
+    time.sleep(0.2)
+    proxy.reset()
+    _, task_id = _open_task(ctx, instance_id)  # no error: the pool saw the closed socket and reconnected
+    tasks.complete_task(ctx, task_id, "bench", DATA)
+    assert proxy.connections >= 1
+    assert _names(ctx, instance_id)[-1] == ("Paso 2", "ready")
+
+
+def test_a_restarted_server_is_survived_without_an_error(wired: Wired) -> None:
+    ctx, _, server = wired
+    with server._admin() as admin:  # the test cluster runs with synchronous_commit off: an immediate stop
+        admin.execute(f'ALTER DATABASE "{ctx.db.write_engine.url.database}" SET synchronous_commit = on')
+    ctx.db.dispose()  # would lose the last commits, which this test reads back
+    instance_id, task_id = _open_task(ctx)
+    tasks.complete_task(ctx, task_id, "bench", DATA)
+    server.halt()
+    server.resume()
+    _, task_id = _open_task(ctx, instance_id)
+    tasks.complete_task(ctx, task_id, "bench", DATA)
+    assert _names(ctx, instance_id)[-1] == ("Paso 2", "ready")
+
+
+def test_the_user_behind_a_token_is_read_once_and_forgotten_on_revoke(wired: Wired) -> None:
+    ctx, _, _ = wired
+    token = users.issue_token(ctx, "bench")
+    assert users.user_for_token(ctx, token) is not None
+    with counting(ctx.db) as count:
+        seen = users.user_for_token(ctx, token)
+    assert seen is not None and seen.username == "bench"
+    assert count.statements == [] and count.transactions == 0, count
+    [listed] = users.list_tokens(ctx, "bench")
+    users.revoke_token(ctx, listed.id)
+    assert users.user_for_token(ctx, token) is None  # this process forgot it at once
+
+
+def test_a_revocation_by_another_process_is_seen_within_the_cache_time(wired: Wired) -> None:
+    _, proxy, _ = wired
+    short = _context(proxy.url, auth_cache_seconds=1)
+    other = _context(proxy.url)  # the CLI, or another worker
+    try:
+        token = users.issue_token(short, "bench")
+        assert users.user_for_token(short, token) is not None
+        [listed] = users.list_tokens(other, "bench")
+        users.revoke_token(other, listed.id)
+        assert users.user_for_token(short, token) is not None  # still in this process's cache…
+        time.sleep(1.1)
+        assert users.user_for_token(short, token) is None  # …for at most PHVA_AUTH_CACHE_SECONDS
+    finally:
+        short.db.dispose()
+        other.db.dispose()
+
+
+def test_a_session_is_forgotten_when_it_ends_or_the_password_changes(wired: Wired) -> None:
+    ctx, _, _ = wired
+    view = users.get_user(ctx, "bench")
+    version = str(view.session_version)
+    assert users.signed_in_user(ctx, "bench", version) is not None
+    with counting(ctx.db) as count:
+        assert users.signed_in_user(ctx, "bench", version) is not None
+    assert count.transactions == 0
+    users.end_sessions(ctx, "bench")
+    assert users.signed_in_user(ctx, "bench", version) is None
+    fresh = str(users.get_user(ctx, "bench").session_version)
+    assert users.signed_in_user(ctx, "bench", fresh) is not None
+    users.set_password(ctx, "bench", "otra-clave-segura")
+    assert users.signed_in_user(ctx, "bench", fresh) is None
