@@ -14,8 +14,8 @@ from engine.context import Context
 from engine.errors import BadInput, Conflict, Forbidden, NotFound
 from engine.identity import access
 from engine.identity.users import UserView
+from engine.limits import DataLimits, check_key
 from engine.limits import check_data as check_bounds
-from engine.limits import check_key
 from engine.runtime.execution import set_business_key
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
@@ -47,12 +47,13 @@ class StartedInstance:
         }
 
 
-def check_data(data: Any) -> dict[str, Any]:
+def check_data(data: Any, limits: DataLimits | None = None) -> dict[str, Any]:
+    """Variables from outside, within `limits` (the settings' instance data limits): 422 naming the field."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
         raise BadInput('Los datos deben ser un objeto JSON, por ejemplo {"monto": 10}.')
-    check_bounds(data)
+    check_bounds(data, limits=limits)
     try:
         check_json_native(data)
     except ValueError as error:
@@ -80,7 +81,7 @@ def start_process(
 ) -> StartedInstance:
     """A start by hand (CLI, API, tests of models go through `start_in`)."""
     check_start_allowed(ctx, key, business_key)
-    initial = check_data(data)
+    initial = check_data(data, ctx.settings.data_limits)
     with UnitOfWork(ctx.db, pipelined=True) as uow:  # its one instance row is new: no one else sees it
         started = start_in(
             ctx, uow.session, latest_definition(uow.session, key), initial, business_key, actor
@@ -130,7 +131,7 @@ def correlate_message(
 ) -> int:
     """Deliver a message to the one instance waiting for it (by business key or id); returns its id.
     With `user` (the API), only someone `access.may_correlate` allows; without (CLI, engine), no check."""
-    data = check_data(payload)
+    data = check_data(payload, ctx.settings.data_limits)
     check_key(name, "name", "El nombre del mensaje")
     check_key(business_key, "business_key", "La clave de negocio")
     with UnitOfWork(ctx.db) as uow:

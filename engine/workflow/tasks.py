@@ -194,7 +194,7 @@ def complete_task(
     (`engine.workflow.guards`) apply first: four eyes refuses the user, and a choice that asks for
     confirmation is refused unless `confirmed`.
     """
-    submitted = check_data(data) if read_form is None else None
+    submitted = check_data(data, ctx.settings.data_limits) if read_form is None else None
     with UnitOfWork(ctx.db, pipelined=True) as uow:  # the instance row is locked by the first read
         session = uow.session
         task, acting, ref = _for_change(session, task_id, user)
@@ -214,7 +214,9 @@ def complete_task(
             raise Conflict(f"La tarea {task_id} ya no está lista en el proceso.") from error
         schema = form_of(session, task.name, extensions)
         if read_form is not None:
-            submitted = check_data(read_form(schema.to_dict() if schema is not None else None))
+            submitted = check_data(
+                read_form(schema.to_dict() if schema is not None else None), ctx.settings.data_limits
+            )
         assert submitted is not None
         clean, errors = (
             validate_submission(schema, submitted, current)
