@@ -1,39 +1,27 @@
-"""The `phva` console script: the engine's commands plus `serve`, which needs the web app."""
+"""The `phva` console script. Start-up loads only what a command needs: `timers` reads its rows with the
+database driver alone (engine.cli.overdue); every other command loads the engine and the web app (web.serve).
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-
-import click
-
-from engine.cli import cli
-from engine.cli.base import context, handled
-from engine.scheduler import TimerScheduler
-from web.app import create_app
-
-
-@cli.command("serve", help="Inicia el servidor web (y el programador de temporizadores).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@handled
-def serve_command(host: str, port: int) -> None:
-    ctx = context()
-    app = create_app(context=ctx)
-    # Exactly one scheduler, in this process only: gunicorn workers never start one (run `phva scheduler`).
-    scheduler = None
-    if ctx.settings.run_scheduler:
-        if not os.environ.get("PHVA_LOG_LEVEL"):
-            logging.getLogger("engine").setLevel(logging.INFO)
-        scheduler = TimerScheduler(ctx)
-        scheduler.start()
-    click.echo(f"phva escuchando en http://{host}:{port}/")
-    try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown()
+import sys
+from typing import Any
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["timers"]:
+        from engine.cli.overdue import main as timers
+
+        timers(sys.argv[2:])
+        return
+    from web.serve import cli
+
     cli(prog_name="phva")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cli":  # `from web.cli import cli` (the tests' CliRunner) gets the whole group
+        from web.serve import cli
+
+        return cli
+    raise AttributeError(name)

@@ -5,39 +5,37 @@ Exit codes: 0 done, 1 the operation failed, 2 bad input (nothing was written).
 
 from __future__ import annotations
 
-from engine.cli import (
-    calendar,
-    caracterizacion,
-    demo,
-    dependencias,
-    deploy,
-    migrate,
-    modeltests,
-    pqrsd,
-    tokens,
-    users,
-    workflow,
-)
-from engine.cli import reassign as reassign  # registers reassign
-from engine.cli import report as report  # registers report pqrsd, turnos import, metas
-from engine.cli.base import cli
+from typing import Any
 
-__all__ = [
-    "calendar",
-    "caracterizacion",
-    "cli",
-    "demo",
-    "dependencias",
-    "deploy",
-    "main",
-    "migrate",
-    "modeltests",
-    "pqrsd",
-    "tokens",
-    "users",
-    "workflow",
-]
+import click
+
+# The command modules register themselves on the group when imported: only when the group is asked for,
+# so a light command (engine.cli.overdue) starts without the engine.
+_COMMANDS = (
+    "calendar", "caracterizacion", "demo", "dependencias", "deploy", "migrate", "modeltests", "pqrsd", "reassign", "report",
+    "tokens", "users", "workflow",
+)  # fmt: skip
+
+
+def load_commands() -> click.Group:
+    """The `phva` group with every command module's commands on it."""
+    import importlib
+
+    for module in _COMMANDS:
+        importlib.import_module(f"engine.cli.{module}")
+    from engine.cli.base import cli
+
+    return cli
+
+
+def __getattr__(name: str) -> Any:
+    if name != "cli":
+        raise AttributeError(name)
+    return load_commands()
+
+
+__all__ = ["cli", "load_commands", "main"]
 
 
 def main() -> None:
-    cli(prog_name="phva")
+    load_commands()(prog_name="phva")

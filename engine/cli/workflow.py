@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from engine.cli import overdue as overdue_cli
 from engine.cli.base import actor, cli, context, emit, handled, json_option, parse_json
 from engine.identity import users
 from engine.scheduler import TimerScheduler
@@ -155,21 +156,25 @@ def _instance_lines(d: dict[str, Any]) -> list[str]:
     return lines
 
 
-@cli.command("timers", help="Lista temporizadores en espera.")
+# `phva timers` itself runs engine.cli.overdue (no engine start-up); this is the same command for
+# `flask --app web timers` and the tests' CliRunner.
+@cli.command("timers", help="Lista temporizadores en espera (los primeros --limit, por vencimiento).")
 @click.option("--overdue", is_flag=True, help="Solo los ya vencidos.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 100_000),
+    default=overdue_cli.DEFAULT_LIMIT,
+    show_default=True,
+    help="Cuántos como máximo.",
+)
 @json_option
 @handled
-def timers_command(overdue: bool, as_json: bool) -> None:
+def timers_command(overdue: bool, limit: int, as_json: bool) -> None:
     emit(
-        views.timers(context(), overdue=overdue),
+        views.timers(context(), overdue=overdue, limit=limit),
         as_json,
-        lambda rs: [_timer_line(r) for r in rs] or ["No hay temporizadores en espera."],
+        lambda rs: [overdue_cli.line(r) for r in rs] or ["No hay temporizadores en espera."],
     )
-
-
-def _timer_line(r: dict[str, Any]) -> str:
-    owner = f"proceso {r['instance_id']}" if r["instance_id"] is not None else "inicio de proceso"
-    return f"{r['id']:>5}  {owner}  {r['activity']}  {r['kind']}  vence {r['due_at']}"
 
 
 @cli.command(

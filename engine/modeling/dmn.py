@@ -118,10 +118,6 @@ def _table(table: Any, ns: str, file: str, did: str, problems: list[Problem]) ->
                 f"la agregación «{aggregation}» solo existe con la política COLLECT y es SUM, MIN, MAX o COUNT",
             )
         )
-    if aggregation is not None and len(outputs) > 1:
-        problems.append(
-            Problem(file, did, f"COLLECT {aggregation} suma una sola salida; la tabla tiene {len(outputs)}")
-        )
     names = [column.get("name") or "" for column in outputs]
     if len(outputs) > 1 and not all(names):
         problems.append(

@@ -21,6 +21,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.util.task import TaskState
 
 from engine.runtime import bindings
 from engine.runtime.bindings import Binding
@@ -167,3 +168,27 @@ CallActivity.update_data = _update_data  # type: ignore[method-assign]
 def bound(definitions: bindings.Definitions | None) -> Any:
     """The engine steps run inside this: decisions and called processes are looked up in `definitions`."""
     return bindings.using(definitions)
+
+
+def restart(task: Any) -> bool:
+    """A call activity that failed to start waits to start again (retrying an incident); False otherwise."""
+    top = task.workflow.top_workflow
+    if not isinstance(task.task_spec, CallActivity) or top.get_subprocess(task) is not None:
+        return False
+    task._set_state(TaskState.WAITING)
+    top.phva_restart_calls = True  # in memory: the retry's own advance starts it
+    return True
+
+
+def start_waiting(workflow: Any) -> bool:
+    """Start the called processes of call activities put back to wait by `restart`; True if any started."""
+    if not getattr(workflow, "phva_restart_calls", False):
+        return False  # nothing to look for: no task walk on every engine round
+    workflow.phva_restart_calls = False
+    started = False
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        spec = task.task_spec
+        if isinstance(spec, CallActivity) and workflow.top_workflow.get_subprocess(task) is None:
+            spec._update(task)
+            started = True
+    return started

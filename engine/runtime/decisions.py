@@ -166,6 +166,11 @@ def _rank(
 
 
 def _aggregate(model: Model, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if any(len(r) > 1 for r in results):
+        raise DecisionError(
+            f"La decisión '{model['id']}' agrega con COLLECT {model['aggregation']} y una regla dio varias "
+            "salidas: la agregación se aplica a una sola (Camunda: DMN-03004)."
+        )
     values = [next(iter(r.values())) for r in results if r]
     name: str = next((next(iter(r)) for r in results if r), model["outputs"][0]["name"])
     aggregation = model["aggregation"]

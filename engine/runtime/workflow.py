@@ -114,6 +114,8 @@ class ProcessRun:
         self.workflow = workflow
         self.clock = clock  # the time timers see while a task completes (advance gets its own)
         self.services: ServiceRegistry | None = None  # the handlers a completed task's listeners call
+        # where decisions and called processes are found when a completed task reaches them at once
+        self.definitions: Definitions | None = None
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -186,13 +188,14 @@ class ProcessRun:
         `definitions` finds the decisions and called processes bound when they run."""
         with (
             spiff_patches.using_clock(clock),
-            call_activity.bound(definitions),
+            call_activity.bound(definitions or self.definitions),
             listeners.using_handlers(services.handlers.get),
             limited_step(),  # the step's scripts and expressions share one time limit
         ):
             for _ in range(MAX_ADVANCE_ROUNDS):
                 try:
                     self.workflow.refresh_timers()
+                    call_activity.start_waiting(self.workflow)
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
                     failed = multi_instance.pop_failure(self.workflow) or listeners.pop_failure(self.workflow)
@@ -203,7 +206,8 @@ class ProcessRun:
                 except _ServiceFailure as failure:
                     return failure.incident
                 if not progressed:
-                    return None
+                    pending, self.pending_incident = self.pending_incident, None
+                    return pending
         return IncidentInfo(None, None, "engine", "El proceso no se detiene: revise los ciclos del modelo.")
 
     def _run_automatic_tasks(self, services: ServiceRegistry, call: Any) -> bool:
@@ -270,12 +274,13 @@ class ProcessRun:
         before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
         handlers = self.services.handlers.get if self.services is not None else lambda name: None
-        if self.clock is None:
-            with listeners.using_handlers(handlers):  # the task's complete/end listeners
-                task.run()
-        else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
-            with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
-                task.run()
+        with call_activity.bound(self.definitions):
+            if self.clock is None:
+                with listeners.using_handlers(handlers):  # the task's complete/end listeners
+                    task.run()
+            else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
+                with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
+                    task.run()
         return before
 
     def evaluate(self, spiff_id: str, source: str) -> Any:
@@ -304,6 +309,8 @@ class ProcessRun:
         task = self.workflow.get_task_from_id(UUID(spiff_id))
         if task is not None and task.state == TaskState.ERROR and multi_instance.is_multi_instance(task):
             multi_instance.restart(task)
+        elif task is not None and task.state == TaskState.ERROR and call_activity.restart(task):
+            pass  # the next advance starts its called process again
         elif task is not None and task.state in (TaskState.ERROR, TaskState.STARTED):
             task._set_state(TaskState.READY)
 

@@ -285,8 +285,10 @@ def timer_dict(t: Timer) -> TimerRecord:
     }
 
 
-def list_timers(session: Session, *, overdue_at: datetime | None = None) -> list[TimerRecord]:
-    query = select(Timer).where(Timer.status == "waiting").order_by(Timer.due_at)
+def list_timers(
+    session: Session, *, overdue_at: datetime | None = None, limit: int | None = None
+) -> list[TimerRecord]:
+    query = select(Timer).where(Timer.status == "waiting").order_by(Timer.due_at, Timer.id).limit(limit)
     if overdue_at is not None:
         query = query.where(Timer.due_at <= overdue_at)
     return [timer_dict(t) for t in session.scalars(query)]
@@ -397,9 +399,9 @@ def instance(ctx: Context, instance_id: int) -> InstanceDetail:
     return detail
 
 
-def timers(ctx: Context, *, overdue: bool = False) -> list[TimerRecord]:
+def timers(ctx: Context, *, overdue: bool = False, limit: int | None = None) -> list[TimerRecord]:
     with UnitOfWork(ctx.db, write=False) as uow:
-        return list_timers(uow.session, overdue_at=ctx.clock.now() if overdue else None)
+        return list_timers(uow.session, overdue_at=ctx.clock.now() if overdue else None, limit=limit)
 
 
 def incidents(ctx: Context, *, open_only: bool = True) -> list[IncidentRecord]:
