@@ -13,6 +13,8 @@ from typing import Literal, NoReturn
 
 from RestrictedPython.compile import compile_restricted_eval
 
+from engine.modeling.sandbox import forbidden_call
+
 Dialect = Literal["juel", "feel"]
 TokenKind = Literal["num", "str", "name", "op", "end"]
 
@@ -196,6 +198,9 @@ def restricted(source: str, python: str) -> str:
     errors = compile_restricted_eval(python.replace("?", "dmninputexpr")).errors if python else ()
     if errors:
         fail(source, f"el motor de scripts restringido no lo permite ({errors[0]})", final=True)
+    called = forbidden_call(python) if python else None
+    if called:
+        fail(source, f"usa '{called}', que no está permitido en expresiones", final=True)
     return python
 
 

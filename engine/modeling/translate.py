@@ -25,6 +25,7 @@ from engine.modeling.expressions import (
 )
 from engine.modeling.juel import check_python
 from engine.modeling.report import Problem
+from engine.modeling.sandbox import forbidden_call
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -208,7 +209,9 @@ def _translate_entry(
             return
         text.text = python or None  # an empty input entry is SpiffWorkflow's "any value"
     elif language in _PYTHON:
-        return
+        called = forbidden_call(text.text or "")
+        if called:
+            yield Problem(file, owner, f"{label}: usa '{called}', que no está permitido en expresiones")
     elif language in _JUEL and not is_input:
         yield from _rewrite(text, file, owner, label, _juel_value)
     else:

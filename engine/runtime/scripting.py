@@ -45,6 +45,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.limits import DataLimits, json_size
 from engine.modeling.expressions import EXPRESSION_HELPERS
+from engine.modeling.sandbox import FORBIDDEN_CALLS
 from engine.runtime.execution import expression_context
 from engine.runtime.script_limits import (
     DEFAULT_MAX_ITERATIONS,
@@ -105,14 +106,8 @@ def _with_line(text: str, line: int | None) -> str:
 # --- compile time -------------------------------------------------------------------------------------------
 
 # Called by name these would be refused at run time anyway (not offered); refusing them at compile time
-# gives check_script a clear message.
-_FORBIDDEN_CALLS = frozenset(
-    {
-        "open", "compile", "globals", "locals", "vars", "getattr", "setattr", "delattr",
-        "hasattr", "type", "dir", "input", "breakpoint", "help", "exit", "quit", "memoryview", "super",
-        "object", "iter", "classmethod", "staticmethod", "property",
-    }
-)  # fmt: skip
+# gives check_script a clear message (expressions get the same refusal when translated at deploy).
+_FORBIDDEN_CALLS = FORBIDDEN_CALLS
 
 _SAFE_AUGASSIGN_NODES = (ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Slice, ast.expr_context)
 
