@@ -169,7 +169,6 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool) -> list[str]:
     lines = [
         f"{open_tasks:,} tareas abiertas en PostgreSQL{seeded}; mediana de {rounds} rondas".replace(",", ".")
     ]
-    print(lines[0], flush=True)
     from web import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}, context=ctx)
@@ -202,7 +201,6 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool) -> list[str]:
             f"  {group:8} {label:56} {ms:8.1f} ms {mark} (≤ {target:.0f}) · {len(statements)} sentencias"
         )
         plans.append(f"==== {group}: {label} ====\n{explain(ctx, statements)}")
-        print(lines[-1], flush=True)
     overdue = partial(views.timers, ctx, overdue=True, limit=100)
     ms = median_ms(overdue, rounds)
     with recording(ctx) as seen:
@@ -212,11 +210,9 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool) -> list[str]:
         f"  vencidos {'temporizadores vencidos (servicio, 100)':56} {ms:8.1f} ms {mark} (≤ 200) · {len(seen)} sentencias"
     )
     plans.append(f"==== vencidos ====\n{explain(ctx, seen)}")
-    print(lines[-1], flush=True)
     cli_ms, printed = cli_overdue(url, workdir, rounds)
     mark = "✓" if cli_ms <= 300 else "✗"
     lines.append(f"  cli      phva timers --overdue --limit 100 (arranque incluido)        {cli_ms:8.1f} ms {mark} (≤ 300) · {printed} líneas")  # fmt: skip
-    print(lines[-1], flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"scale_{n}_explain.txt").write_text("\n".join(plans))
     (RESULTS / f"scale_{n}.txt").write_text("\n".join(lines) + "\n")
@@ -246,7 +242,8 @@ def main() -> None:
         url = server.empty_database(f"bench_scale_{options.tasks}")
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            run(options.tasks, options.rounds, url, Path(tmp), options.reuse)
+            for line in run(options.tasks, options.rounds, url, Path(tmp), options.reuse):
+                print(line, flush=True)
     finally:
         if server is not None:
             server.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -21,8 +20,6 @@ from engine.modeling import delegates
 from engine.modeling.bindings import check_bindings
 from engine.modeling.bpmn_checks import check_bpmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
-from engine.modeling.canonical import canonical_hash
-from engine.modeling.deep import run_deep
 from engine.modeling.dmn import Model, closure, models_hash, read_decisions
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
@@ -76,7 +73,6 @@ class ProcessBlueprint:
     form_refs: frozenset[str]
     called_processes: frozenset[str]
     user_tasks: tuple[UserTaskSummary, ...]
-    legacy_hash: str = ""  # the pre-0017 byte hash of the same sources
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,6 @@ class FormBlueprint:
     file: str
     schema_json: str
     content_hash: str
-    legacy_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,22 +107,9 @@ def file_kind(name: str) -> str | None:
 
 
 def content_hash(sources: Collection[SourceFile]) -> str:
-    # Hash of the sorted canonical file digests (versions by content, engine/modeling/canonical.py): the
-    # same models give the same hash whatever the files' order, names or formatting.
-    digests = sorted(_canonical_digest(s) for s in sources)
-    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
-
-
-def legacy_content_hash(sources: Collection[SourceFile]) -> str:
-    """The byte hash versions were compared by before 0017: a stored version of it is still recognised."""
+    # Hash of the sorted file digests: same texts give the same hash whatever the order or names.
     digests = sorted(hashlib.sha256(s.content).hexdigest() for s in sources)
     return hashlib.sha256("\n".join(digests).encode()).hexdigest()
-
-
-@functools.lru_cache(maxsize=64)
-def _canonical_digest(source: SourceFile) -> str:
-    # A file shared by thousands of processes is canonicalised once per analysis, not once per process.
-    return canonical_hash(source.name, source.content)
 
 
 @dataclass
@@ -291,7 +273,6 @@ def _load_form(ctx: _Context, source: SourceFile) -> None:
         file=source.name,
         schema_json=json.dumps(schema.to_dict(), ensure_ascii=False),
         content_hash=content_hash([source]),
-        legacy_hash=legacy_content_hash([source]),
     )
 
 
@@ -334,11 +315,7 @@ def _build(ctx: _Context, keys: list[str]) -> list[ProcessBlueprint]:
             continue
         before = len(ctx.report.errors)
         result: list[ProcessBlueprint] = []
-        step = partial(_blueprint, ctx, parser, key, doc, node)
-        size = sum(
-            1 for _ in node.iter()
-        )  # SpiffWorkflow's parser recurses along the flows (engine.modeling.deep)
-        _guard(ctx.report, doc.source.name, lambda: result.append(run_deep(step, size)))  # noqa: B023
+        _guard(ctx.report, doc.source.name, lambda: result.append(_blueprint(ctx, parser, key, doc, node)))  # noqa: B023
         if result and len(ctx.report.errors) == before:
             blueprints.append(result[0])
     _merge_parser_problems(ctx.report, parser.problems)
@@ -399,7 +376,6 @@ def _blueprint(ctx: _Context, parser: PhvaParser, key: str, doc: _Document, node
         history_time_to_live=node.get(f"{{{NS['camunda']}}}historyTimeToLive"),
         properties=read_properties(node),
         content_hash=content_hash(sources),
-        legacy_hash=legacy_content_hash(sources),
         sources=sources,
         spec_json=specs_to_json(spec, subprocess_specs),
         form_refs=frozenset(

@@ -24,7 +24,6 @@ from engine.store.tables import Task
 from engine.store.visibility_tables import TaskVisibility as V
 
 CAP = 1000  # totals count up to here; past it a list says "1.000+"
-MAX_OFFSET = 5000  # past this a page is reached by its cursor: an OFFSET reads every row it skips
 
 
 @dataclass(frozen=True)

@@ -226,12 +226,3 @@ def test_the_migration_backfills_the_open_tasks_already_stored(
         (4, "all", ""), (4, "user", "beto"),
     ]  # fmt: skip
     db.dispose()
-
-
-def test_an_offset_past_the_first_pages_is_refused_with_the_cursor_named(people: Context) -> None:
-    ctx = people
-    _start(ctx, 1)
-    root = users.get_user(ctx, "root")
-    assert views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET))["items"] == []
-    with pytest.raises(BadInput, match="siguiente"):
-        views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET + 1))
