@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from engine.modeling.camunda_compat import check_bpmn_references
+from engine.modeling.events_check import check_events
 from engine.modeling.form_schema import FormDefinitionError
 from engine.modeling.formdata import schema_from_form_data
 from engine.modeling.ladder import check_ladder
@@ -52,10 +53,11 @@ HARMLESS = frozenset(
     }
 )  # fmt: skip
 EVENTS = {
-    "startEvent": {"message", "signal", "timer", "conditional"},
-    "endEvent": {"message", "cancel", "error", "escalation", "terminate"},
-    "intermediateCatchEvent": {"message", "signal", "timer", "conditional"},
-    "intermediateThrowEvent": {"message", "signal", "escalation"},
+    # error/escalation starts only in event subprocesses, link pairs: engine.modeling.events_check
+    "startEvent": {"message", "signal", "timer", "conditional", "error", "escalation"},
+    "endEvent": {"message", "cancel", "error", "escalation", "terminate", "signal"},
+    "intermediateCatchEvent": {"message", "signal", "timer", "conditional", "link"},
+    "intermediateThrowEvent": {"message", "signal", "escalation", "link"},
     "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
 }
 ACTIVITIES = frozenset(
@@ -106,6 +108,7 @@ def check_bpmn(
             error(process.get("id"), "el proceso no tiene evento de inicio")
     _check_references(root, error)
     check_bpmn_references(root, error)  # what Camunda refuses and SpiffWorkflow would crash on
+    check_events(root, error)  # signals, links, event subprocess starts
     for el in elements:
         if not _is_bpmn(el):
             continue

@@ -21,6 +21,7 @@ from engine.modeling.bindings import check_bindings
 from engine.modeling.bpmn_checks import check_bpmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
 from engine.modeling.dmn import Model, closure, models_hash, read_decisions
+from engine.modeling.events_check import link_flows
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
@@ -350,6 +351,7 @@ def _bind_decisions(ctx: _Context, specs: Sequence[Any]) -> None:
 
 def _add_bpmn(ctx: _Context, parser: PhvaParser, doc: _Document) -> None:
     ctx.report.extend(strip_data_stores(doc.root, doc.source.name))
+    link_flows(doc.root)  # link events: the throw goes on at its catch (checked in events_check)
     parser.add_bpmn_xml(doc.root.getroottree(), doc.source.name)
 
 

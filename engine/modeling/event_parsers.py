@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser, CamundaStartEventParser
 from SpiffWorkflow.util.task import TaskState
 
+NON_INTERRUPTING = "Non-Interrupting"  # SpiffWorkflow's own marker on boundary events' descriptions
 START_KINDS = [MESSAGE_EVENT_XPATH, SIGNAL_EVENT_XPATH, TIMER_EVENT_XPATH, CONDITIONAL_EVENT_XPATH,
                ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH]  # fmt: skip
 END_KINDS = [MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
@@ -32,6 +33,8 @@ END_KINDS = [MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALAT
 class StartEventParser(CamundaStartEventParser):  # type: ignore[misc]
     def create_task(self) -> Any:
         task = self._create_task(self.get_event_definition(START_KINDS))
+        if self.node.get("isInterrupting") == "false":  # read by engine.runtime.event_subprocesses
+            task.description = f"{NON_INTERRUPTING} {task.description or ''}".strip()
         self.spec.start.connect(task)
         return task
 
@@ -67,6 +70,7 @@ def _trigger_wf(self: Any, my_task: Any, spec_name: str) -> Any:
     _join(self, spec)  # a spec stored before this was
     child = my_task._add_child(spec, TaskState.FUTURE)
     child.triggered = True
+    child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)  # its way to the end, to follow later
     child.task_spec._update(child)
     return child.id
 

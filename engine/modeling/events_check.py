@@ -4,10 +4,10 @@
   `signalRef` (SignalEventParseInvalidProcessTest), two signal start events of one scope may not wait for the
   same signal ("Cannot have more than one signal event subscription"), and a name that is an expression
   (`${…}`) is refused: signals are broadcast by a fixed name here.
-- Error and escalation start events only start event subprocesses (`triggeredByEvent="true"`); event
-  subprocesses started by a message or a signal run when non-interrupting and at the process level
-  (engine.runtime.event_subprocesses); interrupting ones, error and escalation ones, and ones nested in a
-  subprocess are refused, naming the start event.
+- Error and escalation start events only start event subprocesses (`triggeredByEvent="true"`). Event
+  subprocesses run at the process level, started by a message, signal, error, escalation or timer,
+  interrupting or not (engine.runtime.event_subprocesses); inside an embedded subprocess only timer ones
+  (SpiffWorkflow looks for the others at the process level only): the rest is refused naming the start.
 - Link events: every throw has exactly one catch of its name in the same scope (LinkEventTest); a catch
   after an event-based gateway is refused. Linked pairs are then joined by `link_flows` before parsing.
 """
@@ -124,14 +124,6 @@ def _check_event_subprocess_starts(scope: Any, error: Report) -> None:
                 start.get("id"),
                 "un subproceso de evento dentro de otro subproceso solo puede iniciarse por temporizador; "
                 "muévalo al nivel del proceso",
-            )
-        elif in_event_subprocess and (
-            kind in ("error", "escalation") or start.get("isInterrupting") != "false"
-        ):
-            error(
-                start.get("id"),
-                "los subprocesos de evento que interrumpen el proceso (o iniciados por error o escalamiento) "
-                'no están soportados todavía; use isInterrupting="false" o un evento de borde',
             )
 
 

@@ -13,13 +13,14 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser, SendTaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import ReceiveTask, SendTask
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent, ReceiveTask, SendTask, StartEvent
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.dmn.specs.model import DecisionTable
 
+from engine.modeling.event_parsers import EndEventParser, StartEventParser
 from engine.modeling.expressions import ExpressionError, value_to_python
 from engine.modeling.io_mapping import handler_name, read_input_output, read_listeners
 from engine.modeling.report import Problem
@@ -252,6 +253,8 @@ class PhvaParser(CamundaParser):  # type: ignore[misc]
             **CamundaParser.OVERRIDE_PARSER_CLASSES,
             full_tag("receiveTask"): (_CamundaReceiveTaskParser, ReceiveTask),
             full_tag("sendTask"): (_CamundaSendTaskParser, SendTask),
+            full_tag("startEvent"): (StartEventParser, StartEvent),  # error/escalation starts, signal ends
+            full_tag("endEvent"): (EndEventParser, EndEvent),
         }
     )
 

@@ -25,7 +25,14 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
-from engine.runtime import call_activity, listeners, multi_instance, spiff_patches, timer_events
+from engine.runtime import (
+    call_activity,
+    event_subprocesses,
+    listeners,
+    multi_instance,
+    spiff_patches,
+    timer_events,
+)
 from engine.runtime import signals as signal_events
 from engine.runtime.bindings import Definitions
 from engine.runtime.compaction import compact
@@ -116,7 +123,6 @@ class ProcessRun:
         self.services: ServiceRegistry | None = None  # the handlers a completed task's listeners call
         # where decisions and called processes are found when a completed task reaches them at once
         self.definitions: Definitions | None = None
-        self.pending_incident: IncidentInfo | None = None  # met while completing a task, reported by advance
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -199,6 +205,7 @@ class ProcessRun:
                     call_activity.start_waiting(self.workflow)
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
+                    progressed = event_subprocesses.settle(self.workflow) or progressed
                     failed = multi_instance.pop_failure(self.workflow) or listeners.pop_failure(self.workflow)
                     if failed is not None:
                         return _task_incident(failed[0], "data", failed[1])
@@ -275,16 +282,13 @@ class ProcessRun:
         before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
         handlers = self.services.handlers.get if self.services is not None else lambda name: None
-        try:
-            with call_activity.bound(self.definitions):
-                if self.clock is None:
-                    with listeners.using_handlers(handlers):  # the task's complete/end listeners
-                        task.run()
-                else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
-                    with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
-                        task.run()
-        except WorkflowException as error:  # a call activity it reached at once could not start
-            self.pending_incident = _incident_from(error)
+        with call_activity.bound(self.definitions):
+            if self.clock is None:
+                with listeners.using_handlers(handlers):  # the task's complete/end listeners
+                    task.run()
+            else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
+                with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
+                    task.run()
         return before
 
     def evaluate(self, spiff_id: str, source: str) -> Any:
@@ -352,6 +356,10 @@ class ProcessRun:
             definition = task.task_spec.event_definition
             if task.state == TaskState.WAITING and isinstance(definition, MessageEventDefinition):
                 found.append(WaitingMessage(str(task.id), task.task_spec.bpmn_id, definition.name))
+        root = str(self.workflow.task_tree.id)  # an event subprocess's start is no task yet: the instance's
+        for bpmn_id, definition in event_subprocesses.triggers(self.workflow):
+            if isinstance(definition, MessageEventDefinition):
+                found.append(WaitingMessage(root, bpmn_id, definition.name))
         return found
 
     def send_message(self, name: str, payload: Mapping[str, Any] | None) -> None:

@@ -41,9 +41,8 @@ def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
     spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
-    bound = StoredDefinitions(ctx, session)
-    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock, bound.called_specs)
-    run.definitions = bound  # a completed task can reach a call activity or a decision at once
+    called = StoredDefinitions(ctx, session).called_specs
+    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock, called)
     run.services = ctx.services  # a completed task's listeners may call registered handlers
     return run
 
@@ -84,6 +83,7 @@ def save_run(
         timers=run.timers(),
         messages=run.messages(),
         incidents=incidents,
+        signals=run.signals(),
     )
     save_instance(session, ref, change, now)
     # escalation ladders of new tasks, in this save
@@ -91,6 +91,11 @@ def save_run(
     task_events.new_tasks(session, ctx, ref.business_key, task_values)  # who must hear of new tasks
     if incidents:
         alerts.notify_incidents(session, ctx, ref.id, [i.message for i in incidents])
+    thrown = run.thrown_signals()
+    if thrown:  # Camunda broadcasts a thrown signal to every instance: in this transaction, after this save
+        from engine.workflow.signals import broadcast_thrown  # signals → runs: imported when used
+
+        broadcast_thrown(ctx, session, ref.id, thrown)
     return status
 
 
