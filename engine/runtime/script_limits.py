@@ -97,6 +97,7 @@ def limited_step() -> Iterator[None]:
         yield
         return
     token = _step.set(_StepClock())
+    note_memory()  # one reading per step: the base for its evaluations' memory limit
     try:
         yield
     finally:
@@ -120,6 +121,25 @@ def _rss_reader() -> Callable[[], int] | None:
 
 
 _rss = _rss_reader()
+_last_rss: list[float] = [
+    0.0,
+    0.0,
+]  # (when, bytes): the memory before an evaluation, read ≤ 20 times a second
+
+
+def _recent_rss(started: float, current: int) -> int:
+    """The resident memory as the evaluation began: a reading from just before it if one is recent, else
+    the present one (2 ms of ticking late). Reading it for every evaluation would cost more than most do."""
+    when, value = _last_rss
+    if started - 0.05 <= when <= started:
+        return int(value)
+    return current
+
+
+def note_memory() -> None:
+    """Read the resident memory now, as the base for evaluations starting in the next 50 ms."""
+    if _rss is not None:
+        _last_rss[:] = [perf_counter(), float(_rss())]
 
 
 # ---- one evaluation -----------------------------------------------------------------------------------------
@@ -137,7 +157,7 @@ class Budget:
         self.started = perf_counter()
         step = _step.get()
         self.deadline = self.started + limits.timeout - (step.spent if step is not None else 0.0)
-        self.next_check = self.started  # the first tick reads the memory the evaluation starts from
+        self.next_check = self.started + _MEMORY_SAMPLE_SECONDS
         self.failure: ScriptForbidden | None = None
         self._rss_base: int | None = None
 
@@ -167,8 +187,8 @@ class Budget:
         if _rss is not None:
             current = _rss()
             if self._rss_base is None:
-                self._rss_base = current
-            elif current - self._rss_base > self.limits.memory_mb * 2**20:
+                self._rss_base = _recent_rss(self.started, current)
+            if current - self._rss_base > self.limits.memory_mb * 2**20:
                 self._fail(ScriptLimitExceeded(self.limits.memory_text()))
 
     def _fail(self, error: ScriptForbidden) -> None:

@@ -43,7 +43,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.limits import DataLimits, json_size
+from engine.limits import DataLimits
 from engine.modeling.expressions import EXPRESSION_HELPERS
 from engine.modeling.sandbox import FORBIDDEN_CALLS
 from engine.runtime.execution import expression_context
@@ -381,42 +381,67 @@ def _guards(limits: ScriptLimits) -> dict[str, Any]:
 _RESERVED_NAMES = frozenset({*_guards(ScriptLimits()), "_getiter_", "_tick_", "_print"})
 
 
-class _Stored:
-    """Converts what a script leaves to JSON-native data within the instance data limits, naming the field."""
+_PLAIN_TYPES: tuple[type[Any], ...] = (bool, int, float, str, dict, list)
 
-    __slots__ = ("limits", "nodes")
+
+class _Stored:
+    """Converts what a script leaves to JSON-native data within the instance data limits, naming the field.
+
+    `size` estimates the JSON bytes as it goes (characters of texts and keys, a few bytes per number and
+    separator), so a structure sharing references thousands of times over stops as soon as it passes the
+    limit; the exact size is checked again when the instance is saved."""
+
+    __slots__ = ("max_bytes", "max_depth", "max_string", "size")
 
     def __init__(self, limits: DataLimits) -> None:
-        self.limits = limits
-        self.nodes = 0
+        self.max_bytes = limits.max_kb * 1024
+        self.max_depth = limits.max_depth
+        self.max_string = limits.max_string
+        self.size = 0
 
     def native(self, value: Any, path: str, depth: int = 1) -> Any:
-        # Every node is at least one byte of JSON: counting them stops shared-reference bombs early.
-        self.nodes += 1
-        if self.nodes > self.limits.max_kb * 1024:
-            raise self._over(path, f"más de {self.limits.max_kb} KB de datos")
-        if value is None or isinstance(value, bool | int | float):
+        kind = type(value)
+        if kind is str:
+            if len(value) > self.max_string:
+                raise self._over(
+                    path, f"un texto de {len(value)} caracteres (el máximo es {self.max_string})"
+                )
+            self.size += len(value) + 3
             return value
-        if isinstance(value, str):
-            if len(value) > self.limits.max_string:
-                what = f"un texto de {len(value)} caracteres (el máximo es {self.limits.max_string})"
-                raise self._over(path, what)
+        if value is None or kind is bool or kind is int or kind is float:
+            self.size += 5
             return value
-        if isinstance(value, datetime | date | dt_time):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return float(value)
-        if isinstance(value, dict | list | tuple | set | frozenset) and depth > self.limits.max_depth:
-            raise self._over(path, f"datos anidados a más de {self.limits.max_depth} niveles")
-        if isinstance(value, dict):
-            return {str(k): self.native(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
-        if isinstance(value, list | tuple | set | frozenset):
-            items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        if kind is dict or kind is list or kind is tuple or kind is set or kind is frozenset:
+            if depth > self.max_depth:
+                raise self._over(path, f"datos anidados a más de {self.max_depth} niveles")
+            self.size += 2 + len(value)
+            if self.size > self.max_bytes:
+                raise self._over(path, f"más de {self.max_bytes // 1024} KB de datos")
+            if kind is dict:
+                self.size += sum(len(str(k)) + 3 for k in value)
+                return {str(k): self.native(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+            items = sorted(value, key=repr) if kind is set or kind is frozenset else value
             return [self.native(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(items)]
+        if isinstance(value, datetime | date | dt_time):
+            return self.native(value.isoformat(), path, depth)
+        if isinstance(value, Decimal):
+            return self.native(float(value), path, depth)
+        for plain in _PLAIN_TYPES:  # subclasses (an IntEnum, a named tuple…)
+            if isinstance(value, plain):
+                return self.native(plain(value), path, depth)
+        if isinstance(value, tuple | set | frozenset):
+            return self.native(list(value), path, depth)
         raise ScriptForbidden(
             f"El script deja en '{path}' un valor de tipo {type(value).__name__}, que no se puede guardar; "
             "use texto, números, listas u objetos"
         )
+
+    def check_total(self) -> None:
+        if self.size > self.max_bytes:
+            raise ScriptLimitExceeded(
+                f"El script deja unos {self.size // 1024} KB de datos en la instancia; el máximo es "
+                f"{self.max_bytes // 1024} KB (PHVA_MAX_INSTANCE_DATA_KB)"
+            )
 
     @staticmethod
     def _over(path: str, what: str) -> ScriptLimitExceeded:
@@ -485,12 +510,7 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
             if not (key.startswith("_") or callable(value) or (key in external and key not in data))
             and not isinstance(value, type)
         }
-        size = json_size({**context, **results})
-        if size > self.data_limits.max_kb * 1024:
-            raise ScriptLimitExceeded(
-                f"El script deja {size // 1024} KB de datos en la instancia; el máximo es "
-                f"{self.data_limits.max_kb} KB (PHVA_MAX_INSTANCE_DATA_KB)"
-            )
+        stored.check_total()
         context.update(results)
         return True
 
