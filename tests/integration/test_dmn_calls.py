@@ -230,3 +230,27 @@ def test_without_in_mappings_the_called_process_gets_no_variables(ctx: Context, 
         assert task.name == "Task in subprocess" and "secreto" not in run.task_data(task.spiff_id)
     complete(worker(), started.id, "Task in subprocess")
     assert variables(worker(), started.id)["secreto"] == 1  # the caller keeps its own
+
+
+VERSION_TAG_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+  <process id="process" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="task"/>
+    <businessRuleTask id="task" camunda:decisionRef="decision" camunda:decisionRefBinding="versionTag"
+      camunda:decisionRefVersionTag="0.0.2" camunda:mapDecisionResult="singleEntry" camunda:resultVariable="result"/>
+    <sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
+    <endEvent id="end"/>
+  </process>
+</definitions>"""
+
+
+def test_version_tag_binding_finds_the_tagged_decision(ctx: Context) -> None:
+    # DmnBusinessRuleTaskTest.decisionRefVersionTagBinding: its BPMN_VERSION_TAG_BINDING model as XML
+    deploy(ctx, f"{RULES}.testDecisionVersionTagOkay.dmn")
+    assert deployments.deploy(ctx, [SourceFile("p.bpmn", VERSION_TAG_PROCESS.encode())]).report.ok
+
+    started = instances.start_process(ctx, "process", data={"status": "gold"}, actor="root")
+
+    assert started.status == "completed" and variables(ctx, started.id)["result"] == "A"
