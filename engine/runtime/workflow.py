@@ -123,6 +123,7 @@ class ProcessRun:
         self.services: ServiceRegistry | None = None  # the handlers a completed task's listeners call
         # where decisions and called processes are found when a completed task reaches them at once
         self.definitions: Definitions | None = None
+        self.pending_incident: IncidentInfo | None = None  # met while completing a task, reported by advance
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -282,13 +283,16 @@ class ProcessRun:
         before: dict[str, Any] = copy.deepcopy(task.data)
         task.set_data(**copy.deepcopy(dict(data)))
         handlers = self.services.handlers.get if self.services is not None else lambda name: None
-        with call_activity.bound(self.definitions):
-            if self.clock is None:
-                with listeners.using_handlers(handlers):  # the task's complete/end listeners
-                    task.run()
-            else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
-                with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
-                    task.run()
+        try:
+            with call_activity.bound(self.definitions):
+                if self.clock is None:
+                    with listeners.using_handlers(handlers):  # the task's complete/end listeners
+                        task.run()
+                else:  # completing re-checks the waiting timers (a multi-instance's boundary timer): at our time
+                    with spiff_patches.using_clock(self.clock), listeners.using_handlers(handlers):
+                        task.run()
+        except WorkflowException as error:  # a call activity it reached at once could not start
+            self.pending_incident = _incident_from(error)
         return before
 
     def evaluate(self, spiff_id: str, source: str) -> Any:

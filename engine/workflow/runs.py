@@ -41,8 +41,9 @@ def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -
 
 def load_run(ctx: Context, session: Session, ref: InstanceRef) -> ProcessRun:
     spec, subs = ctx.specs(ref.definition_id, lambda: definitions.spec_json(session, ref.definition_id))
-    called = StoredDefinitions(ctx, session).called_specs
-    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock, called)
+    bound = StoredDefinitions(ctx, session)
+    run = ProcessRun.load(ref.state, spec, subs, ctx.script_engine, ctx.clock, bound.called_specs)
+    run.definitions = bound  # a completed task can reach a call activity or a decision at once
     run.services = ctx.services  # a completed task's listeners may call registered handlers
     return run
 
