@@ -19,6 +19,7 @@ from engine.identity import access
 from engine.identity.users import UserView
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import Task, TaskCandidate
+from engine.store.visibility_tables import TaskVisibility
 from engine.supervision import semaforo_sql as sem
 from engine.supervision.filters import NONE, SupervisionQuery
 
@@ -60,7 +61,14 @@ def watched_tasks(groups: tuple[str, ...]) -> Any:
         .join(c, c.instance_id == t.instance_id)
         .where(t.state == "ready", c.dependencia.in_(list(groups) or [""]))
     )
-    return union(access.offered_to_sql(groups), of_cases)
+    return union(_open_offered_to(groups), of_cases)
+
+
+def _open_offered_to(groups: tuple[str, ...]) -> Any:
+    """The open tasks offered to one of `groups`: their visibility rows (task_candidates keeps history too)."""
+    return select(TaskVisibility.task_id).where(
+        TaskVisibility.kind == "group", TaskVisibility.value.in_(list(groups) or [""])
+    )
 
 
 def watched_cases(groups: tuple[str, ...]) -> Any:
@@ -69,7 +77,7 @@ def watched_cases(groups: tuple[str, ...]) -> Any:
     offered = (
         select(c.id)
         .join(t, t.instance_id == c.instance_id)
-        .where(t.state == "ready", t.id.in_(access.offered_to_sql(groups)))
+        .where(t.state == "ready", t.id.in_(_open_offered_to(groups)))
     )
     return union(answered, offered)
 
