@@ -19,11 +19,14 @@ from sqlalchemy import func, literal, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInput
+from engine.limits import BIGINT_MAX
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import Task
 from engine.store.visibility_tables import TaskVisibility as V
 
 CAP = 1000  # totals count up to here; past it a list says "1.000+"
+INT_MAX = 2**31 - 1  # a priority is an INTEGER column
+MAX_OFFSET = 5000  # past this a page is reached by its cursor: an OFFSET reads every row it skips
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,15 @@ def decode_cursor(text: str, order: str) -> Seek:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         kind, due, priority, task_id = raw.split("|")
         moment = datetime.fromisoformat(due)
-        if kind != order or moment.tzinfo is None:
+        seek = Seek(moment, int(priority), int(task_id))
+        if (
+            kind != order
+            or moment.tzinfo is None
+            or abs(seek.neg_priority) > INT_MAX
+            or abs(seek.task_id) > BIGINT_MAX
+        ):
             raise ValueError(kind)
-        return Seek(moment, int(priority), int(task_id))
+        return seek
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise BadInput(
             "El cursor de la página no es válido: siga el enlace «siguiente» de la lista.",

@@ -7,7 +7,7 @@ tasks in the same order as one long list; totals stop at the cap and say so; the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -174,7 +174,8 @@ def test_a_forged_cursor_is_refused_in_spanish(people: Context) -> None:
     root = users.get_user(ctx, "root")
     due_cursor = views.task_page(ctx, views.task_filter_for(root, limit=1))["next"]
     assert due_cursor is not None
-    for cursor in ("basura", due_cursor + "x", due_cursor):
+    huge = task_pages.encode_cursor("priority", task_pages.Seek(datetime.now(UTC), -50, 10**30))
+    for cursor in ("basura", due_cursor + "x", due_cursor, huge):
         with pytest.raises(BadInput, match="cursor"):
             views.task_page(ctx, views.task_filter_for(root, order="priority", cursor=cursor))
 
@@ -226,3 +227,12 @@ def test_the_migration_backfills_the_open_tasks_already_stored(
         (4, "all", ""), (4, "user", "beto"),
     ]  # fmt: skip
     db.dispose()
+
+
+def test_an_offset_past_the_first_pages_is_refused_with_the_cursor_named(people: Context) -> None:
+    ctx = people
+    _start(ctx, 1)
+    root = users.get_user(ctx, "root")
+    assert views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET))["items"] == []
+    with pytest.raises(BadInput, match="siguiente"):
+        views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET + 1))
