@@ -372,7 +372,7 @@ def test_citizen_completes_the_requerimiento_the_clock_resumes_then_answers_the_
     shown = text_of(page(client))
     assert "Usted completó su solicitud" in shown and "martes 31 de marzo de 2026" in shown
     assert "cedula.pdf" in shown
-    assert sc.data(pid)["Event_Completada_Response"]["complemento"] == "Adjunto la cédula."
+    assert sc.data(pid)["complemento"] == "Adjunto la cédula."  # a message's variables are process variables
 
     sc.walk(pid, ("Task_Autogestion", {"respuesta": "Puede consultar el plan de alumbrado en la web."}))
     shown = text_of(page(client))

@@ -1,0 +1,66 @@
+"""Deploy checks of event-based gateways, as Camunda 7's BpmnParse makes them (EventBasedGatewayTest).
+
+- Every flow out of a `bpmn:eventBasedGateway` leads to a `bpmn:intermediateCatchEvent` of its scope
+  ("Event based gateway can only be connected to elements of type intermediateCatchEvent"): SpiffWorkflow
+  otherwise failed at parse time with a Python `AttributeError` about `event_definition`.
+- An intermediate catch event after such a gateway is reached through the gateway only ("Invalid incoming
+  sequenceflow for intermediateCatchEvent … connected to an event-based gateway"): SpiffWorkflow accepted
+  the second flow and the event waited alone, outside the gateway's race.
+
+Each finding names the element Camunda names: the gateway, or the extra flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lxml import etree
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_B = f"{{{BPMN_NS}}}"
+
+Report = Callable[[str | None, str], None]
+
+
+def _local(el: Any) -> str:
+    return str(etree.QName(el).localname)
+
+
+def _describe(el: Any) -> str:
+    name = (el.get("name") or "").strip()
+    return f"bpmn:{_local(el)} «{name}»" if name else f"bpmn:{_local(el)}"
+
+
+def check_event_gateways(root: Any, report: Report) -> None:
+    for gateway in root.iter(f"{_B}eventBasedGateway"):
+        scope = gateway.getparent()
+        gid = gateway.get("id")
+        if scope is None or not gid:
+            continue
+        siblings = {el.get("id"): el for el in scope if isinstance(el.tag, str) and el.get("id")}
+        flows = [f for f in scope.iterfind(f"{_B}sequenceFlow")]
+        events: set[str] = set()
+        for flow in flows:
+            if flow.get("sourceRef") != gid:
+                continue
+            target = siblings.get(flow.get("targetRef"))
+            if target is None:
+                continue  # a dangling reference is reported by the reference checks
+            if _local(target) != "intermediateCatchEvent":
+                report(
+                    gid,
+                    f"la compuerta basada en eventos lleva a {_describe(target)} «{target.get('id')}»: "
+                    "como en Camunda, solo puede conectarse a eventos intermedios de captura "
+                    "(mensaje, temporizador, señal); ponga un evento de captura entre la compuerta y la actividad",
+                )
+            else:
+                events.add(str(target.get("id")))
+        for flow in flows:
+            if flow.get("targetRef") in events and flow.get("sourceRef") != gid:
+                event = siblings[flow.get("targetRef")]
+                report(
+                    flow.get("id"),
+                    f"el flujo llega a {_describe(event)} «{event.get('id')}», que sigue a la compuerta basada "
+                    f"en eventos «{gid}»: como en Camunda, a ese evento solo se llega desde la compuerta",
+                )
