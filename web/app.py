@@ -29,6 +29,7 @@ from web import (  # noqa: F401
     attachments,
     auth,
     case_tray,
+    engine_rest,
     formatting,
     http,
     inputs,
@@ -97,6 +98,8 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         api.bp,
     ):
         app.register_blueprint(blueprint)
+    engine_rest.init_app(app)  # Camunda Modeler's Deploy and Start buttons, under PHVA_ENGINE_REST_PATH
+    csrf.exempt(engine_rest.bp)  # Basic or Bearer on every call, never cookies
     csrf.exempt(api.bp)  # Bearer tokens, never cookies: nothing for a forged cross-site request to ride on
 
     @app.get("/health")

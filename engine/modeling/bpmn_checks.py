@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection
+from contextvars import ContextVar
 from typing import Any
 
 from lxml import etree
@@ -96,6 +97,22 @@ def check_bpmn(
     def warn(element_id: str | None, message: str) -> None:
         report.add(file, element_id, message, "warning")
 
+    token = _ids_memo.set({})
+    try:
+        _check_bpmn(root, error, warn, processes, decisions, forms, check_script)
+    finally:
+        _ids_memo.reset(token)
+
+
+def _check_bpmn(
+    root: Any,
+    error: Callable[[str | None, str], None],
+    warn: Callable[[str | None, str], None],
+    processes: Collection[str],
+    decisions: Collection[str],
+    forms: Collection[str],
+    check_script: ScriptChecker | None,
+) -> None:
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
     # Only BPMN and diagram elements share one id space; camunda:formField/value ids are variable names.
     model_ids = Counter(el.get("id") for el in elements if el.get("id") and not _is_camunda(el))
@@ -108,7 +125,7 @@ def check_bpmn(
             error(process.get("id"), "el proceso no tiene evento de inicio")
     _check_references(root, error)
     check_bpmn_references(root, error)  # what Camunda refuses and SpiffWorkflow would crash on
-    check_events(root, error)  # signals, links, event subprocess starts
+    check_events(root, error)  # signals, links, event subprocess starts, compensation
     for el in elements:
         if not _is_bpmn(el):
             continue
@@ -170,8 +187,18 @@ def _check_references(root: Any, error: Callable[[str | None, str], None]) -> No
                 error(flow.get("id"), f"el flujo de mensaje apunta a «{flow.get(attr)}», que no existe")
 
 
+_ids_memo: ContextVar[dict[Any, set[str]] | None] = ContextVar("phva_children_ids", default=None)
+
+
 def _children_ids(container: Any) -> set[str]:
-    return {c.get("id") for c in container if isinstance(c.tag, str) and c.get("id")}
+    # Once per container and check, not once per flow: a 3,333-branch split has 6,668 flows (issue 15 §3).
+    memo = _ids_memo.get()
+    found = memo.get(container) if memo is not None else None
+    if found is None:
+        found = {c.get("id") for c in container if isinstance(c.tag, str) and c.get("id")}
+        if memo is not None:
+            memo[container] = found
+    return found
 
 
 def _check_flow(flow: Any, container: Any, error: Callable[[str | None, str], None]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,6 +21,8 @@ from engine.modeling import delegates
 from engine.modeling.bindings import check_bindings
 from engine.modeling.bpmn_checks import check_bpmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
+from engine.modeling.canonical import canonical_hash
+from engine.modeling.deep import run_deep
 from engine.modeling.dmn import Model, closure, models_hash, read_decisions
 from engine.modeling.events_check import link_flows
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
@@ -74,6 +77,7 @@ class ProcessBlueprint:
     form_refs: frozenset[str]
     called_processes: frozenset[str]
     user_tasks: tuple[UserTaskSummary, ...]
+    legacy_hash: str = ""  # the pre-0017 byte hash of the same sources
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class FormBlueprint:
     file: str
     schema_json: str
     content_hash: str
+    legacy_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,9 +113,22 @@ def file_kind(name: str) -> str | None:
 
 
 def content_hash(sources: Collection[SourceFile]) -> str:
-    # Hash of the sorted file digests: same texts give the same hash whatever the order or names.
+    # Hash of the sorted canonical file digests (versions by content, engine/modeling/canonical.py): the
+    # same models give the same hash whatever the files' order, names or formatting.
+    digests = sorted(_canonical_digest(s) for s in sources)
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+def legacy_content_hash(sources: Collection[SourceFile]) -> str:
+    """The byte hash versions were compared by before 0017: a stored version of it is still recognised."""
     digests = sorted(hashlib.sha256(s.content).hexdigest() for s in sources)
     return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _canonical_digest(source: SourceFile) -> str:
+    # A file shared by thousands of processes is canonicalised once per analysis, not once per process.
+    return canonical_hash(source.name, source.content)
 
 
 @dataclass
@@ -274,6 +292,7 @@ def _load_form(ctx: _Context, source: SourceFile) -> None:
         file=source.name,
         schema_json=json.dumps(schema.to_dict(), ensure_ascii=False),
         content_hash=content_hash([source]),
+        legacy_hash=legacy_content_hash([source]),
     )
 
 
@@ -316,7 +335,11 @@ def _build(ctx: _Context, keys: list[str]) -> list[ProcessBlueprint]:
             continue
         before = len(ctx.report.errors)
         result: list[ProcessBlueprint] = []
-        _guard(ctx.report, doc.source.name, lambda: result.append(_blueprint(ctx, parser, key, doc, node)))  # noqa: B023
+        step = partial(_blueprint, ctx, parser, key, doc, node)
+        size = sum(
+            1 for _ in node.iter()
+        )  # SpiffWorkflow's parser recurses along the flows (engine.modeling.deep)
+        _guard(ctx.report, doc.source.name, lambda: result.append(run_deep(step, size)))  # noqa: B023
         if result and len(ctx.report.errors) == before:
             blueprints.append(result[0])
     _merge_parser_problems(ctx.report, parser.problems)
@@ -348,7 +371,6 @@ def _bind_decisions(ctx: _Context, specs: Sequence[Any]) -> None:
                 ext["decisions"] = closure(ctx.decision_models, ext["decisionRef"])
 
 
-
 def _add_bpmn(ctx: _Context, parser: PhvaParser, doc: _Document) -> None:
     ctx.report.extend(strip_data_stores(doc.root, doc.source.name))
     link_flows(doc.root)  # link events: the throw goes on at its catch (checked in events_check)
@@ -378,6 +400,7 @@ def _blueprint(ctx: _Context, parser: PhvaParser, key: str, doc: _Document, node
         history_time_to_live=node.get(f"{{{NS['camunda']}}}historyTimeToLive"),
         properties=read_properties(node),
         content_hash=content_hash(sources),
+        legacy_hash=legacy_content_hash(sources),
         sources=sources,
         spec_json=specs_to_json(spec, subprocess_specs),
         form_refs=frozenset(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.context import Context
 from engine.errors import NotFound
 from engine.modeling.caracterizacion import PHVA_NAMES, Caracterizacion, ProcessNotFound, Row, build, by_phva
+from engine.store.definitions import definition_sources
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
 
@@ -26,12 +27,13 @@ def caracterizacion(ctx: Context, key: str) -> Caracterizacion:
 
         def sources(process_key: str) -> list[bytes] | None:
             if process_key not in cache:
-                stored = session.scalar(
-                    select(ProcessDefinition.sources)
+                definition_id = session.scalar(
+                    select(ProcessDefinition.id)
                     .where(ProcessDefinition.key == process_key)
                     .order_by(ProcessDefinition.version.desc())
                     .limit(1)
                 )
+                stored = None if definition_id is None else definition_sources(session, definition_id)
                 cache[process_key] = (
                     None
                     if stored is None

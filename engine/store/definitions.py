@@ -3,6 +3,7 @@ and as a deployment stores them (versions by content hash, deployment, process a
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -11,7 +12,7 @@ from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.store.tables import Deployment, FormDefinition, ProcessDefinition
+from engine.store.tables import Deployment, DeploymentSource, FormDefinition, ProcessDefinition
 
 _D = cast(Table, ProcessDefinition.__table__)
 _SPEC_JSON = select(_D.c.spec_json).where(_D.c.id == bindparam("did"))
@@ -31,6 +32,47 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition:
 
 def spec_json(session: Session, definition_id: int) -> str:
     return session.connection().execute(_SPEC_JSON, {"did": definition_id}).scalar() or ""
+
+
+_S = cast(Table, DeploymentSource.__table__)
+_SOURCES_OF = (
+    select(_D.c.file, _D.c.source_files, _S.c.name, _S.c.content)
+    .join(_S, _S.c.deployment_id == _D.c.deployment_id)
+    .where(_D.c.id == bindparam("did"))
+)
+
+
+def definition_sources(session: Session, definition_id: int) -> list[dict[str, str]]:
+    """The files a process version was deployed from ({name, content}), its own file first."""
+    rows = session.connection().execute(_SOURCES_OF, {"did": definition_id}).all()
+    if not rows:
+        return []
+    names = list(rows[0].source_files or [])
+    texts = {row.name: row.content for row in rows if row.name in names}
+    return [{"name": name, "content": texts[name]} for name in names if name in texts]
+
+
+def definition_xml(session: Session, definition_id: int) -> str | None:
+    """The text of the file that holds the process itself."""
+    row = (
+        session.connection()
+        .execute(
+            select(_S.c.content)
+            .join(_D, (_S.c.deployment_id == _D.c.deployment_id) & (_S.c.name == _D.c.file))
+            .where(_D.c.id == bindparam("did")),
+            {"did": definition_id},
+        )
+        .first()
+    )
+    return None if row is None else str(row.content)
+
+
+def deployment_files(session: Session, deployment_id: int) -> list[dict[str, str]]:
+    """Every file of a deployment exactly as it was stored, by name."""
+    rows = session.connection().execute(
+        select(_S.c.name, _S.c.content).where(_S.c.deployment_id == deployment_id).order_by(_S.c.name)
+    )
+    return [{"name": row.name, "content": row.content} for row in rows]
 
 
 def latest_name(session: Session, key: str) -> str | None:
@@ -95,6 +137,26 @@ def latest_process_version(session: Session, key: str) -> StoredVersion | None:
     return StoredVersion(row.version, row.content_hash) if row is not None else None
 
 
+def latest_process_versions(session: Session, keys: Sequence[str]) -> dict[str, StoredVersion]:
+    """The latest stored version of each key, in a few queries whatever the number of keys."""
+    found: dict[str, StoredVersion] = {}
+    keys = sorted(set(keys))
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        top = (
+            select(_D.c.key, func.max(_D.c.version).label("v"))
+            .where(_D.c.key.in_(chunk))
+            .group_by(_D.c.key)
+            .subquery()
+        )
+        query = select(_D.c.key, _D.c.version, _D.c.content_hash).join(
+            top, (top.c.key == _D.c.key) & (top.c.v == _D.c.version)
+        )
+        for row in session.connection().execute(query):
+            found[row.key] = StoredVersion(row.version, row.content_hash)
+    return found
+
+
 def latest_form_version(session: Session, form_id: str) -> StoredVersion | None:
     row = session.connection().execute(_LATEST_FORM_VERSION, {"key": form_id}).one_or_none()
     return StoredVersion(row.version, row.content_hash) if row is not None else None
@@ -109,8 +171,28 @@ def set_deployment_summary(session: Session, deployment_id: int, summary: Mappin
     session.connection().execute(_SET_SUMMARY, {"did": deployment_id, "p_summary": dict(summary)})
 
 
-def insert_process_definition(
-    session: Session,
+def insert_sources(session: Session, deployment_id: int, files: Sequence[tuple[str, str]]) -> None:
+    """Each (name, text) of the deployment once; the processes refer to them by name."""
+    rows = [
+        {
+            "deployment_id": deployment_id,
+            "name": name,
+            "content": text,
+            "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+        }
+        for name, text in files
+    ]
+    if rows:
+        session.connection().execute(insert(_S), rows)
+
+
+def insert_process_definitions(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Many versions in one executemany (a file with thousands of processes)."""
+    if rows:
+        session.connection().execute(_INSERT_PROCESS, [dict(row) for row in rows])
+
+
+def process_definition_row(
     deployment_id: int,
     *,
     key: str,
@@ -119,13 +201,13 @@ def insert_process_definition(
     file: str,
     content_hash: str,
     spec_json: str,
-    sources: Sequence[Mapping[str, str]],
+    source_files: Sequence[str],
     documentation: str | None,
     properties: Mapping[str, Any],
     form_refs: Sequence[str],
     now: datetime,
-) -> None:
-    params = {
+) -> dict[str, Any]:
+    return {
         "deployment_id": deployment_id,
         "key": key,
         "version": version,
@@ -133,13 +215,16 @@ def insert_process_definition(
         "file": file,
         "content_hash": content_hash,
         "spec_json": spec_json,
-        "sources": [dict(source) for source in sources],
+        "source_files": list(source_files),
         "documentation": documentation,
         "properties": dict(properties),
         "form_refs": list(form_refs),
         "deployed_at": now,
     }
-    session.connection().execute(_INSERT_PROCESS, params)
+
+
+def insert_process_definition(session: Session, deployment_id: int, **fields: Any) -> None:
+    insert_process_definitions(session, [process_definition_row(deployment_id, **fields)])
 
 
 def insert_form_definition(

@@ -67,6 +67,18 @@ class Deployment(Base):
     summary: Mapped[dict[str, Any]]
 
 
+class DeploymentSource(Base):
+    """Each deployed file once per deployment, as sent: the versions made from it name it by file name."""
+
+    __tablename__ = "deployment_sources"
+    __table_args__ = (UniqueConstraint("deployment_id", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the text as stored
+
+
 class ProcessDefinition(Base):
     __tablename__ = "process_definitions"
     __table_args__ = (
@@ -82,7 +94,8 @@ class ProcessDefinition(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # Spec serialized once per version (never inside every instance): JSON text, key order preserved.
     spec_json: Mapped[str] = mapped_column(Text)
-    sources: Mapped[list[Any]]
+    # Names of its files in deployment_sources (same deployment): the file itself, then what it calls.
+    source_files: Mapped[list[Any]]
     documentation: Mapped[str | None] = mapped_column(Text)
     properties: Mapped[dict[str, Any]]
     form_refs: Mapped[list[Any]]

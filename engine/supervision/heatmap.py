@@ -18,6 +18,7 @@ from engine.identity.users import UserView
 from engine.modeling.parser import BPMN_NS
 from engine.modeling.xml import parse_xml
 from engine.pqrsd import legal_data as legal
+from engine.store import definitions as definition_store
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import ProcessDefinition, ProcessInstance, Task
 from engine.store.uow import UnitOfWork
@@ -156,11 +157,11 @@ def _watch(ctx: Context, user: UserView) -> Watch:
 
 def _definition(session: Session, key: str, version: int) -> tuple[str, str]:
     row = session.execute(
-        select(ProcessDefinition.name, ProcessDefinition.file, ProcessDefinition.sources).where(
+        select(ProcessDefinition.id, ProcessDefinition.name).where(
             ProcessDefinition.key == key, ProcessDefinition.version == version
         )
     ).one_or_none()
-    xml = next((s["content"] for s in row.sources if s["name"] == row.file), None) if row else None
+    xml = definition_store.definition_xml(session, row.id) if row else None
     if row is None or xml is None:
         raise NotFound(f"No existe la versión {version} del proceso '{key}'.")
     return row.name or key, xml

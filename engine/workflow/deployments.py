@@ -69,6 +69,8 @@ def deploy(
     check_only: bool = False,
     actor: str | None = None,
     create_groups: bool = False,
+    source: str = "CLI",
+    name: str | None = None,
 ) -> DeployOutcome:
     """`create_groups` creates the dependencias the models name and lack (init); otherwise they are warned."""
     if not files:
@@ -103,12 +105,13 @@ def deploy(
             return outcome
         now = ctx.clock.now()
         outcome.deployment_id = store.insert_deployment(session, [f.name for f in files], actor, now)
+        store.insert_sources(session, outcome.deployment_id, [(f.name, _text(f)) for f in files])
         for form in analysis.forms:
             _store_form(session, outcome, outcome.deployment_id, form, now)
-        for process in analysis.processes:
-            _store_process(session, outcome, outcome.deployment_id, process, now)
+        _store_processes(session, outcome, outcome.deployment_id, analysis.processes, now)
         store_decisions(session, outcome, outcome.deployment_id, analysis.decisions, now)
-        summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged}
+        # Audited with where it came from (deployment-source: Camunda Modeler, web, CLI) and its name.
+        summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged, "source": source, "name": name}
         store.set_deployment_summary(session, outcome.deployment_id, summary)
         sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
         uow.commit()
@@ -120,7 +123,7 @@ def _store_form(
 ) -> None:
     entry = {"kind": "form", "key": form.form_id, "file": form.file}
     latest = store.latest_form_version(session, form.form_id)
-    version = _next_version(outcome, latest, form.content_hash, entry)
+    version = _next_version(outcome, latest, form.content_hash, entry, form.legacy_hash)
     if version is None:
         return
     store.insert_form_definition(
@@ -135,36 +138,57 @@ def _store_form(
     )
 
 
-def _store_process(
-    session: Session, outcome: DeployOutcome, deployment_id: int, process: ProcessBlueprint, now: datetime
+def _text(source: SourceFile) -> str:
+    return source.content.decode("utf-8", "replace")
+
+
+def _store_processes(
+    session: Session,
+    outcome: DeployOutcome,
+    deployment_id: int,
+    processes: Sequence[ProcessBlueprint],
+    now: datetime,
 ) -> None:
-    spec_json, digest = _link_called_processes(session, process)
-    entry = {"kind": "process", "key": process.key, "file": process.file}
-    version = _next_version(outcome, store.latest_process_version(session, process.key), digest, entry)
-    if version is None:
-        return
-    store.insert_process_definition(
-        session,
-        deployment_id,
-        key=process.key,
-        version=version,
-        name=process.name or process.key,
-        file=process.file,
-        content_hash=digest,
-        spec_json=spec_json,
-        sources=[{"name": f.name, "content": f.content.decode("utf-8", "replace")} for f in process.sources],
-        documentation=process.documentation,
-        properties=process.properties,
-        form_refs=sorted(process.form_refs),
-        now=now,
-    )
+    latest = store.latest_process_versions(session, [p.key for p in processes])
+    rows = []
+    for process in processes:
+        spec_json, digest, legacy = _link_called_processes(session, process)
+        entry = {"kind": "process", "key": process.key, "file": process.file}
+        version = _next_version(outcome, latest.get(process.key), digest, entry, legacy)
+        if version is None:
+            continue
+        rows.append(
+            store.process_definition_row(
+                deployment_id,
+                key=process.key,
+                version=version,
+                name=process.name or process.key,
+                file=process.file,
+                content_hash=digest,
+                spec_json=spec_json,
+                source_files=[
+                    process.file,
+                    *sorted(f.name for f in process.sources if f.name != process.file),
+                ],
+                documentation=process.documentation,
+                properties=process.properties,
+                form_refs=sorted(process.form_refs),
+                now=now,
+            )
+        )
+    store.insert_process_definitions(session, rows)
 
 
 def _next_version(
-    outcome: DeployOutcome, latest: store.StoredVersion | None, digest: str, entry: dict[str, Any]
+    outcome: DeployOutcome,
+    latest: store.StoredVersion | None,
+    digest: str,
+    entry: dict[str, Any],
+    legacy: str | None = None,
 ) -> int | None:
-    """The version to store, or None when the latest stored version has the same content."""
-    if latest is not None and latest.content_hash == digest:
+    """The version to store, or None when the latest stored version has the same content (versions by
+    content; a version stored before 0017 carries the byte hash, which still counts as the same)."""
+    if latest is not None and latest.content_hash in (digest, legacy):
         outcome.unchanged.append({**entry, "version": latest.version})
         return None
     version = (latest.version if latest else 0) + 1
@@ -172,10 +196,10 @@ def _next_version(
     return version
 
 
-def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str]:
+def _link_called_processes(session: Session, process: ProcessBlueprint) -> tuple[str, str, str | None]:
     """The spec as analysed: a called process outside this deployment is not copied into it any more.
 
     Camunda binds a call when it runs (calledElementBinding latest, version; deployment = this same
     deployment's copy): engine/runtime/call_activity.py looks the version up then.
     """
-    return process.spec_json, process.content_hash
+    return process.spec_json, process.content_hash, process.legacy_hash

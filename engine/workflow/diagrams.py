@@ -14,6 +14,7 @@ from engine.identity import access
 from engine.identity.users import UserView, acting_user
 from engine.modeling.parser import BPMN_NS
 from engine.modeling.xml import parse_xml
+from engine.store import definitions as definition_store
 from engine.store.instances import load_instance
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
@@ -61,7 +62,7 @@ def instance_diagram(ctx: Context, instance_id: int, user: UserView | str) -> di
         )
         if definition is None:
             raise NotFound(f"No existe la versión {detail['version']} de '{detail['process_key']}'.")
-        sources = list(definition.sources)
+        sources = definition_store.definition_sources(uow.session, definition.id)
         xml = next((s["content"] for s in sources if s["name"] == definition.file), None)
     if xml is None:
         raise NotFound(f"No se guardó el diagrama de '{detail['process_key']}'.")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.identity import access
 from engine.identity.users import UserView
 from engine.modeling.escalation import escalations
+from engine.store import definitions as definition_store
 from engine.store.tables import ProcessDefinition, ProcessInstance, Task
 
 _memo: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
@@ -45,12 +46,7 @@ def _escalations(
 ) -> dict[str, frozenset[str]]:
     found = _memo.get((key, content_hash))
     if found is None:
-        row = session.execute(
-            select(ProcessDefinition.file, ProcessDefinition.sources).where(
-                ProcessDefinition.id == definition_id
-            )
-        ).one()
-        xml = next((s["content"] for s in row.sources if s["name"] == row.file), None)
+        xml = definition_store.definition_xml(session, definition_id)
         found = escalations(xml.encode(), key) if xml else {}
         with _lock:
             _memo[(key, content_hash)] = found

@@ -27,10 +27,10 @@ from engine.workflow.tasks import FormReader
 from engine.workflow.views import list_definitions
 
 
-def _start_info(ctx: Context, definition: ProcessDefinition) -> StartInfo:
+def _start_info(ctx: Context, session: Session, definition: ProcessDefinition) -> StartInfo:
     found = ctx.start_infos.get(definition.id)
     if found is None:
-        source = next((s["content"] for s in definition.sources if s["name"] == definition.file), None)
+        source = definitions.definition_xml(session, definition.id)
         found = ctx.start_infos[definition.id] = read_start_info(source, definition.key)
     return found
 
@@ -60,7 +60,7 @@ def startable(ctx: Context, user: UserView | str) -> list[dict[str, Any]]:
         }
         out = []
         for item in listed:
-            info = _start_info(ctx, rows[item["id"]])
+            info = _start_info(ctx, uow.session, rows[item["id"]])
             if _may_start(user, info):
                 out.append(
                     {
@@ -76,7 +76,7 @@ def _checked_definition(
     ctx: Context, session: Session, key: str, user: UserView
 ) -> tuple[ProcessDefinition, StartInfo]:
     definition = latest_definition(session, key)
-    info = _start_info(ctx, definition)
+    info = _start_info(ctx, session, definition)
     if not _may_start(user, info):
         raise Forbidden(f"'{user.username}' no puede iniciar el proceso '{key}'.")
     return definition, info

@@ -29,6 +29,7 @@ ADMIN = ("admin",)
 SUPERVISORS = ("supervisor", "admin")
 READERS = ("supervisor", "analista", "admin")  # reports and heatmaps
 COUNTER = ("funcionario", "supervisor", "admin")  # the turn log at the counter
+DEPLOYERS = ("analista", "admin")  # Camunda Modeler's deploy and start (/engine-rest)
 SIGNALERS = ("admin", "mensajes")  # a signal is a broadcast: access.may_signal
 
 ACCESS: dict[str, Any] = {
@@ -72,6 +73,11 @@ ACCESS: dict[str, Any] = {
         "api.report_pqrsd",
     )},
     "api.send_signal": SIGNALERS,
+    **{e: DEPLOYERS for e in (
+        "engine_rest.version", "engine_rest.engines", "engine_rest.deployment_list", "engine_rest.deployment_create",
+        "engine_rest.definition_list", "engine_rest.definition_by_key", "engine_rest.definition_get",
+        "engine_rest.start_by_id", "engine_rest.start_by_key",
+    )},
     **{e: COUNTER for e in ("reports.turnos_page", "reports.turnos_issue", "reports.turnos_act", "api.list_turnos",
                             "api.issue_turno")},
 }  # fmt: skip
@@ -115,7 +121,7 @@ def test_every_route_holds_its_rule_for_every_role(walk_app: Flask, sqlite_ctx: 
     problems = []
     for rule, method in _routes(walk_app):
         rule_of = ACCESS[rule.endpoint]
-        path, api = _path(rule), rule.rule.startswith("/api/")
+        path, api = _path(rule), rule.rule.startswith(("/api/", "/engine-rest/"))
         for who in (None, *ROLES):
             client = walk_app.test_client() if who is None or api else clients[who]
             headers = {"Authorization": f"Bearer {tokens[who]}"} if api and who else {}
