@@ -41,6 +41,15 @@ class DataIssue:
     path: str
     over_limit: bool
 
+    @property
+    def field(self) -> str:
+        """The top-level field the problem is in (the key of a form's or body's details)."""
+        return self.path.split(".")[0].split("[")[0]
+
+    def where(self) -> str:
+        path = self.path if len(self.path) <= 80 else self.path[:80] + "…"
+        return f" en '{path}'" if path else ""
+
 
 def text_problem(value: str) -> str | None:
     """Why a text can't be stored, or None: PostgreSQL refuses NUL, and UTF-8 can't encode a lone surrogate."""
@@ -146,9 +155,8 @@ def check_data(data: Any, field: str = "data", limits: DataLimits | None = None)
     issue = data_issue(data, limits)
     if issue is None:
         return data
-    name = issue.path.split(".")[0].split("[")[0] or field
-    where = f" en '{issue.path}'" if issue.path else ""
-    message = f"Los datos no se aceptan: contienen {issue.text}{where}."
+    name = issue.field or field
+    message = f"Los datos no se aceptan: contienen {issue.text}{issue.where()}."
     error = ValidationFailed if issue.over_limit else BadInput
     raise error(message, {name: f"Contiene {issue.text}."})
 

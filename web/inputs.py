@@ -1,16 +1,17 @@
 """Hostile input stops at the door: ids past a bigint are unknown addresses, and query strings, forms and JSON
-bodies with NUL bytes, lone surrogates, NaN or absurd nesting get a 400 with the reason, before any view runs."""
+bodies with NUL bytes, lone surrogates or NaN get a 400 with the reason, and JSON nested or with texts past the
+instance data limits a 422 naming the field, before any view runs."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter, Map
 
-from engine.errors import BadInput
-from engine.limits import BIGINT_MAX, data_problem, text_problem
+from engine.errors import BadInput, ValidationFailed
+from engine.limits import BIGINT_MAX, DataLimits, data_issue, text_problem
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -54,10 +55,18 @@ def _check_json_body() -> None:
             raise BadInput("El JSON no admite NaN ni Infinity.") from None
         raise BadInput("El cuerpo no es JSON válido.") from None
     except RecursionError:
-        raise BadInput("El JSON está anidado demasiado profundo.") from None
-    problem = data_problem(payload)
-    if problem:
-        raise BadInput(f"El cuerpo JSON no se acepta: contiene {problem}.")
+        raise ValidationFailed(
+            "El JSON está anidado demasiado profundo.", {"body": "Demasiados niveles."}
+        ) from None
+    limits = current_app.extensions["phva"].settings.data_limits
+    # size is the instance's business (checked where data is kept); here nesting, texts and bad values
+    issue = data_issue(
+        payload, DataLimits(max_kb=2**62, max_depth=limits.max_depth, max_string=limits.max_string)
+    )
+    if issue is not None:
+        refusal = ValidationFailed if issue.over_limit else BadInput
+        message = f"El cuerpo JSON no se acepta: contiene {issue.text}{issue.where()}."
+        raise refusal(message, {issue.field or "body": f"Contiene {issue.text}."})
 
 
 def _printable(key: str) -> str:
