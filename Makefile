@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run demo test install init lint typecheck test-deps postgres-bin bench clean
+.PHONY: run demo test install init lint typecheck test-deps postgres-bin pgbouncer-bin bench clean
 
 $(BIN)/phva: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,15 @@ postgres-bin:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi; \
 	fi
 
-test-deps: install postgres-bin
+# PgBouncer for the scale-out test (transaction pooling in front of the throwaway cluster).
+pgbouncer-bin:
+	@if ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; then \
+	  echo "Instalando PgBouncer (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; fi; \
+	fi
+
+test-deps: install postgres-bin pgbouncer-bin
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "Instalando chromium para las pruebas de navegador (apt-get)…"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

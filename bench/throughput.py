@@ -1,0 +1,246 @@
+"""Throughput on PostgreSQL: completions per second with N gunicorn workers × M client threads, and the CPU
+(application + database) one completion costs, counting its share of the start and the list before it.
+
+    python -m bench.throughput [--seconds 15] [--workers 2,4] [--threads 8] [--cores 1,2]
+
+Each configuration runs in its own process under `taskset` (the cores given: 1 → CPU 0, 2 → CPUs 0-1), with
+its own PostgreSQL cluster, so the web workers and the database share exactly those cores (the client threads
+too: they are light, and their CPU is not counted). A client loop is start → list `candidate=me` → complete
+over the JSON API with a bearer token. CPU is read from /proc (utime + stime of the gunicorn workers and the
+PostgreSQL processes). The last lines extrapolate from the CPU per completion to more cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+TICK = os.sysconf("SC_CLK_TCK")
+MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D_rendimiento" targetNamespace="x">
+  <bpmn:process id="rendimiento" name="Rendimiento" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="Revisar" camunda:candidateGroups="bench">
+      <bpmn:extensionElements><camunda:properties>
+        <camunda:property name="phva:variables" value="nota"/>
+      </camunda:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and every descendant, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+def _call(port: int, method: str, path: str, token: str, payload: Any = None) -> tuple[int | None, Any]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        body = json.dumps(payload).encode() if payload is not None else None
+        conn.request(method, path, body=body,
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+        response = conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+    except (OSError, http.client.HTTPException, ValueError):
+        return None, None
+    finally:
+        conn.close()
+
+
+def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
+    """One configuration, in this process (already under taskset)."""
+    from engine.bootstrap import create_context
+    from engine.config import Settings
+    from engine.identity import users
+    from engine.modeling.definitions import SourceFile
+    from engine.store.metadata import metadata
+    from engine.workflow import deployments
+    from tests.pg import PostgresServer
+
+    server = PostgresServer.start()
+    web: subprocess.Popen[bytes] | None = None
+    try:
+        url = server.empty_database("rendimiento")
+        tmp = Path(tempfile.mkdtemp())
+        ctx = create_context(Settings(database_url=url, instance_dir=tmp / "instance"))
+        metadata.create_all(ctx.db.write_engine)
+        outcome = deployments.deploy(ctx, [SourceFile("rendimiento.bpmn", MODEL.encode())])
+        assert outcome.report.ok, outcome.report.format()
+        tokens = []
+        for n in range(threads):
+            users.add_user(ctx, f"carga{n}", groups="bench", create_groups=True)
+            tokens.append(users.issue_token(ctx, f"carga{n}"))
+        ctx.db.dispose()
+        port = _free_port()
+        env = {**os.environ, "PHVA_DATABASE_URL": url, "PHVA_INSTANCE_DIR": str(tmp / "instance"),
+               "PHVA_SCHEDULER": "off", "PHVA_SECRET_KEY": "bench", "PHVA_BPMN_DIR": str(tmp / "none"),
+               "PHVA_FORMS_DIR": str(tmp / "none")}  # fmt: skip
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        web = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",
+                                "--log-level", "warning", "web:create_app()"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while _call(port, "GET", "/health", "")[0] != 200:
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.2)
+        postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])  # type: ignore[operator]
+        counts = {"complete": 0, "errors": 0}
+        lock = threading.Lock()
+
+        def loop(token: str, stop: float) -> None:
+            n = 0
+            while time.monotonic() < stop:
+                status, started = _call(port, "POST", "/api/v1/process-instances", token,
+                                        {"process_key": "rendimiento"})  # fmt: skip
+                ok = status == 201
+                status, listed = _call(port, "GET", "/api/v1/tasks?candidate=me&limit=10", token)
+                ok = ok and status == 200
+                mine = [
+                    t["id"]
+                    for t in (listed or {}).get("items", [])
+                    if t["instance_id"] == (started or {}).get("id")
+                ]
+                if mine:
+                    status, _ = _call(
+                        port, "POST", f"/api/v1/tasks/{mine[0]}/complete", token, {"data": {"nota": str(n)}}
+                    )
+                    ok = ok and status == 200
+                with lock:
+                    counts["complete"] += 1 if ok and mine else 0
+                    counts["errors"] += 0 if ok and mine else 1
+                n += 1
+
+        warm = time.monotonic() + 3  # connections, caches and specs in every worker
+        warming = [threading.Thread(target=loop, args=(tok, warm)) for tok in tokens]
+        for t in warming:
+            t.start()
+        for t in warming:
+            t.join()
+        counts.update(complete=0, errors=0)
+        pids = _tree(web.pid) + _tree(postmaster)
+        before = _cpu_seconds(pids)
+        began = time.monotonic()
+        stop = began + seconds
+        running = [threading.Thread(target=loop, args=(tok, stop)) for tok in tokens]
+        for t in running:
+            t.start()
+        for t in running:
+            t.join()
+        wall = time.monotonic() - began
+        after = _cpu_seconds(_tree(web.pid) + _tree(postmaster))
+        cpu = sum(after[p] - before.get(p, 0.0) for p in after)
+        done = counts["complete"]
+        return {"workers": workers, "threads": threads, "completions": done, "errors": counts["errors"],
+                "per_second": done / wall, "cpu_ms": 1000 * cpu / done if done else float("nan"),
+                "cpu_busy": cpu / wall}  # fmt: skip
+    finally:
+        if web is not None:
+            web.send_signal(signal.SIGTERM)
+            web.wait(timeout=30)
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", default="2,4")
+    parser.add_argument("--threads", default="8")
+    parser.add_argument("--cores", default="1,2")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.seconds, int(args.workers), int(args.threads))))
+        return
+    rows = []
+    available = len(os.sched_getaffinity(0))
+    for cores in [int(c) for c in args.cores.split(",") if int(c) <= available]:
+        for workers in [int(w) for w in args.workers.split(",")]:
+            for threads in [int(t) for t in args.threads.split(",")]:
+                command = ["taskset", "-c", f"0-{cores - 1}", sys.executable, "-m", "bench.throughput", "--one",
+                           "--seconds", str(args.seconds), "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+                done = subprocess.run(command, capture_output=True, text=True)
+                if done.returncode != 0:
+                    print(done.stderr[-2000:], file=sys.stderr)
+                    continue
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+                row["cores"] = cores
+                rows.append(row)
+                print(
+                    f"{cores} núcleo(s)  {workers} workers × {threads} hilos: {row['per_second']:7.1f} "
+                    f"completadas/s  CPU {row['cpu_ms']:5.2f} ms/completada  errores {row['errors']}",
+                    flush=True,
+                )
+    print("\n| núcleos | workers × hilos | completadas/s | CPU ms por completada (app + BD) | errores |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['cores']} | {r['workers']} × {r['threads']} | {r['per_second']:.0f} | {r['cpu_ms']:.2f} | "
+            f"{r['errors']} |"
+        )
+    best = {
+        c: max((r for r in rows if r["cores"] == c), key=lambda r: r["per_second"])
+        for c in {r["cores"] for r in rows}
+    }
+    if 1 in best and 2 in best and best[1]["per_second"]:
+        gain = best[2]["per_second"] / best[1]["per_second"]
+        print(f"\n2 núcleos / 1 núcleo: {gain:.2f}× (lineal: 2×)")
+    if rows:
+        cpu = min(r["cpu_ms"] for r in rows)
+        print(
+            f"Extrapolación por CPU: {1000 / cpu:.0f} completadas/s por núcleo; "
+            f"{2000 / cpu:.0f} en 2, {4000 / cpu:.0f} en 4, {8000 / cpu:.0f} en 8 (si la BD escala igual)."
+        )
+
+
+if __name__ == "__main__":
+    main()
