@@ -68,7 +68,6 @@ ACTIVITIES = frozenset(
 FORM_TYPES = frozenset({"string", "long", "boolean", "date", "enum"})
 CONSTRAINTS = frozenset({"required", "readonly", "minlength", "maxlength", "min", "max"})
 PYTHON_FORMATS = frozenset({"", "python", "py", "python3"})
-UNSUPPORTED_HIT_POLICIES = frozenset({"PRIORITY", "RULE ORDER", "OUTPUT ORDER"})
 
 ScriptChecker = Callable[[str], str | None]
 
@@ -359,35 +358,4 @@ def strip_data_stores(root: Any, file: str) -> list[Problem]:
         refs = assoc.xpath("./bpmn:sourceRef/text() | ./bpmn:targetRef/text()", namespaces=NS)
         if any(ref.strip() in store_refs for ref in refs):
             assoc.getparent().remove(assoc)
-    return problems
-
-
-def check_dmn(root: Any, file: str) -> list[Problem]:
-    ns = etree.QName(root).namespace
-    problems: list[Problem] = []
-    decisions = root.findall(f"{{{ns}}}decision")
-    if len(decisions) != 1:
-        problems.append(
-            Problem(
-                file, None, f"el archivo DMN debe tener exactamente una decisión (tiene {len(decisions)})"
-            )
-        )
-    for decision in decisions:
-        tables = decision.findall(f"{{{ns}}}decisionTable")
-        if len(tables) != 1:
-            problems.append(
-                Problem(file, decision.get("id"), "la decisión debe ser una única tabla de decisión")
-            )
-        for table in tables:
-            policy = (table.get("hitPolicy") or "UNIQUE").upper()
-            if policy in UNSUPPORTED_HIT_POLICIES:
-                problems.append(
-                    Problem(file, table.get("id"), f"política de aciertos «{policy}» no soportada")
-                )
-            if table.get("aggregation"):
-                problems.append(
-                    Problem(
-                        file, table.get("id"), f"la agregación «{table.get('aggregation')}» no está soportada"
-                    )
-                )
     return problems
