@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.context import Context
-from engine.errors import NotFound
+from engine.errors import BadInput, NotFound
 from engine.identity import access
 from engine.identity.users import UserView
 from engine.store.legal_tables import PqrsdCase
@@ -173,6 +173,12 @@ def task_list(session: Session, f: TaskFilter) -> TaskList:
     )  # fmt: skip
     narrow = task_pages.narrowing(f.process_key, f.overdue_at, f.due_before, f.min_priority, f.max_priority)
     after = task_pages.decode_cursor(f.cursor, order) if f.cursor else None
+    if after is None and f.offset > task_pages.MAX_OFFSET:
+        raise BadInput(
+            f"Solo las primeras {task_pages.MAX_OFFSET:,} tareas se alcanzan por número de página: "
+            "siga el enlace «siguiente» (cursor) para ir más allá.".replace(",", "."),
+            {"offset": "Use el cursor de la página anterior."},
+        )
     total, capped = task_pages.count_capped(session, who, narrow)
     found = task_pages.page(
         session, who, narrow, _CASE_COLUMNS, order=order, after=after, limit=f.limit,
