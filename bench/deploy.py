@@ -134,15 +134,20 @@ def _context(tmp: Path, name: str) -> tuple[Context, Path]:
     return ctx, db
 
 
-def _timed_deploy(ctx: Context, file: SourceFile) -> tuple[float, float, deployments.DeployOutcome]:
-    began = time.perf_counter()
+def _timed_deploy(ctx: Context, file: SourceFile) -> tuple[str, str, deployments.DeployOutcome]:
+    began, cpu = time.perf_counter(), time.process_time()
     checked = deployments.deploy(ctx, [file], check_only=True)
-    check_s = time.perf_counter() - began
+    check_s = _took(began, cpu)
     assert checked.report.ok, checked.report.problems[:5]
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     outcome = deployments.deploy(ctx, [file])
     assert outcome.report.ok, outcome.report.problems[:5]
-    return check_s, time.perf_counter() - began, outcome
+    return check_s, _took(began, cpu), outcome
+
+
+def _took(began: float, cpu: float) -> str:
+    # CPU seconds too: on a shared machine the wall clock measures the neighbours as well.
+    return f"{time.perf_counter() - began:6.2f} s ({time.process_time() - cpu:5.2f} s CPU)"
 
 
 def run(tasks: int, branches: int, processes: int, start: bool) -> None:
@@ -153,7 +158,10 @@ def run(tasks: int, branches: int, processes: int, start: bool) -> None:
             (f"parallel split into {branches}", "ramas.bpmn", parallel(branches), "ramas"),
         ):
             ctx, _ = _context(tmp, name)
-            elements = content.count(b"<bpmn:") - 2
+            # flow nodes and sequence flows (incoming/outgoing references are not elements)
+            elements = sum(
+                content.count(t) for t in (b"<bpmn:scriptTask", b"<bpmn:sequenceFlow", b"Event ", b"Gateway ")
+            )
             check_s, deploy_s, _ = _timed_deploy(ctx, SourceFile(name, content))
             ran = ""
             if start:  # SpiffWorkflow's engine steps walk the whole task tree per step: O(n²) in a chain
@@ -161,8 +169,8 @@ def run(tasks: int, branches: int, processes: int, start: bool) -> None:
                 started = instances.start_process(ctx, key, data={})
                 ran = f"  start+run {time.perf_counter() - began:6.2f} s ({started.status})"
             print(
-                f"{label:<34} {elements:>6} elements {len(content) / 1e6:5.2f} MB  check {check_s:6.2f} s  "
-                f"deploy {deploy_s:6.2f} s{ran}"
+                f"{label:<34} {elements:>6} elements {len(content) / 1e6:5.2f} MB  check {check_s}  "
+                f"deploy {deploy_s}{ran}"
             )
             ctx.db.dispose()
         ctx, db = _context(tmp, "muchos")
@@ -171,8 +179,8 @@ def run(tasks: int, branches: int, processes: int, start: bool) -> None:
         check_s, deploy_s, outcome = _timed_deploy(ctx, SourceFile("muchos.bpmn", content))
         grown = (db.stat().st_size - before) / 1e6
         print(
-            f"{f'{processes} processes in one file':<34} {len(content) / 1e6:5.2f} MB  check {check_s:6.2f} s  "
-            f"deploy {deploy_s:6.2f} s  versions {len(outcome.new_versions)}  database +{grown:.1f} MB"
+            f"{f'{processes} processes in one file':<34} {len(content) / 1e6:5.2f} MB  check {check_s}  "
+            f"deploy {deploy_s}  versions {len(outcome.new_versions)}  database +{grown:.1f} MB"
         )
         began = time.perf_counter()
         again = deployments.deploy(ctx, [SourceFile("muchos.bpmn", content)])

@@ -6,6 +6,7 @@ see `read_extensions` for the shape the runtime relies on.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -63,9 +64,16 @@ def _c(name: str) -> str:
     return f"{{{CAMUNDA_NS}}}{name}"
 
 
+_compiled = threading.local()  # compiled XPath per thread: ten times cheaper than node.xpath() (issue 15 §3)
+
+
 def _direct_extensions(node: Any, path: str) -> list[Any]:
     # Only this element's own extensionElements: a subProcess must not collect its children's.
-    result: list[Any] = node.xpath(f"./bpmn:extensionElements/{path}", namespaces=NS)
+    cache: dict[str, Any] = _compiled.__dict__.setdefault("paths", {})
+    xpath = cache.get(path)
+    if xpath is None:
+        xpath = cache[path] = etree.XPath(f"./bpmn:extensionElements/{path}", namespaces=NS)
+    result: list[Any] = xpath(node)
     return result
 
 
