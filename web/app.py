@@ -23,6 +23,7 @@ from web import (  # noqa: F401
     admin_legal,
     api,
     api_attachments,
+    api_models,
     api_reports,
     api_signals,
     api_supervision,
@@ -34,6 +35,7 @@ from web import (  # noqa: F401
     http,
     inputs,
     instances,
+    models,
     pqrsd,
     reports,
     start,
@@ -94,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None, context: Context | Non
         admin_legal.bp,
         attachments.bp,
         reports.bp,
+        models.bp,
         notifications_page.bp,
         api.bp,
     ):

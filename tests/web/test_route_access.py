@@ -31,6 +31,7 @@ READERS = ("supervisor", "analista", "admin")  # reports and heatmaps
 COUNTER = ("funcionario", "supervisor", "admin")  # the turn log at the counter
 DEPLOYERS = ("analista", "admin")  # Camunda Modeler's deploy and start (/engine-rest)
 SIGNALERS = ("admin", "mensajes")  # a signal is a broadcast: access.may_signal
+ANALYSTS = ("analista", "admin")  # the model pages
 
 ACCESS: dict[str, Any] = {
     "health": PUBLIC,
@@ -73,6 +74,11 @@ ACCESS: dict[str, Any] = {
         "api.report_pqrsd",
     )},
     "api.send_signal": SIGNALERS,
+    **{e: ANALYSTS for e in (
+        "models.index", "models.version_page", "models.version_diagram", "models.version_file", "models.diff_page",
+        "models.diff_diagram", "models.characterization", "models.characterization_pdf", "models.upload_form",
+        "models.upload", "models.run_tests", "models.migrate", "api.migrate_instances",
+    )},
     **{e: DEPLOYERS for e in (
         "engine_rest.version", "engine_rest.engines", "engine_rest.deployment_list", "engine_rest.deployment_create",
         "engine_rest.definition_list", "engine_rest.definition_by_key", "engine_rest.definition_get",
