@@ -19,6 +19,7 @@ from engine.identity.sign_in import TooManyAttempts, sign_in
 from engine.identity.users import UserView, user_for_token
 from engine.limits import bounded_int
 from engine.modeling.definitions import SourceFile
+from engine.modeltests.gate import failing_model_tests
 from engine.workflow import modeler_rest
 from web.current import ctx
 
@@ -128,6 +129,14 @@ def deployment_create() -> Response:
         SourceFile(storage.filename or name, storage.read())
         for name, storage in request.files.items(multi=True)
     ]
+    settings = ctx().settings
+    if settings.require_model_tests:  # PHVA_REQUIRE_MODEL_TESTS: the server's model tests must pass first
+        failures = failing_model_tests(settings.model_tests_dir or settings.bpmn_dir, files)
+        if failures:
+            message = "El despliegue no pasó las pruebas de modelo: " + "; ".join(
+                line.strip() for line in failures if line.strip().startswith("✗") and ":" in line
+            )
+            return error(400, "ParseException", message[:4000], {"model_tests": failures})
     body = modeler_rest.deploy(ctx(), files, fields, _user(), limits(current_app))
     return jsonify(body)
 
