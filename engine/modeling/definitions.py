@@ -27,6 +27,7 @@ from engine.modeling.dmn import Model, closure, models_hash, read_decisions
 from engine.modeling.events_check import link_flows
 from engine.modeling.form_schema import FormDefinitionError, FormSchema
 from engine.modeling.formjs import parse_formjs
+from engine.modeling.implicit_flows import make_implicit_flows_explicit
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
 from engine.modeling.report import Problem, ValidationReport
 from engine.modeling.spiff_registry import specs_from_json, specs_to_json
@@ -374,6 +375,7 @@ def _bind_decisions(ctx: _Context, specs: Sequence[Any]) -> None:
 def _add_bpmn(ctx: _Context, parser: PhvaParser, doc: _Document) -> None:
     ctx.report.extend(strip_data_stores(doc.root, doc.source.name))
     link_flows(doc.root)  # link events: the throw goes on at its catch (checked in events_check)
+    make_implicit_flows_explicit(doc.root)  # several flows out of a task, subprocesses without an end
     parser.add_bpmn_xml(doc.root.getroottree(), doc.source.name)
 
 
