@@ -84,15 +84,18 @@ def diff_diagram(key: str) -> Response:
 
 @bp.get("/<key>/caracterizacion")
 def characterization(key: str) -> Any:
-    sheet = caracterizacion(ctx(), key)
-    return render_template("model_caracterizacion.html", key=key, sheet=to_html(sheet), title=sheet.nombre)
+    version = _optional_version()
+    sheet = caracterizacion(ctx(), key, version)
+    return render_template(
+        "model_caracterizacion.html", key=key, version=version, sheet=to_html(sheet), title=sheet.nombre
+    )
 
 
 @bp.get("/<key>/caracterizacion.pdf")
 def characterization_pdf(key: str) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / f"{key}.pdf"
-        print_pdf(to_html(caracterizacion(ctx(), key)), target)
+        print_pdf(to_html(caracterizacion(ctx(), key, _optional_version())), target)
         content = target.read_bytes()
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="caracterizacion-{_safe(key)}.pdf"'
@@ -159,6 +162,10 @@ def _safe(name: str) -> str:
     """The file's own name: no folders, no quotes or control characters (it goes into a header)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(c for c in base if c.isprintable() and c not in '"\r\n')[:200] or "archivo"
+
+
+def _optional_version() -> int | None:
+    return _version_arg("version") if "version" in request.args else None
 
 
 def _version_arg(name: str, *, form: bool = False) -> int:

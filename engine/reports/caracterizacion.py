@@ -20,19 +20,18 @@ from engine.store.uow import UnitOfWork
 COLUMNS = ("Proveedor", "Entradas", "PHVA", "Actividades", "Salidas", "Usuarios / clientes")
 
 
-def caracterizacion(ctx: Context, key: str) -> Caracterizacion:
+def caracterizacion(ctx: Context, key: str, version: int | None = None) -> Caracterizacion:
+    """`version`: that version of `key` (the processes it calls: their latest); None: the latest of each."""
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
         cache: dict[str, list[bytes] | None] = {}
 
         def sources(process_key: str) -> list[bytes] | None:
             if process_key not in cache:
-                definition_id = session.scalar(
-                    select(ProcessDefinition.id)
-                    .where(ProcessDefinition.key == process_key)
-                    .order_by(ProcessDefinition.version.desc())
-                    .limit(1)
-                )
+                query = select(ProcessDefinition.id).where(ProcessDefinition.key == process_key)
+                if version is not None and process_key == key:
+                    query = query.where(ProcessDefinition.version == version)
+                definition_id = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
                 stored = None if definition_id is None else definition_sources(session, definition_id)
                 cache[process_key] = (
                     None
@@ -44,6 +43,8 @@ def caracterizacion(ctx: Context, key: str) -> Caracterizacion:
         try:
             return build(key, sources)
         except ProcessNotFound as missing:
+            if version is not None and missing.args[0] == key:
+                raise NotFound(f"No existe la versión {version} del proceso '{key}'.") from missing
             raise NotFound(f"No hay un proceso desplegado con la clave '{missing.args[0]}'.") from missing
 
 

@@ -154,3 +154,13 @@ def test_the_api_migrates_with_a_dry_run_first_and_only_for_analysts(
     done = client.post("/api/v1/migrations", json={**body, "dry_run": False}, headers=bearer(ctx, "lina"))
     assert done.get_json()["migrated"] == 3
     assert {views.instance(ctx, i)["version"] for i in two_versions} == {2}
+
+
+def test_each_version_has_its_own_caracterizacion(analyst: FlaskClient, two_versions: list[int]) -> None:
+    first = analyst.get("/modelos/tramite/caracterizacion?version=1").get_data(as_text=True)
+    latest = analyst.get("/modelos/tramite/caracterizacion").get_data(as_text=True)
+    assert "versión 1" in first and "Revisar" in first and "Clasificar" not in first
+    assert "versión vigente" in latest and "Clasificar" in latest
+    assert analyst.get("/modelos/tramite/caracterizacion?version=7").status_code == 404
+    pdf = analyst.get("/modelos/tramite/caracterizacion.pdf?version=1")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
