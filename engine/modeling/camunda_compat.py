@@ -23,7 +23,7 @@ from typing import Any
 
 from lxml import etree
 
-from engine.modeling.event_checks import check_event_gateways
+from engine.modeling.event_checks import check_event_rules
 from engine.modeling.report import Problem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -106,7 +106,7 @@ def check_bpmn_references(root: Any, report: Report) -> None:
             )
     for problem in _message_problems(root):
         report(*problem)
-    check_event_gateways(root, report)  # targets and incoming flows (engine.modeling.event_checks)
+    check_event_rules(root, report)  # event-based gateways, cancel boundaries (engine.modeling.event_checks)
     for kind, tag in (("signal", "signal"), ("escalation", "escalation")):
         declared = {s.get("id") for s in root.findall(f"{_B}{tag}")}
         for definition in root.iter(f"{_B}{kind}EventDefinition"):

@@ -30,6 +30,7 @@ from engine.modeling.formjs import parse_formjs
 from engine.modeling.implicit_flows import make_implicit_flows_explicit
 from engine.modeling.parser import BPMN_NS, NS, PhvaParser, form_ref_of, read_properties
 from engine.modeling.report import Problem, ValidationReport
+from engine.modeling.spiff_messages import spanish
 from engine.modeling.spiff_registry import specs_from_json, specs_to_json
 from engine.modeling.translate import translate_tree
 from engine.modeling.xml import XmlError, parse_xml
@@ -223,7 +224,7 @@ def _from_spiff(exc: ValidationException, file: str) -> Problem:
     return Problem(
         exc.file_name or file,
         getattr(exc, "id", "") or None,
-        f"SpiffWorkflow no acepta el modelo: {message}{line}",
+        f"{spanish(message)}{line}",  # engine.modeling.spiff_messages
     )
 
 

@@ -7,7 +7,9 @@
   sequenceflow for intermediateCatchEvent … connected to an event-based gateway"): SpiffWorkflow accepted
   the second flow and the event waited alone, outside the gateway's race.
 
-Each finding names the element Camunda names: the gateway, or the extra flow.
+- A cancel boundary event sits on a transaction subprocess only.
+
+Each finding names the element Camunda names: the gateway, the extra flow, the boundary event.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def _local(el: Any) -> str:
 def _describe(el: Any) -> str:
     name = (el.get("name") or "").strip()
     return f"bpmn:{_local(el)} «{name}»" if name else f"bpmn:{_local(el)}"
+
+
+def check_event_rules(root: Any, report: Report) -> None:
+    check_event_gateways(root, report)
+    check_cancel_boundaries(root, report)
 
 
 def check_event_gateways(root: Any, report: Report) -> None:
@@ -64,3 +71,19 @@ def check_event_gateways(root: Any, report: Report) -> None:
                     f"el flujo llega a {_describe(event)} «{event.get('id')}», que sigue a la compuerta basada "
                     f"en eventos «{gid}»: como en Camunda, a ese evento solo se llega desde la compuerta",
                 )
+
+
+def check_cancel_boundaries(root: Any, report: Report) -> None:
+    """A cancel boundary event only on a transaction subprocess (TransactionSubProcessTest
+    .testCancelBoundaryNoTransactionFails: Camunda names the boundary event)."""
+    hosts = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for boundary in root.iter(f"{_B}boundaryEvent"):
+        if boundary.find(f"{_B}cancelEventDefinition") is None:
+            continue
+        host = hosts.get(boundary.get("attachedToRef"))
+        if host is not None and _local(host) != "transaction":
+            report(
+                boundary.get("id"),
+                f"el evento de cancelación está sobre {_describe(host)} «{host.get('id')}»: como en Camunda, "
+                "solo puede ir en el borde de un subproceso de transacción (bpmn:transaction)",
+            )

@@ -100,3 +100,22 @@ def test_a_second_flow_into_an_event_after_the_gateway_is_refused_naming_the_flo
     assert outcome.deployment_id is None
     assert [e for e, _ in problems] == ["invalidFlow"], problems
     assert "signalEvent" in problems[0][1] and "gw1" in problems[0][1]
+
+
+def test_a_cancel_boundary_outside_a_transaction_is_refused_naming_it(ctx: Context) -> None:
+    """TransactionSubProcessTest.testCancelBoundaryNoTransactionFails: Camunda names catchCancelTx."""
+    outcome = deploy_corpus(ctx, "TransactionSubProcessTest.testCancelBoundaryNoTransactionFails.bpmn")
+    problems = [(p.element_id, p.message) for p in outcome.report.errors]
+    assert [e for e, _ in problems] == ["catchCancelTx"], problems
+    assert "bpmn:transaction" in problems[0][1] and "Cancel Events" not in problems[0][1]
+
+
+def test_spiffworkflow_refusals_are_said_in_spanish() -> None:
+    from engine.modeling.spiff_messages import spanish
+
+    assert spanish("Cancel Events may only be used with transactions").startswith("un evento de cancelación")
+    assert spanish("Exactly one start event is required in a SubWorkflow Task; found 2.") == (
+        "un subproceso necesita exactamente un evento de inicio sin tipo; tiene 2"
+    )
+    assert spanish("Signal identifier is missing from bpmn xml") == "falta el id de una señal (bpmn:signal)"
+    assert spanish("Something new") == "SpiffWorkflow no acepta el modelo: Something new"
