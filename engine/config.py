@@ -43,7 +43,9 @@ class Settings:
     calidad_muestra: int = 10  # answers per month drawn for the quality review
     mail_retry_seconds: float = 60.0  # first retry; doubles after every failed attempt
     token_days: int = 90  # validity of a new API token (PHVA_TOKEN_DAYS)
-    require_model_tests: bool = False  # a deploy from Camunda Modeler runs the model tests kept beside the models
+    require_model_tests: bool = (
+        False  # a deploy from Camunda Modeler runs the model tests kept beside the models
+    )
     model_tests_dir: Path | None = None  # where those *.test.yaml are (None: bpmn_dir)
     auth_cache_seconds: float = 5.0  # who a token or session is, kept in process (PHVA_AUTH_CACHE_SECONDS)
     db_pool_size: int = 5  # PostgreSQL connections kept per process (PHVA_DB_POOL_SIZE)
@@ -101,7 +103,8 @@ class Settings:
             ),
             calidad_muestra=_whole(env.get("PHVA_CALIDAD_MUESTRA") or "10", "PHVA_CALIDAD_MUESTRA", 1, 1000),
             token_days=_whole(env.get("PHVA_TOKEN_DAYS") or "90", "PHVA_TOKEN_DAYS", 1, 3650),
-            require_model_tests=env.get("PHVA_REQUIRE_MODEL_TESTS", "").strip().lower() in {"1", "on", "true", "yes"},
+            require_model_tests=env.get("PHVA_REQUIRE_MODEL_TESTS", "").strip().lower()
+            in {"1", "on", "true", "yes"},
             model_tests_dir=Path(env["PHVA_MODEL_TESTS_DIR"]) if env.get("PHVA_MODEL_TESTS_DIR") else None,
             auth_cache_seconds=_whole(
                 env.get("PHVA_AUTH_CACHE_SECONDS") or "5", "PHVA_AUTH_CACHE_SECONDS", 0, 300
