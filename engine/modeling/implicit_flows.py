@@ -58,12 +58,14 @@ def make_implicit_flows_explicit(root: Any) -> None:
 
 
 def _split_outgoing(scope: Any, taken: set[str]) -> None:
-    flows = list(scope.iterfind(f"{_B}sequenceFlow"))
+    by_source: dict[str | None, list[Any]] = {}  # once per scope, not once per node (issue 15 §3)
+    for flow in scope.iterfind(f"{_B}sequenceFlow"):
+        by_source.setdefault(flow.get("sourceRef"), []).append(flow)
     for node in list(scope):
         if not isinstance(node.tag, str) or _local(node) not in NODES or not node.get("id"):
             continue
         nid = node.get("id")
-        outgoing = [f for f in flows if f.get("sourceRef") == nid]
+        outgoing = by_source.get(nid, [])
         if len(outgoing) < 2:
             continue
         conditional = any(f.find(f"{_B}conditionExpression") is not None for f in outgoing)
