@@ -154,6 +154,8 @@ class _Pipelines:
 
     @staticmethod
     def rollback(conn: Connection) -> None:
+        if conn.invalidated:  # the server went away mid-transaction: nothing to end here (checkin does it)
+            return
         state = conn.info.pop(PIPELINE, None)
         if state is None:
             return
