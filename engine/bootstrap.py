@@ -17,6 +17,7 @@ from engine.pqrsd.calendar import register_calendar_functions
 from engine.reports import phva_loop
 from engine.runtime import spiff_patches
 from engine.store.db import Database
+from engine.workflow import signals
 from engine.workflow.handlers import register_builtin_handlers
 
 
@@ -41,6 +42,7 @@ def create_context(
         mail=mail or SmtpSettings.from_env(dict(os.environ)),
     )
     register_builtin_handlers(ctx.services, ctx)
+    ctx.broadcast_thrown = signals.broadcast_thrown  # Camunda broadcasts what a model throws
     for module in settings.handler_modules:
         register_handler_module(ctx, module)
     register_calendar_functions(ctx)  # lazy: reads the calendar on first call, not here

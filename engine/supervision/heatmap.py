@@ -156,15 +156,10 @@ def _watch(ctx: Context, user: UserView) -> Watch:
 
 
 def _definition(session: Session, key: str, version: int) -> tuple[str, str]:
-    row = session.execute(
-        select(ProcessDefinition.id, ProcessDefinition.name).where(
-            ProcessDefinition.key == key, ProcessDefinition.version == version
-        )
-    ).one_or_none()
-    xml = definition_store.definition_xml(session, row.id) if row else None
-    if row is None or xml is None:
+    found = definition_store.version_name_and_xml(session, key, version)
+    if found is None:
         raise NotFound(f"No existe la versión {version} del proceso '{key}'.")
-    return row.name or key, xml
+    return found[0] or key, found[1]
 
 
 def _statement(session: Session, ctx: Context, w: Watch, key: str, version: int, period: Period) -> Any:

@@ -93,10 +93,8 @@ def save_run(
     if incidents:
         alerts.notify_incidents(session, ctx, ref.id, [i.message for i in incidents])
     thrown = run.thrown_signals()
-    if thrown:  # Camunda broadcasts a thrown signal to every instance: in this transaction, after this save
-        from engine.workflow.signals import broadcast_thrown  # signals → runs: imported when used
-
-        broadcast_thrown(ctx, session, ref.id, thrown)
+    if thrown and ctx.broadcast_thrown is not None:  # to every instance, in this transaction, after this save
+        ctx.broadcast_thrown(ctx, session, ref.id, thrown)
     return status
 
 
