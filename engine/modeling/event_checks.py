@@ -8,6 +8,9 @@
   the second flow and the event waited alone, outside the gateway's race.
 
 - A cancel boundary event sits on a transaction subprocess only.
+- A message throw or end event implemented by Java (`camunda:class`, `camunda:delegateExpression`,
+  `camunda:type="external"` on its messageEventDefinition) is refused: that code does not run here (one
+  without an implementation runs, doing nothing, as in Camunda: engine.runtime.messages).
 
 Each finding names the element Camunda names: the gateway, the extra flow, the boundary event.
 """
@@ -37,6 +40,7 @@ def _describe(el: Any) -> str:
 def check_event_rules(root: Any, report: Report) -> None:
     check_event_gateways(root, report)
     check_cancel_boundaries(root, report)
+    check_message_throws(root, report)
 
 
 def check_event_gateways(root: Any, report: Report) -> None:
@@ -87,3 +91,24 @@ def check_cancel_boundaries(root: Any, report: Report) -> None:
                 f"el evento de cancelación está sobre {_describe(host)} «{host.get('id')}»: como en Camunda, "
                 "solo puede ir en el borde de un subproceso de transacción (bpmn:transaction)",
             )
+
+
+_CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+
+
+def check_message_throws(root: Any, report: Report) -> None:
+    for tag in ("intermediateThrowEvent", "endEvent"):
+        for event in root.iter(f"{_B}{tag}"):
+            definition = event.find(f"{_B}messageEventDefinition")
+            if definition is None:
+                continue
+            java = definition.get(f"{_CAMUNDA}class") or definition.get(f"{_CAMUNDA}delegateExpression")
+            if definition.get(f"{_CAMUNDA}type") == "external":
+                java = f"tarea externa «{definition.get(f'{_CAMUNDA}topic') or '?'}»"
+            if java:
+                report(
+                    event.get("id"),
+                    f"{_describe(event)} envía su mensaje con código Java ({java}), que este motor no ejecuta: "
+                    "modele el envío como una tarea de servicio con un manejador Python registrado, o quite "
+                    "la implementación (el evento entonces solo marca el paso, como en Camunda)",
+                )

@@ -7,6 +7,11 @@ after the catch found nothing. Here the catching event sets each variable of the
 that flows on from it (a catch event, a receive task, a boundary event, an event-based gateway's branch,
 an event subprocess's start), so the following elements, gateways and output mappings see them by name.
 
+A message throw event (intermediate or end) without an implementation does nothing and the flow goes on,
+as in Camunda 7 (MessageIntermediateThrowEventTest.testSingleIntermediateThrowMessageEvent): SpiffWorkflow
+evaluated its missing payload expression and stopped on a Python `TypeError`. Camunda runs a Java
+delegate there; engine.modeling.event_checks refuses those at deploy.
+
 A payload that is not a mapping, or a throw that names its own `camunda:resultVariable` (SpiffWorkflow's
 extension for messages thrown inside a diagram), keeps SpiffWorkflow's single variable.
 """
@@ -41,7 +46,17 @@ def _update_task_data(self: Any, my_task: Any) -> None:
         my_task.data[caught["result_var"]] = caught["payload"]
 
 
+_spiff_throw = MessageEventDefinition.throw
+
+
+def _throw(self: Any, my_task: Any) -> None:
+    if self.expression is None:
+        return  # Camunda: a message throw event without an implementation is a no-op
+    _spiff_throw(self, my_task)
+
+
 def install() -> None:
     """Replace the Camunda message event's payload handling (idempotent; done on import of engine.runtime)."""
     MessageEventDefinition.update_internal_data = _update_internal_data
     MessageEventDefinition.update_task_data = _update_task_data
+    MessageEventDefinition.throw = _throw

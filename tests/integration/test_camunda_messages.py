@@ -119,3 +119,31 @@ def test_spiffworkflow_refusals_are_said_in_spanish() -> None:
     )
     assert spanish("Signal identifier is missing from bpmn xml") == "falta el id de una señal (bpmn:signal)"
     assert spanish("Something new") == "SpiffWorkflow no acepta el modelo: Something new"
+
+
+def test_a_message_throw_without_implementation_does_nothing_and_goes_on(ctx: Context) -> None:
+    """MessageIntermediateThrowEventTest.testSingleIntermediateThrowMessageEvent: the process ends; with a
+    messageRef and a task after it, the task opens (was an incident with a Python TypeError)."""
+    name = "MessageIntermediateThrowEventTest.testSingleIntermediateThrowMessageEvent.bpmn"
+    assert deploy_corpus(ctx, name).report.ok
+    assert start_model(ctx, "process").status == "completed"
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:intermediateThrowEvent id="avisar" name="Avisar">'
+        '<bpmn:messageEventDefinition messageRef="M"/></bpmn:intermediateThrowEvent>'
+        '<bpmn:userTask id="t" name="Seguir"/><bpmn:endEvent id="e"/>' + flow("s>avisar", "avisar>t", "t>e")
+    )
+    process = '<bpmn:process id="prueba"'
+    deploy_xml(
+        ctx, "aviso.bpmn", process_xml(body).replace(process, '<bpmn:message id="M" name="aviso"/>' + process)
+    )
+    started = start_model(ctx, "prueba")
+    assert (started.status, started.incident) == ("running", None)
+    assert [t["bpmn_id"] for t in open_tasks(ctx, started.id)] == ["t"]
+
+
+def test_a_message_throw_implemented_in_java_is_refused_naming_the_event(ctx: Context) -> None:
+    name = "MessageIntermediateThrowEventTest.testSingleIntermediateThrowMessageEventServiceTaskBehavior.bpmn"
+    outcome = deploy_corpus(ctx, name)
+    problems = [(p.element_id, p.message) for p in outcome.report.errors]
+    assert [e for e, _ in problems] == ["messageThrow"], problems
+    assert "DummyServiceTask" in problems[0][1]
