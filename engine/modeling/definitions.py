@@ -123,8 +123,13 @@ def content_hash(sources: Collection[SourceFile]) -> str:
 
 def legacy_content_hash(sources: Collection[SourceFile]) -> str:
     """The byte hash versions were compared by before 0017: a stored version of it is still recognised."""
-    digests = sorted(hashlib.sha256(s.content).hexdigest() for s in sources)
+    digests = sorted(_byte_digest(s) for s in sources)
     return hashlib.sha256("\n".join(digests).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _byte_digest(source: SourceFile) -> str:
+    return hashlib.sha256(source.content).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
@@ -149,6 +154,7 @@ class _Context:
     decisions: dict[str, _Document] = field(default_factory=dict)
     decision_models: dict[str, Model] = field(default_factory=dict)
     forms: dict[str, FormBlueprint] = field(default_factory=dict)
+    lanes: dict[int, dict[str, Any]] = field(default_factory=dict)  # per document: flowNodeRef → its lane
 
 
 def analyze(
@@ -335,14 +341,14 @@ def _build(ctx: _Context, keys: list[str]) -> list[ProcessBlueprint]:
         doc, node = ctx.processes[key]
         if any(source.name in failed for source in _closure(ctx, key)):
             continue
-        before = len(ctx.report.errors)
+        before = len(ctx.report.problems)  # problems are only appended: look at the new ones alone
         result: list[ProcessBlueprint] = []
         step = partial(_blueprint, ctx, parser, key, doc, node)
         size = sum(
             1 for _ in node.iter()
         )  # SpiffWorkflow's parser recurses along the flows (engine.modeling.deep)
         _guard(ctx.report, doc.source.name, lambda: result.append(run_deep(step, size)))  # noqa: B023
-        if result and len(ctx.report.errors) == before:
+        if result and not any(p.severity == "error" for p in ctx.report.problems[before:]):
             blueprints.append(result[0])
     _merge_parser_problems(ctx.report, parser.problems)
     return blueprints
@@ -413,7 +419,7 @@ def _blueprint(ctx: _Context, parser: PhvaParser, key: str, doc: _Document, node
         ),
         called_processes=frozenset(node.xpath(".//bpmn:callActivity/@calledElement", namespaces=NS)),
         user_tasks=tuple(
-            UserTaskSummary(el.get("id"), el.get("name"), _lane_of(doc.root, el))
+            UserTaskSummary(el.get("id"), el.get("name"), _lane_of(_lanes(ctx, doc), el))
             for el in node.iterfind(f".//{{{BPMN_NS}}}userTask")
         ),
     )
@@ -451,13 +457,23 @@ def _closure(ctx: _Context, key: str) -> tuple[SourceFile, ...]:
     return tuple(files[name] for name in sorted(files))
 
 
-def _lane_of(root: Any, element: Any) -> str | None:
+def _lanes(ctx: _Context, doc: _Document) -> dict[str, Any]:
+    # One pass over the lanes per document, not one search per user task (5,000 processes: issue 15 §3).
+    found = ctx.lanes.get(id(doc))
+    if found is None:
+        found = ctx.lanes[id(doc)] = {}
+        for lane in doc.root.iter(f"{{{BPMN_NS}}}lane"):  # document order: an inner lane comes last and wins
+            for ref in lane.iterfind(f"{{{BPMN_NS}}}flowNodeRef"):
+                found[ref.text or ""] = lane
+    return found
+
+
+def _lane_of(lanes: dict[str, Any], element: Any) -> str | None:
     current = element
     while current is not None:
-        element_id = current.get("id")
-        refs = root.xpath(".//bpmn:lane[bpmn:flowNodeRef=$id]", namespaces=NS, id=element_id or "")
-        if refs:
-            name = refs[-1].get("name")
+        lane = lanes.get(current.get("id") or "")
+        if lane is not None:
+            name = lane.get("name")
             return str(name) if name is not None else None
         current = current.getparent()
     return None
