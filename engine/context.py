@@ -46,7 +46,9 @@ class Context:
     )
     mail: SmtpSettings | None = field(default=None, repr=False)  # None: PHVA_SMTP_HOST unset, no mail
     # Set by bootstrap: delivers the signals a save's run threw, in that transaction (engine.workflow.signals)
-    broadcast_thrown: Callable[[Context, Session, int, list[str]], None] | None = field(default=None, repr=False)
+    broadcast_thrown: Callable[[Context, Session, int, list[str]], None] | None = field(
+        default=None, repr=False
+    )
     _specs: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _script_engine: Any = field(default=None, repr=False)

@@ -79,7 +79,9 @@ class StateSubWorkflowConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]
         name = dct.get("phva_spec")
         if not name:
             return super().from_dict(dct, task, top_workflow)
-        subprocess = self.target_class(top_workflow.subprocess_specs[name], task.id, top_workflow, deserializing=True)
+        subprocess = self.target_class(
+            top_workflow.subprocess_specs[name], task.id, top_workflow, deserializing=True
+        )
         subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
         subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(subprocess, dct)

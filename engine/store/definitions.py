@@ -69,11 +69,15 @@ def definition_xml(session: Session, definition_id: int) -> str | None:
 
 def version_name_and_xml(session: Session, key: str, version: int) -> tuple[str | None, str] | None:
     """A version's name and the text of its own file, in one statement (None: no such version or file)."""
-    row = session.connection().execute(
-        select(_D.c.name, _S.c.content)
-        .join(_S, (_S.c.deployment_id == _D.c.deployment_id) & (_S.c.name == _D.c.file))
-        .where(_D.c.key == key, _D.c.version == version)
-    ).first()
+    row = (
+        session.connection()
+        .execute(
+            select(_D.c.name, _S.c.content)
+            .join(_S, (_S.c.deployment_id == _D.c.deployment_id) & (_S.c.name == _D.c.file))
+            .where(_D.c.key == key, _D.c.version == version)
+        )
+        .first()
+    )
     return None if row is None else (row.name, str(row.content))
 
 

@@ -111,7 +111,12 @@ def deploy(
         _store_processes(session, outcome, outcome.deployment_id, analysis.processes, now)
         store_decisions(session, outcome, outcome.deployment_id, analysis.decisions, now)
         # Audited with where it came from (deployment-source: Camunda Modeler, web, CLI) and its name.
-        summary = {"new": outcome.new_versions, "unchanged": outcome.unchanged, "source": source, "name": name}
+        summary = {
+            "new": outcome.new_versions,
+            "unchanged": outcome.unchanged,
+            "source": source,
+            "name": name,
+        }
         store.set_deployment_summary(session, outcome.deployment_id, summary)
         sync_start_timers_in(ctx, session)  # timer start events of the new versions wait as rows at once
         uow.commit()
