@@ -397,22 +397,23 @@ def test_no_executable_process_is_an_error() -> None:
             "u",
             ["expresión", "${a &&}"],
         ),
-        (
-            '<bpmn:task id="a" name="A"/><bpmn:endEvent id="x" name="X"/><bpmn:endEvent id="y" name="Y"/>'
-            '<bpmn:sequenceFlow id="f0" sourceRef="inicio" targetRef="a"/>'
-            '<bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="x"/>'
-            '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="y"/>',
-            "a",
-            ["SpiffWorkflow", "Multiple outgoing"],
-        ),
     ],
     ids=[
         "complex-gateway", "link-event", "compensation", "signal-end", "dangling-flow", "default-flow",
         "boundary-attached", "called-element", "decision-ref", "form-ref", "empty-script", "javascript",
         "forbidden-script", "bad-timer", "bad-condition", "form-type", "form-constraint", "bad-assignee",
-        "spiff-validation",
     ],
 )  # fmt: skip
+def test_several_flows_out_of_a_task_are_an_implicit_split_as_in_camunda() -> None:
+    body = (
+        '<bpmn:task id="a" name="A"/><bpmn:endEvent id="x" name="X"/><bpmn:endEvent id="y" name="Y"/>'
+        '<bpmn:sequenceFlow id="f0" sourceRef="inicio" targetRef="a"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="x"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="y"/>'
+    )  # SpiffWorkflow refuses it; Camunda takes both flows (tests/integration/test_camunda_implicit_flows.py)
+    assert analyze([SourceFile("modelo.bpmn", bpmn(body))], check_script=check_script).report.errors == []
+
+
 def test_model_problem_is_reported_with_file_and_element(
     body: str, element_id: str, words: list[str]
 ) -> None:
