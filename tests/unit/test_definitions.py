@@ -404,16 +404,6 @@ def test_no_executable_process_is_an_error() -> None:
         "forbidden-script", "bad-timer", "bad-condition", "form-type", "form-constraint", "bad-assignee",
     ],
 )  # fmt: skip
-def test_several_flows_out_of_a_task_are_an_implicit_split_as_in_camunda() -> None:
-    body = (
-        '<bpmn:task id="a" name="A"/><bpmn:endEvent id="x" name="X"/><bpmn:endEvent id="y" name="Y"/>'
-        '<bpmn:sequenceFlow id="f0" sourceRef="inicio" targetRef="a"/>'
-        '<bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="x"/>'
-        '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="y"/>'
-    )  # SpiffWorkflow refuses it; Camunda takes both flows (tests/integration/test_camunda_implicit_flows.py)
-    assert analyze([SourceFile("modelo.bpmn", bpmn(body))], check_script=check_script).report.errors == []
-
-
 def test_model_problem_is_reported_with_file_and_element(
     body: str, element_id: str, words: list[str]
 ) -> None:
@@ -538,3 +528,13 @@ def test_bad_form_file_is_refused() -> None:
     report = analyze([SourceFile("f.form", b"{no es json")]).report
 
     assert has_error(report, "f.form", None, "formulario no válido")
+
+
+def test_several_flows_out_of_a_task_are_an_implicit_split_as_in_camunda() -> None:
+    body = (
+        '<bpmn:task id="a" name="A"/><bpmn:endEvent id="x" name="X"/><bpmn:endEvent id="y" name="Y"/>'
+        '<bpmn:sequenceFlow id="f0" sourceRef="inicio" targetRef="a"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="x"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="y"/>'
+    )  # SpiffWorkflow refuses it; Camunda takes both flows (tests/integration/test_camunda_implicit_flows.py)
+    assert analyze([SourceFile("modelo.bpmn", bpmn(body))], check_script=check_script).report.errors == []
