@@ -133,7 +133,7 @@ def deployment_create() -> Response:
     if settings.require_model_tests:  # PHVA_REQUIRE_MODEL_TESTS: the server's model tests must pass first
         failures = failing_model_tests(settings.model_tests_dir or settings.bpmn_dir, files)
         if failures:
-            message = "El despliegue no pasó las pruebas de modelo: " + "; ".join(
+            message = f"{modeler_rest.PARSE_ERROR} El despliegue no pasó las pruebas de modelo: " + "; ".join(
                 line.strip() for line in failures if line.strip().startswith("✗") and ":" in line
             )
             return error(400, "ParseException", message[:4000], {"model_tests": failures})
