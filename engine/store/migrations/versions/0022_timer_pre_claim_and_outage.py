@@ -1,0 +1,23 @@
+"""timer pre-claim and outage (issue 15)
+
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-12-03 00:00:00
+"""
+
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0022'
+down_revision = '0021'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # reserved: filled in by the change that needs it
+
+
+def downgrade() -> None:
+    pass
