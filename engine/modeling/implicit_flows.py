@@ -6,10 +6,11 @@ so the synthetic elements are never reported).
   `default` flow when none does. SpiffWorkflow refused the model ("Multiple outgoing flows are not supported
   for tasks of type …"). The element now leads to a parallel gateway (no conditions) or an inclusive gateway
   (some conditions, the `default` moved onto it) that has the original flows, ids and conditions unchanged.
-- **A subprocess without an end event** (InclusiveGatewayTest.testJoinAfterNestedScopes): in Camunda an
-  element without outgoing flows simply ends its path (an implicit end) and the subprocess completes when
-  all paths have. SpiffWorkflow refused it ("A SubWorkflow Must contain an End event"). Each element of the
-  subprocess that leads nowhere now leads to an end event of its own.
+- **An element without outgoing flows** (InclusiveGatewayTest.testJoinAfterNestedScopes,
+  CallActivityTest.testTimerOnCallActivity): in Camunda it simply ends its path (an implicit end) and the
+  process or subprocess completes when all paths have. SpiffWorkflow refused a subprocess without an end
+  event ("A SubWorkflow Must contain an End event") and left a process waiting forever. Each element of a
+  scope that leads nowhere now leads to an end event of its own.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _B = f"{{{BPMN_NS}}}"
 
 SCOPES = ("process", "subProcess", "transaction", "adHocSubProcess")
-SUBPROCESSES = frozenset({"subProcess", "transaction"})
 GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
                       "complexGateway"})  # fmt: skip
 # Flow nodes whose several outgoing flows SpiffWorkflow refuses (gateways split by themselves).
@@ -52,9 +52,8 @@ def make_implicit_flows_explicit(root: Any) -> None:
     taken = {str(el.get("id")) for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for scope in list(root.iter(*(f"{_B}{s}" for s in SCOPES))):
         _split_outgoing(scope, taken)
-    for scope in list(root.iter(*(f"{_B}{s}" for s in SUBPROCESSES))):
-        if scope.find(f"{_B}endEvent") is None:  # event subprocesses too: Camunda ends them implicitly
-            _add_implicit_ends(scope, taken)
+    for scope in list(root.iter(*(f"{_B}{s}" for s in SCOPES))):  # event subprocesses too
+        _add_implicit_ends(scope, taken)
 
 
 def _split_outgoing(scope: Any, taken: set[str]) -> None:
@@ -96,8 +95,8 @@ def _add_implicit_ends(scope: Any, taken: set[str]) -> None:
             continue
         if name == "subProcess" and node.get("triggeredByEvent") == "true":
             continue
-        if node.get("isForCompensation") == "true":
-            continue
+        if node.get("isForCompensation") == "true" or node.find(f"{_B}compensateEventDefinition") is not None:
+            continue  # a compensation handler or its boundary event: reached by an association, not a flow
         nid = str(node.get("id"))
         end = etree.SubElement(scope, f"{_B}endEvent", id=_fresh(taken, f"{nid}_implicit_end"))
         flow = etree.SubElement(scope, f"{_B}sequenceFlow", id=_fresh(taken, f"{nid}_implicit_end_flow"))
