@@ -381,6 +381,11 @@ class ProcessRun:
         """The signals this run threw since the last call, for the broadcast to other instances."""
         return signal_events.thrown(self.workflow)
 
+    def cancelled_task_ids(self) -> set[str]:
+        """Spiff ids of the tasks cancelled since the last save: a timer among them was cancelled, not fired."""
+        trees = [self.workflow, *self.workflow.subprocesses.values()]
+        return {str(t.id) for tree in trees for t in tree.tasks.values() if t.state == TaskState.CANCELLED}
+
     def finished_activity_ids(self) -> set[str]:
         """BPMN ids of activities and events finished since the last save (history is pruned at dump)."""
         trees = [self.workflow, *self.workflow.subprocesses.values()]

@@ -7,7 +7,7 @@ one instance queue instead of failing, and its statements may be pipelined (`eng
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import JSON, CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.clock import utc
 from engine.errors import Conflict
 from engine.store.event_tables import SignalWait
 from engine.store.tables import (
@@ -113,7 +114,7 @@ _CANCEL_KNOWN_TASKS = (
 )
 _INSERT_TASKS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
 _INSERT_CANDIDATES = insert(_C)
-_WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind).where(
+_WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind, _TM.c.name).where(
     _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
 )
 _INSERT_TIMER = insert(_TM)
@@ -230,6 +231,14 @@ class InstanceChange:
     messages: Sequence[MessageWaitInfo]
     incidents: Sequence[IncidentNote]
     signals: Sequence[SignalWaitInfo] = ()
+    cancelled: Collection[str] = ()  # spiff ids the engine cancelled: their timers did not fire
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    bpmn_id: str
+    name: str | None
+    due_at: datetime
 
 
 def insert_instance(
@@ -338,8 +347,11 @@ def has_open_incident(session: Session, instance_id: int) -> bool:
     return session.connection().execute(_OPEN_INCIDENT, {"iid": instance_id}).first() is not None
 
 
-def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, now: datetime) -> None:
-    """Write the change under the optimistic lock (Conflict when someone saved first); updates `ref`."""
+def save_instance(
+    session: Session, ref: InstanceRef, change: InstanceChange, now: datetime
+) -> list[FiredTimer]:
+    """Write the change under the optimistic lock (Conflict when someone saved first); updates `ref`.
+    Returns the timers that fired since the last save, for their audit."""
     conn = session.connection()
     waits = (TIMER_WAITS if change.timers else 0) | (MESSAGE_WAITS if change.messages else 0)
     waits |= SIGNAL_WAITS if change.signals else 0
@@ -367,8 +379,9 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
     ref.status = change.status
     ref.completed_activities = change.completed_activities
     _sync_tasks(session, ref, change.tasks, now)
+    fired: list[FiredTimer] = []
     if change.timers or ref.waits & TIMER_WAITS:
-        _sync_timers(session, ref, change.timers, now)
+        fired = _sync_timers(session, ref, change.timers, change.cancelled, now)
     if ref.waits & MESSAGE_WAITS:
         conn.execute(_DELETE_WAITS, {"iid": ref.id})
     if ref.waits & SIGNAL_WAITS:
@@ -415,6 +428,7 @@ def save_instance(session: Session, ref: InstanceRef, change: InstanceChange, no
                 for i in change.incidents
             ],
         )
+    return fired
 
 
 def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]], now: datetime) -> None:
@@ -445,12 +459,15 @@ def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]]
         conn.execute(_INSERT_CANDIDATES, candidates)
 
 
-def _sync_timers(session: Session, ref: InstanceRef, timers: Sequence[TimerWait], now: datetime) -> None:
+def _sync_timers(
+    session: Session, ref: InstanceRef, timers: Sequence[TimerWait], cancelled: Collection[str], now: datetime
+) -> list[FiredTimer]:
     # Keyed by (task, activity, due): a gateway's timers share one task; a new cycle occurrence is a new row.
     conn = session.connection()
     rows = conn.execute(_WAITING_TIMERS, {"iid": ref.id}).all()
-    waiting = {(spiff_id, bpmn_id, due): timer_id for timer_id, spiff_id, bpmn_id, due, _ in rows}
-    gateways = {spiff_id for _, spiff_id, _, _, kind in rows if kind == "event_gateway"}
+    waiting = {(spiff_id, bpmn_id, due): timer_id for timer_id, spiff_id, bpmn_id, due, _, _ in rows}
+    gateways = {spiff_id for _, spiff_id, _, _, kind, _ in rows if kind == "event_gateway"}
+    labels = {timer_id: name for timer_id, *_, name in rows}
     current = set()
     for timer in timers:
         key = (timer.spiff_id, timer.bpmn_id, timer.due_at)
@@ -473,16 +490,21 @@ def _sync_timers(session: Session, ref: InstanceRef, timers: Sequence[TimerWait]
                 "attempts": 0,
             },
         )
-    gone = sorted((k[2], k[0], timer_id) for k, timer_id in waiting.items() if not _same_timer(k, current))
+    gone = sorted((k[2], k[0], k[1], t) for k, t in waiting.items() if not _same_timer(k, current))
     taken: set[Any] = set()
-    for due, spiff_id, timer_id in gone:
-        # An event-based gateway takes one branch: its earliest due timer fired, the others were cancelled.
-        fired = due < now and spiff_id not in taken
+    fired_timers = []
+    for due, spiff_id, bpmn_id, timer_id in gone:
+        # An event-based gateway takes one branch: its earliest due timer fired, the others were cancelled;
+        # a due timer whose task the engine cancelled (its host completed first) did not fire.
+        fired = due <= now and spiff_id not in taken and spiff_id not in cancelled
         if fired and spiff_id in gateways:
             taken.add(spiff_id)
+        if fired:
+            fired_timers.append(FiredTimer(bpmn_id, labels[timer_id], utc(due)))
         conn.execute(
             _END_TIMER, {"tid": timer_id, "p_status": "fired" if fired else "cancelled", "p_now": now}
         )
+    return fired_timers
 
 
 def _same_timer(key: tuple[Any, str, datetime], pool: Any) -> bool:

@@ -17,11 +17,13 @@ from engine.modeling.isotime import parse_duration_from
 from engine.notifications import alerts, task_events
 from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
 from engine.store import definitions
+from engine.store.audit import audit
 from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
 from engine.workflow import ladder_arming
 from engine.workflow.bindings import StoredDefinitions
 
 DEFAULT_PRIORITY = 50
+ENGINE_ACTOR = "phva"  # who fires a timer met while a use case advances the run (the scheduler names itself)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,10 @@ def save_run(
     incident: IncidentInfo | None,
     extra_incidents: list[IncidentInfo] | None = None,
     status: str | None = None,
+    actor: str = ENGINE_ACTOR,
 ) -> str:
-    """Write the run back under the optimistic lock; returns the new status (`status` forces one)."""
+    """Write the run back under the optimistic lock; returns the new status (`status` forces one).
+    Each timer that fired since the last save is audited here, once, whoever advanced the run (`actor`)."""
     check_data_size(ctx, run.data())
     now = ctx.clock.now()
     activities = sorted(set(ref.completed_activities) | run.finished_activity_ids())
@@ -76,7 +80,9 @@ def save_run(
         status = "completed" if run.completed else ("incident" if incident is not None else "running")
         if status == "running" and ref.status == "incident" and has_open_incident(session, ref.id):
             status = "incident"
+    cancelled = run.cancelled_task_ids()  # before dump prunes the history
     change = InstanceChange(
+        cancelled=cancelled,
         state=run.dump(),
         status=status,
         completed_activities=activities,
@@ -86,7 +92,17 @@ def save_run(
         incidents=incidents,
         signals=run.signals(),
     )
-    save_instance(session, ref, change, now)
+    for timer in save_instance(session, ref, change, now):
+        due_text = timer.due_at.isoformat()
+        audit(
+            session,
+            ctx,
+            instance_id=ref.id,
+            action="timer_fired",
+            actor=actor,
+            summary=f"Se cumplió el temporizador '{timer.name or timer.bpmn_id}' (vencía {due_text})",
+            after={"activity": timer.bpmn_id, "due_at": due_text, "fired_at": now.isoformat()},
+        )
     # escalation ladders of new tasks, in this save
     ladder_arming.arm(ctx, session, ref, humans, task_values, now)
     task_events.new_tasks(session, ctx, ref.business_key, task_values)  # who must hear of new tasks

@@ -150,20 +150,9 @@ def _fire_instance(
     run = load_run(ctx, session, ref)
     timer_events.coalesce_missed_cycles(run.workflow, now)
     incident = advance(ctx, session, ref, run)
-    save_run(ctx, session, ref, run, incident=incident)
+    save_run(ctx, session, ref, run, incident=incident, actor=worker)  # audits each timer that fired
     fired_ids = store.fired_timer_ids(session, [d.id for d in due])
     fired = [d for d in due if d.id in fired_ids]
-    for row in fired:
-        due_text = row.due_at.isoformat()
-        audit(
-            session,
-            ctx,
-            instance_id=instance_id,
-            action="timer_fired",
-            actor=worker,
-            summary=f"Se cumplió el temporizador '{row.name or row.bpmn_id}' (vencía {due_text})",
-            after={"activity": row.bpmn_id, "due_at": due_text, "fired_at": now.isoformat()},
-        )
     if len(fired) < len(due):  # left waiting though due: look again after a pause, not in a tight loop
         store.postpone_timers(session, [d.id for d in due if d.id not in fired_ids], now + policy.delay(1))
     return fired
