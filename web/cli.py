@@ -1,27 +1,26 @@
-"""The `phva` console script. Start-up loads only what a command needs: `timers` reads its rows with the
-database driver alone (engine.cli.overdue); every other command loads the engine and the web app (web.serve).
+"""The `phva` console script: the engine's commands plus `serve`, each loading only what it needs when it
+runs (engine.cli's lazy group). `phva timers` reads with the database driver alone; only `serve` loads the
+web app.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
+
+from engine.cli import base
+
+base.cli.add_lazy(
+    "serve", "web.serve:serve_command", "Inicia el servidor web (y el programador de temporizadores)."
+)
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["timers"]:
-        from engine.cli.overdue import main as timers
-
-        timers(sys.argv[2:])
-        return
-    from web.serve import cli
-
-    cli(prog_name="phva")
+    base.cli(prog_name="phva")
 
 
 def __getattr__(name: str) -> Any:
     if name == "cli":  # `from web.cli import cli` (the tests' CliRunner) gets the whole group
-        from web.serve import cli
+        from engine.cli import load_commands
 
-        return cli
+        return load_commands()
     raise AttributeError(name)

@@ -1,4 +1,4 @@
-"""The `phva` command group with every command: the engine's plus `serve`, which needs the web app."""
+"""`phva serve`: the one command that needs the web app (web.cli adds it to the `phva` group)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,12 @@ import os
 
 import click
 
-from engine.cli import load_commands
 from engine.cli.base import context, handled
 from engine.scheduler import TimerScheduler
 from web.app import create_app
 
-cli = load_commands()
 
-
-@cli.command("serve", help="Inicia el servidor web (y el programador de temporizadores).")
+@click.command("serve", help="Inicia el servidor web (y el programador de temporizadores).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @handled
@@ -35,6 +32,3 @@ def serve_command(host: str, port: int) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown()
-
-
-__all__ = ["cli"]

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from engine.bootstrap import create_context
-from engine.context import Context
+from engine.cli import spanish
 from engine.errors import PhvaError
+
+if TYPE_CHECKING:
+    from engine.context import Context
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("phva")
 
 
 def context() -> Context:
+    from engine.bootstrap import create_context
+    from engine.context import Context
+
     ctx = click.get_current_context()
     root = ctx.find_root()
     if root.obj is None:
@@ -78,7 +84,60 @@ def parse_json(text: str | None, what: str = "--data") -> Any:
 json_option = click.option("--json", "as_json", is_flag=True, help="Imprime JSON.")
 
 
-@click.group(help="phva: motor PHVA para la atención a la ciudadanía (PQRSD).")
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or its own --help is asked
+    for): `phva timers` loads no engine, `phva users` no web app, and `phva --help` lists every command
+    from one-line summaries without importing any of them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def add_lazy(self, name: str, target: str, summary: str) -> None:
+        """`target` is "module:attribute", the command object; `summary` is its line in `phva --help`."""
+        self.lazy[name] = (target, summary)
+
+    def load(self, name: str) -> click.Command:
+        module, attribute = self.lazy[name][0].split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command), self.lazy[name][0]
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(self.load(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as error:  # suggest among every command, loaded or not
+            raise click.exceptions.NoSuchCommand(
+                args[0], possibilities=self.list_commands(ctx), ctx=ctx
+            ) from error
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, self._summary(name)) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section(spanish.gettext("Commands")):
+                formatter.write_dl(rows)
+
+    def _summary(self, name: str) -> str:
+        if name in self.commands:
+            return self.commands[name].get_short_help_str(limit=10_000)
+        return self.lazy[name][1]
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        spanish.install()
+        return super().main(args, *rest, **extra)
+
+
+@click.group(cls=LazyGroup, help="phva: motor PHVA para la atención a la ciudadanía (PQRSD).")
 def cli() -> None:
     logging.basicConfig(
         level=os.environ.get("PHVA_LOG_LEVEL", "WARNING"),

@@ -124,7 +124,3 @@ def timers(overdue: bool, limit: int, as_json: bool) -> None:
     else:
         for text in [line(r) for r in found] or ["No hay temporizadores en espera."]:
             click.echo(text)
-
-
-def main(args: list[str]) -> None:
-    timers.main(args, prog_name="phva timers")
