@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +87,21 @@ def ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> I
     context = build_context(make_database_url(request.param, request, tmp_path), tmp_path, clock)
     yield context
     context.db.dispose()
+
+
+@pytest.fixture
+def worker(ctx: Context) -> Iterator[Callable[[], Context]]:
+    """`worker()` is a new engine context on the same database, as another web worker or scheduler would
+    be: no spec or state cached in memory."""
+    made: list[Context] = []
+
+    def new() -> Context:
+        made.append(create_context(ctx.settings, clock=ctx.clock))
+        return made[-1]
+
+    yield new
+    for context in made:
+        context.db.dispose()
 
 
 @pytest.fixture

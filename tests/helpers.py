@@ -10,7 +10,7 @@ from engine.identity import users
 from engine.modeling.definitions import SourceFile
 from engine.store.definitions import latest_definition
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, instances, views
+from engine.workflow import deployments, instances, tasks, views
 from engine.workflow.views import TaskFilter
 
 DATA = Path(__file__).with_name("data")
@@ -49,6 +49,15 @@ def task_named(ctx: Context, instance_id: int, name: str) -> dict[str, Any]:
     found = [t for t in open_tasks(ctx, instance_id) if t["name"] == name]
     assert found, f"no open task '{name}' in {[t['name'] for t in open_tasks(ctx, instance_id)]}"
     return found[0]
+
+
+def task_names(ctx: Context, instance_id: int) -> list[str]:
+    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
+
+
+def complete_named(ctx: Context, instance_id: int, name: str, data: dict[str, Any] | None = None) -> Any:
+    """Complete the instance's open task called `name` as root (an admin)."""
+    return tasks.complete_task(ctx, task_named(ctx, instance_id, name)["id"], "root", data or {})
 
 
 def staff(ctx: Context) -> None:

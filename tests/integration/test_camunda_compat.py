@@ -7,46 +7,30 @@ so nothing survives in memory between steps.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from engine.bootstrap import create_context
 from engine.clock import FrozenClock
 from engine.context import Context
 from engine.errors import IncidentRaised
 from engine.modeling.definitions import SourceFile
 from engine.workflow import deployments, incidents, instances, tasks, timers, views
-from tests.helpers import DATA, deploy_files, deploy_xml, open_tasks, process_xml, staff
-
-
-@pytest.fixture
-def worker(ctx: Context) -> Iterator[Any]:
-    """`worker()` is a new engine context on the same database: no spec or state cached in memory."""
-    made: list[Context] = []
-
-    def new() -> Context:
-        made.append(create_context(ctx.settings, clock=ctx.clock))
-        return made[-1]
-
-    yield new
-    for context in made:
-        context.db.dispose()
-
-
-def names(ctx: Context, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
+from tests.helpers import (
+    DATA,
+    complete_named,
+    deploy_files,
+    deploy_xml,
+    open_tasks,
+    process_xml,
+    staff,
+    task_names,
+)
 
 
 def status(ctx: Context, instance_id: int) -> str:
     return str(views.instance(ctx, instance_id)["status"])
-
-
-def complete(ctx: Context, instance_id: int, name: str, data: dict[str, Any] | None = None) -> None:
-    task = next(t for t in open_tasks(ctx, instance_id) if t["name"] == name)
-    tasks.complete_task(ctx, task["id"], "root", data or {})
 
 
 def fire(ctx: Context) -> int:
@@ -72,8 +56,8 @@ def test_flows_without_id_are_followed_as_camunda_follows_them(
 ) -> None:
     deploy_files(ctx, "camunda/flujos_sin_id.bpmn")
     started = instances.start_process(worker(), "flujos_sin_id", data={"urgente": urgente})
-    assert names(ctx, started.id) == [expected]
-    complete(worker(), started.id, expected)
+    assert task_names(ctx, started.id) == [expected]
+    complete_named(worker(), started.id, expected)
     assert status(ctx, started.id) == "completed"
 
 
@@ -91,7 +75,7 @@ def test_camunda_no_id_gateway_model_runs_or_is_refused_naming_its_flow(ctx: Con
         assert [p.element_id for p in outcome.report.errors] == ["Flow_exclusiveGw_theTask2"]
         return
     started = instances.start_process(ctx, "noIdOnSequenceFlow", data={"input": 3})
-    assert names(ctx, started.id) == ["Input is more than one"]
+    assert task_names(ctx, started.id) == ["Input is more than one"]
 
 
 # ---- 2. non-interrupting cycle boundary timer --------------------------------------------------
@@ -104,14 +88,14 @@ def test_paths_spawned_by_a_cycle_boundary_timer_outlive_the_host(
     for hour in (1, 2):
         clock.advance(hours=1, seconds=1 if hour == 1 else 0)
         assert fire(worker()) == 1
-        assert names(ctx, started).count("timerFiredTask") == hour
-    complete(worker(), started, "task")
+        assert task_names(ctx, started).count("timerFiredTask") == hour
+    complete_named(worker(), started, "task")
     clock.advance(hours=1)
     assert fire(worker()) == 0  # the timer stopped with its host
-    assert names(ctx, started) == ["timerFiredTask", "timerFiredTask"]
+    assert task_names(ctx, started) == ["timerFiredTask", "timerFiredTask"]
     assert views.timers(ctx) == [] and status(ctx, started) == "running"
-    complete(worker(), started, "timerFiredTask")
-    complete(worker(), started, "timerFiredTask")
+    complete_named(worker(), started, "timerFiredTask")
+    complete_named(worker(), started, "timerFiredTask")
     assert status(ctx, started) == "completed"
 
 
@@ -122,8 +106,8 @@ def test_completing_atender_keeps_the_reminders_it_spawned(ctx: Context, clock: 
     fire(ctx)
     clock.advance(minutes=10)
     fire(ctx)
-    complete(ctx, started, "Atender")
-    assert names(ctx, started) == ["Recordatorio", "Recordatorio"]
+    complete_named(ctx, started, "Atender")
+    assert task_names(ctx, started) == ["Recordatorio", "Recordatorio"]
     assert status(ctx, started) == "running"
 
 
@@ -144,7 +128,7 @@ def test_sequential_multi_instance_over_a_collection_gives_one_task_per_item(
         ("Revisar (3 de 3): sofia", "sofia"),
     ]
     # What the instances set reaches the process (the last word wins); their local variables do not.
-    assert names(ctx, started) == ["Consolidar: favorable"]
+    assert task_names(ctx, started) == ["Consolidar: favorable"]
     detail = views.instance(ctx, started)
     assert status(ctx, started) == "running" and detail["incidents"] == []
 
@@ -164,10 +148,10 @@ def test_camunda_parallel_completion_condition_ends_the_activity_at_half(ctx: Co
     # MultiInstanceTest.testParallelUserTasksCompletionCondition: 5 tasks, 3 completed end the process.
     deploy_files(ctx, "camunda/MultiInstanceTest.testParallelUserTasksCompletionCondition.bpmn")
     started = instances.start_process(ctx, "miParallelUserTasksCompletionCondition").id
-    assert names(ctx, started) == [f"My Task {i}" for i in range(5)]
+    assert task_names(ctx, started) == [f"My Task {i}" for i in range(5)]
     for done in range(3):
         assert len(open_tasks(ctx, started)) == 5 - done
-        complete(worker(), started, f"My Task {done}")
+        complete_named(worker(), started, f"My Task {done}")
     assert open_tasks(ctx, started) == [] and status(ctx, started) == "completed"
 
 
@@ -189,14 +173,14 @@ def test_completion_condition_reads_the_loop_variables(ctx: Context, worker: Any
     deploy_files(ctx, "camunda/mi_conceptos.bpmn")
     groups = ["juridica", "atencion_ciudadano", "planeacion"]
     started = instances.start_process(ctx, "mi_conceptos", data={"dependencias": groups}).id
-    assert names(ctx, started) == sorted(f"Concepto de {g}" for g in groups)
+    assert task_names(ctx, started) == sorted(f"Concepto de {g}" for g in groups)
     assert {t["name"]: t["candidate_groups"] for t in open_tasks(ctx, started)}["Concepto de juridica"] == [
         "juridica"
     ]
-    complete(worker(), started, "Concepto de planeacion")
+    complete_named(worker(), started, "Concepto de planeacion")
     assert len(open_tasks(ctx, started)) == 2
-    complete(worker(), started, "Concepto de juridica")
-    assert names(ctx, started) == ["Decidir"]  # 2 of 3 done: the third is withdrawn
+    complete_named(worker(), started, "Concepto de juridica")
+    assert task_names(ctx, started) == ["Decidir"]  # 2 of 3 done: the third is withdrawn
 
 
 def test_missing_collection_is_an_incident_naming_it_and_repaired_by_correcting_it(
@@ -210,7 +194,7 @@ def test_missing_collection_is_an_incident_naming_it_and_repaired_by_correcting_
     assert "'revisores'" in incident["message"] and "no existe" in incident["message"]
     assert "Revisar" in incident["message"] and "Error inesperado" not in incident["message"]
     incidents.retry_incident(worker(), incident["id"], corrections={"revisores": ["ana"]})
-    assert names(ctx, started.id) == ["Revisar (1 de 1): ana"] and status(ctx, started.id) == "running"
+    assert task_names(ctx, started.id) == ["Revisar (1 de 1): ana"] and status(ctx, started.id) == "running"
 
 
 def test_a_collection_that_is_not_a_list_is_an_incident(ctx: Context) -> None:
@@ -231,10 +215,10 @@ def test_intermediate_cycle_timer_fires_once_and_moves_on(
     assert timer["due_at"] == (clock.now() + timedelta(minutes=5)).isoformat()
     clock.advance(minutes=5, seconds=1)
     assert fire(worker()) == 1
-    assert views.timers(ctx) == [] and names(ctx, started) == ["task"]
+    assert views.timers(ctx) == [] and task_names(ctx, started) == ["task"]
     clock.advance(minutes=30)
-    assert fire(worker()) == 0 and names(ctx, started) == ["task"]
-    complete(worker(), started, "task")
+    assert fire(worker()) == 0 and task_names(ctx, started) == ["task"]
+    complete_named(worker(), started, "task")
     assert status(ctx, started) == "completed"
 
 
@@ -250,7 +234,7 @@ def test_task_name_expression_is_resolved_when_the_task_is_created(ctx: Context)
         ),
     )
     started = instances.start_process(ctx, "prueba", data={"nombre": "Ana Pérez"}).id
-    assert names(ctx, started) == ["Responder a Ana Pérez (${literal})"]
+    assert task_names(ctx, started) == ["Responder a Ana Pérez (${literal})"]
 
 
 def test_a_failing_task_name_shows_the_text_and_an_incident(ctx: Context) -> None:
@@ -264,7 +248,7 @@ def test_a_failing_task_name_shows_the_text_and_an_incident(ctx: Context) -> Non
         ),
     )
     started = instances.start_process(ctx, "prueba").id
-    assert names(ctx, started) == ["Responder a ${nombre}"]
+    assert task_names(ctx, started) == ["Responder a ${nombre}"]
     [incident] = views.incidents(ctx)
     assert incident["activity"] == "t" and incident["message"].startswith("No se pudo evaluar el nombre")
 
@@ -309,7 +293,7 @@ def test_a_receive_task_without_message_is_refused_rather_than_skipped(ctx: Cont
 def test_an_undeclared_error_ref_is_its_own_error_code(ctx: Context) -> None:
     deploy_files(ctx, "camunda/error_sin_declarar.bpmn")
     started = instances.start_process(ctx, "error_sin_declarar").id
-    assert names(ctx, started) == ["Pedir soportes"]
+    assert task_names(ctx, started) == ["Pedir soportes"]
 
 
 def test_dmn_rules_without_ids_are_refused_as_camunda_refuses_them(ctx: Context) -> None:
@@ -342,7 +326,7 @@ def test_incident_on_completion_is_reported_not_unexpected(ctx: Context) -> None
     )
     started = instances.start_process(ctx, "prueba").id
     with pytest.raises(IncidentRaised, match="revisores"):
-        complete(ctx, started, "Preparar")
+        complete_named(ctx, started, "Preparar")
     assert status(ctx, started) == "incident"
 
 
@@ -361,7 +345,7 @@ def test_sequential_script_instances_see_what_the_previous_ones_set(ctx: Context
         ),
     )
     started = instances.start_process(ctx, "prueba", data={"montos": [10, 20, 30], "total": 0}).id
-    assert names(ctx, started) == ["Total 140; montos [10, 20, 30]"]  # the collection is left as it was
+    assert task_names(ctx, started) == ["Total 140; montos [10, 20, 30]"]  # the collection is left as it was
 
 
 def test_a_boundary_timer_on_a_sequential_multi_instance_interrupts_it(
@@ -369,7 +353,7 @@ def test_a_boundary_timer_on_a_sequential_multi_instance_interrupts_it(
 ) -> None:
     deploy_files(ctx, "camunda/MultiInstanceTest.sequentialUserTasks.bpmn")
     started = instances.start_process(ctx, "miSequentialUserTasks", data={"nrOfLoops": 3}).id
-    complete(worker(), started, "My Task")
+    complete_named(worker(), started, "My Task")
     clock.advance(hours=2, seconds=1)
     assert fire(worker()) == 1
-    assert names(ctx, started) == ["taskAfterTimer"]
+    assert task_names(ctx, started) == ["taskAfterTimer"]

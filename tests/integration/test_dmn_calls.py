@@ -4,20 +4,18 @@ separate call, as in Camunda's tests that deploy again inside the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from engine.bootstrap import create_context
 from engine.context import Context
 from engine.errors import IncidentRaised
 from engine.modeling.definitions import SourceFile
 from engine.store.instances import load_instance
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, incidents, instances, tasks, views
+from engine.workflow import deployments, incidents, instances, views
 from engine.workflow.runs import load_run
-from tests.helpers import DATA, open_tasks, staff
+from tests.helpers import DATA, complete_named, staff, task_names
 
 CORPUS = DATA / "camunda" / "corpus"
 RULES = "DmnBusinessRuleTaskTest"
@@ -42,31 +40,8 @@ def result_of(ctx: Context, key: str = "testProcess") -> Any:
     return variables(ctx, started.id)["result"]
 
 
-def complete(ctx: Context, instance_id: int, name: str) -> None:
-    task = next(t for t in open_tasks(ctx, instance_id) if t["name"] == name)
-    tasks.complete_task(ctx, task["id"], "root", {})
-
-
 def not_deployed(outcome: deployments.DeployOutcome) -> list[Any]:
     return [w for w in outcome.report.warnings if "aún no se ha desplegado" in w.message]
-
-
-def names(ctx: Context, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
-
-
-@pytest.fixture
-def worker(ctx: Context) -> Iterator[Any]:
-    """`worker()` is a new engine context on the same database: nothing cached in memory."""
-    made: list[Context] = []
-
-    def new() -> Context:
-        made.append(create_context(ctx.settings, clock=ctx.clock))
-        return made[-1]
-
-    yield new
-    for context in made:
-        context.db.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -157,15 +132,15 @@ def test_a_call_to_a_process_not_deployed_yet_is_a_warning_then_an_incident_then
     started = instances.start_process(ctx, "callSimpleSubProcess", actor="root")
 
     with pytest.raises(IncidentRaised):
-        complete(ctx, started.id, "Task before subprocess")
+        complete_named(ctx, started.id, "Task before subprocess")
     [incident] = views.incidents(ctx)
     assert incident["activity"] == "callSubProcess" and "no está desplegado" in incident["message"]
 
     deploy(ctx, CALLED)
     assert incidents.retry_incident(worker(), incident["id"], actor="root") == "running"
-    assert names(worker(), started.id) == ["Task in subprocess"]
-    complete(worker(), started.id, "Task in subprocess")  # restored from the database by a fresh worker
-    complete(worker(), started.id, "Task after subprocess")
+    assert task_names(worker(), started.id) == ["Task in subprocess"]
+    complete_named(worker(), started.id, "Task in subprocess")  # restored from the database by a fresh worker
+    complete_named(worker(), started.id, "Task after subprocess")
     assert views.instance(worker(), started.id)["status"] == "completed"
 
 
@@ -177,11 +152,11 @@ def test_latest_binding_calls_the_version_deployed_after_the_caller_started(
     renamed = (CORPUS / CALLED).read_text().replace('name="Task in subprocess"', 'name="Tarea nueva"')
     assert deployments.deploy(ctx, [SourceFile(CALLED, renamed.encode())]).report.ok
 
-    complete(worker(), started.id, "Task before subprocess")
+    complete_named(worker(), started.id, "Task before subprocess")
 
-    assert names(worker(), started.id) == ["Tarea nueva"]  # resolved when the call runs, like Camunda
-    complete(worker(), started.id, "Tarea nueva")
-    assert names(worker(), started.id) == ["Task after subprocess"]
+    assert task_names(worker(), started.id) == ["Tarea nueva"]  # resolved when the call runs, like Camunda
+    complete_named(worker(), started.id, "Tarea nueva")
+    assert task_names(worker(), started.id) == ["Task after subprocess"]
 
 
 def test_version_and_deployment_bindings_keep_their_version(ctx: Context, worker: Any) -> None:
@@ -196,8 +171,8 @@ def test_version_and_deployment_bindings_keep_their_version(ctx: Context, worker
 
     for key in ("callSimpleSubProcessWithVersion", "callSimpleSubProcessFromSameDeployment"):
         started = instances.start_process(ctx, key, actor="root")
-        complete(worker(), started.id, "Task before subprocess")
-        assert names(worker(), started.id) == ["Task in subprocess"], key
+        complete_named(worker(), started.id, "Task before subprocess")
+        assert task_names(worker(), started.id) == ["Task in subprocess"], key
 
 
 def test_deployment_binding_to_a_process_of_another_deployment_is_refused(ctx: Context) -> None:
@@ -220,7 +195,7 @@ def test_without_in_mappings_the_called_process_gets_no_variables(ctx: Context, 
     deploy(ctx, CALLER, CALLED)
     started = instances.start_process(ctx, "callSimpleSubProcess", data={"secreto": 1}, actor="root")
 
-    complete(worker(), started.id, "Task before subprocess")
+    complete_named(worker(), started.id, "Task before subprocess")
 
     with UnitOfWork(ctx.db) as uow:
         ref = load_instance(uow.session, started.id)
@@ -228,7 +203,7 @@ def test_without_in_mappings_the_called_process_gets_no_variables(ctx: Context, 
         run = load_run(ctx, uow.session, ref)
         [task] = run.human_tasks()
         assert task.name == "Task in subprocess" and "secreto" not in run.task_data(task.spiff_id)
-    complete(worker(), started.id, "Task in subprocess")
+    complete_named(worker(), started.id, "Task in subprocess")
     assert variables(worker(), started.id)["secreto"] == 1  # the caller keeps its own
 
 

@@ -14,7 +14,7 @@ from engine.context import Context
 from engine.errors import BadInput, NotFound
 from engine.workflow import instances, tasks, timers, views
 from engine.workflow.migration import migrate_instances, parse_mapping
-from tests.helpers import deploy_xml, open_tasks, process_xml, staff
+from tests.helpers import complete_named, deploy_xml, open_tasks, process_xml, staff, task_names
 from web.cli import cli
 
 TIMER = (
@@ -58,20 +58,11 @@ def people(ctx: Context) -> None:
     staff(ctx)
 
 
-def task_names(ctx: Context, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
-
-
-def complete(ctx: Context, instance_id: int, name: str) -> None:
-    task = next(t for t in open_tasks(ctx, instance_id) if t["name"] == name)
-    tasks.complete_task(ctx, task["id"], "root", {})
-
-
 def test_a_dry_run_over_100_instances_lists_what_would_happen_and_changes_nothing(ctx: Context) -> None:
     deploy_xml(ctx, "t.bpmn", v1())
     started = [instances.start_process(ctx, "tramite").id for _ in range(100)]
     for instance_id in started[:40]:  # 40 have reached Revisar, whose element v2 no longer has
-        complete(ctx, instance_id, "Radicar")
+        complete_named(ctx, instance_id, "Radicar")
     deploy_xml(ctx, "t.bpmn", v2())
     before = [views.instance(ctx, i)["version"] for i in started]
     report = migrate_instances(ctx, "tramite", 1, 2, dry_run=True, actor="root")
@@ -94,7 +85,7 @@ def test_a_real_run_moves_the_safe_instances_keeps_their_tasks_and_follows_the_n
     deploy_xml(ctx, "t.bpmn", v1())
     started = [instances.start_process(ctx, "tramite").id for _ in range(100)]
     for instance_id in started[:40]:
-        complete(ctx, instance_id, "Radicar")
+        complete_named(ctx, instance_id, "Radicar")
     claimed = open_tasks(ctx, started[99])[0]
     tasks.claim_task(ctx, claimed["id"], "beto")
     deploy_xml(ctx, "t.bpmn", v2())
@@ -104,7 +95,7 @@ def test_a_real_run_moves_the_safe_instances_keeps_their_tasks_and_follows_the_n
     assert {views.instance(ctx, i)["version"] for i in started[:40]} == {1}
     kept = views.task(ctx, claimed["id"])  # the same task row: as in Camunda, its name and claim are kept
     assert (kept["state"], kept["assignee"], kept["name"]) == ("ready", "beto", "Radicar")
-    complete(ctx, started[50], "Radicar")
+    complete_named(ctx, started[50], "Radicar")
     assert task_names(ctx, started[50]) == ["Clasificar"]  # the new version's path
     [event] = [h for h in views.instance(ctx, started[50])["history"] if h["action"] == "instance_migrated"]
     assert event["actor"] == "root" and "versión 1 a la 2" in event["summary"]
@@ -117,7 +108,7 @@ def test_an_explicit_mapping_moves_an_active_task_to_its_new_element(
 ) -> None:
     deploy_xml(ctx, "t.bpmn", v1())
     instance_id = instances.start_process(ctx, "tramite").id
-    complete(ctx, instance_id, "Radicar")
+    complete_named(ctx, instance_id, "Radicar")
     deploy_xml(ctx, "t.bpmn", v2(duration="P5D"))
     dry = migrate_instances(ctx, "tramite", 1, 2, mapping=parse_mapping(["Revisar=Aprobar"]))
     [planned] = dry.instances
@@ -137,8 +128,8 @@ def test_an_explicit_mapping_moves_an_active_task_to_its_new_element(
     clock.advance(days=5, seconds=1)
     assert timers.fire_due_timers(ctx).fired == 1
     assert task_names(ctx, instance_id) == ["Recordatorio", "Revisar"]
-    complete(ctx, instance_id, "Revisar")
-    complete(ctx, instance_id, "Recordatorio")
+    complete_named(ctx, instance_id, "Revisar")
+    complete_named(ctx, instance_id, "Recordatorio")
     assert views.instance(ctx, instance_id)["status"] == "completed"
 
 
@@ -158,7 +149,7 @@ def test_bad_requests_are_refused_before_anything_moves(ctx: Context) -> None:
 def test_the_cli_dry_run_and_run_print_each_instance_and_refuse_bad_arguments(ctx: Context) -> None:
     deploy_xml(ctx, "t.bpmn", v1())
     first, second = (instances.start_process(ctx, "tramite").id for _ in range(2))
-    complete(ctx, first, "Radicar")
+    complete_named(ctx, first, "Radicar")
     deploy_xml(ctx, "t.bpmn", v2())
     env = {
         "PHVA_DATABASE_URL": ctx.settings.database_url,

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from engine.clock import FrozenClock
@@ -12,8 +10,8 @@ from engine.context import Context
 from engine.identity import users
 from engine.store.tables import AuditEvent, Timer
 from engine.store.uow import UnitOfWork
-from engine.workflow import instances, tasks, timers
-from tests.helpers import deploy_xml, flow, open_tasks, process_xml, task_named
+from engine.workflow import instances, timers
+from tests.helpers import complete_named, deploy_xml, flow, open_tasks, process_xml
 
 # «Primero» and a branch that waits one hour before «Después del plazo»
 PARALLEL_WAIT = process_xml(
@@ -57,16 +55,12 @@ def timer_statuses(ctx: Context, instance_id: int) -> list[tuple[str, str]]:
         return [(str(b), str(s)) for b, s in rows]
 
 
-def complete(ctx: Context, instance_id: int, name: str) -> Any:
-    return tasks.complete_task(ctx, task_named(ctx, instance_id, name)["id"], "root", {})
-
-
 def test_a_timer_fired_by_a_completion_is_audited_once(ctx: Context, clock: FrozenClock) -> None:
     users.add_user(ctx, "root", roles="admin")
     deploy_xml(ctx, "plazo.bpmn", PARALLEL_WAIT)
     instance = instances.start_process(ctx, "plazo_paralelo").id
     clock.advance(hours=2)  # the scheduler has not run: the completion below is what fires the timer
-    complete(ctx, instance, "Primero")
+    complete_named(ctx, instance, "Primero")
     assert [t["name"] for t in open_tasks(ctx, instance)] == ["Después del plazo"]
     [event] = timer_audits(ctx, instance)
     assert event.actor == "phva"
@@ -95,7 +89,7 @@ def test_a_due_boundary_timer_cancelled_by_completing_its_task_writes_no_firing(
     deploy_xml(ctx, "limite.bpmn", BOUNDARY)
     instance = instances.start_process(ctx, "con_limite").id
     clock.advance(hours=2)  # due, but the user completes the task before any scheduler fires it
-    complete(ctx, instance, "Atender")
+    complete_named(ctx, instance, "Atender")
     assert open_tasks(ctx, instance) == []
     assert timer_audits(ctx, instance) == []
     assert timer_statuses(ctx, instance) == [("vence", "cancelled")]
