@@ -5,9 +5,8 @@
   same signal ("Cannot have more than one signal event subscription"), and a name that is an expression
   (`${…}`) is refused: signals are broadcast by a fixed name here.
 - Error and escalation start events only start event subprocesses (`triggeredByEvent="true"`). Event
-  subprocesses run at the process level, started by a message, signal, error, escalation or timer,
-  interrupting or not (engine.runtime.event_subprocesses); inside an embedded subprocess only timer ones
-  (SpiffWorkflow looks for the others at the process level only): the rest is refused naming the start.
+  subprocesses run at the process level and inside embedded subprocesses, started by a message, signal,
+  error, escalation or timer, interrupting or not (engine.runtime.event_subprocesses).
 - Link events: every throw has exactly one catch of its name in the same scope (LinkEventTest); a catch
   after an event-based gateway is refused. Linked pairs are then joined by `link_flows` before parsing.
 """
@@ -102,7 +101,7 @@ def _check_signal_subscriptions(scope: Any, error: Report) -> None:
 
 # ---- event subprocesses --------------------------------------------------------------------------
 def _check_event_subprocess_starts(scope: Any, error: Report) -> None:
-    in_event_subprocess = _local(scope) == "subProcess" and scope.get("triggeredByEvent") == "true"
+    in_event_subprocess = scope.get("triggeredByEvent") == "true"
     for start in _children(scope, "startEvent"):
         kinds = [
             k
@@ -118,12 +117,6 @@ def _check_event_subprocess_starts(scope: Any, error: Report) -> None:
                 start.get("id"),
                 f"un evento de inicio {what} solo puede iniciar un subproceso de evento "
                 '(triggeredByEvent="true")',
-            )
-        elif in_event_subprocess and _local(scope.getparent()) != "process":
-            error(
-                start.get("id"),
-                "un subproceso de evento dentro de otro subproceso solo puede iniciarse por temporizador; "
-                "muévalo al nivel del proceso",
             )
 
 
