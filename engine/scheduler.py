@@ -144,6 +144,8 @@ class TimerScheduler:
 
     def _round(self) -> None:
         try:
+            if self._outage_since is not None:  # a firing cut by the outage did not run: its claim goes back
+                timers.release_claims_of(self.ctx, self.worker)
             due = self.tick()
             if self._outage_since is not None:
                 log.warning("La base de datos volvió; el programador se pone al día.")

@@ -199,10 +199,24 @@ def timers_command(overdue: bool, limit: int, as_json: bool) -> None:
     type=click.IntRange(1, 100),
     help="Intentos de disparo antes de abrir un incidente.",
 )
+@click.option(
+    "--lease",
+    "lease_seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1, 86_400),
+    help="Segundos tras los cuales un disparo sin terminar (el proceso murió) cuenta como intento fallido "
+    "y se reintenta.",
+)
 @click.option("--name", help="Nombre de este programador en el registro y la auditoría.")
 @handled
 def scheduler_command(
-    once: bool, batch_size: int, poll_seconds: float, max_attempts: int, name: str | None
+    once: bool,
+    batch_size: int,
+    poll_seconds: float,
+    max_attempts: int,
+    lease_seconds: float,
+    name: str | None,
 ) -> None:
 
     if not os.environ.get("PHVA_LOG_LEVEL"):
@@ -212,7 +226,7 @@ def scheduler_command(
         worker=name,
         batch_size=batch_size,
         poll_seconds=poll_seconds,
-        policy=RetryPolicy(max_attempts=max_attempts),
+        policy=RetryPolicy(max_attempts=max_attempts, lease_seconds=lease_seconds),
     )
     if not once:
         scheduler.run_forever()

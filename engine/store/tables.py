@@ -199,7 +199,11 @@ class Timer(Base):
     fired_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    retry_at: Mapped[datetime | None]  # after a failed firing: not before this (backoff)
+    retry_at: Mapped[datetime | None]  # after a failed firing: not before this (backoff); a claim's lease end
+    # Set by the pre-claim committed before a firing, cleared when the firing ends either way: a waiting
+    # timer still claimed past its lease belongs to a firing that never finished (the process died).
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     # Start-event cycles only: {"cycles": repetitions left (-1 forever), "seconds": period}.
     repeat: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

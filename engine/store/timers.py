@@ -1,7 +1,11 @@
 """Timer rows as the firing and start-timer use cases read and change them, with prebuilt statements.
 
-A claim locks what it returns on PostgreSQL (`lock=True`: FOR UPDATE SKIP LOCKED), so concurrent schedulers
-never wait for or repeat each other's work; on SQLite writers are serialized and `lock` is False.
+A firing starts with a pre-claim, one UPDATE committed on its own: the attempt is counted and the timer leased
+(`retry_at` = the lease's end, `claimed_at`/`claimed_by` set) before anything runs, so a firing that never returns
+(the process killed, the machine off) still counts. A waiting timer still claimed once its lease ran out is an
+abandoned firing: it is claimed again, or past its attempts handed back for an incident. The pre-claim picks its
+instance with FOR UPDATE SKIP LOCKED on PostgreSQL (`lock=True`) and re-checks eligibility row by row, so
+concurrent schedulers never take the same timer; on SQLite writers are serialized and `lock` is False.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -36,75 +41,121 @@ _FINISHED = ("completed", "cancelled")
 _SYNC_LOCK_KEY = 0x70687661  # pg_advisory_xact_lock key: one start-timer sync at a time
 
 
-def _eligible() -> list[ColumnElement[bool]]:
-    # Strictly before now: SpiffWorkflow fires a timer only once its due time has passed.
+def _eligible(tm: Any = _TM) -> list[ColumnElement[bool]]:
+    # Strictly before now: SpiffWorkflow fires a timer only once its due time has passed. A claim still set
+    # past its lease (retry_at) is an abandoned firing, taken whatever its attempts, to end as an incident.
     return [
-        _TM.c.status == "waiting",
-        _TM.c.due_at < _NOW,
-        _TM.c.attempts < bindparam("max_attempts"),
-        or_(_TM.c.retry_at.is_(None), _TM.c.retry_at <= _NOW),
+        tm.c.status == "waiting",
+        tm.c.due_at < _NOW,
+        or_(tm.c.attempts < bindparam("max_attempts"), tm.c.claimed_at.is_not(None)),
+        or_(tm.c.retry_at.is_(None), tm.c.retry_at <= _NOW),
     ]
 
 
 def _claim_instance(skip: bool, lock: bool) -> Select[Any]:
+    # Its own alias: inside the pre-claim UPDATE it must not correlate with the timers being updated.
+    tm = _TM.alias("due")
     claim = (
-        select(_TM.c.instance_id)
-        .join(_I, _I.c.id == _TM.c.instance_id)
-        .where(*_eligible(), _I.c.status.not_in(_FINISHED))
-        .order_by(_TM.c.due_at, _TM.c.id)
+        select(tm.c.instance_id)
+        .join(_I, _I.c.id == tm.c.instance_id)
+        .where(*_eligible(tm), _I.c.status.not_in(_FINISHED))
+        .order_by(tm.c.due_at, tm.c.id)
         .limit(1)
     )
     if skip:
-        claim = claim.where(_TM.c.instance_id.not_in(bindparam("skip", expanding=True)))
+        claim = claim.where(tm.c.instance_id.not_in(bindparam("skip", expanding=True)))
     return claim.with_for_update(of=_I, skip_locked=True) if lock else claim
 
 
-_CLAIM_INSTANCE = {
-    (skip, lock): _claim_instance(skip, lock) for skip in (False, True) for lock in (False, True)
+_LEASE = {
+    "attempts": _TM.c.attempts + 1,
+    "claimed_at": _NOW,
+    "claimed_by": bindparam("p_worker"),
+    "retry_at": bindparam("p_lease_end", type_=UtcDateTime()),
 }
-_CLAIM_START = (
-    select(
-        _TM.c.id,
-        _TM.c.definition_id,
-        _TM.c.bpmn_id,
-        _TM.c.name,
-        _TM.c.timer_type,
-        _TM.c.due_at,
-        _TM.c.repeat,
+_CLAIMED = (_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.name, _TM.c.due_at, _TM.c.attempts)
+
+
+def _pre_claim_instance(skip: bool, lock: bool) -> Any:
+    # One statement: the instance picked (and locked on PostgreSQL) and its due timers leased together.
+    instance = _claim_instance(skip, lock).scalar_subquery()
+    return (
+        update(_TM)
+        .where(_TM.c.instance_id == instance, *_eligible())
+        .values(_LEASE)
+        .returning(_TM.c.instance_id, *_CLAIMED)
     )
-    .where(*_eligible(), _TM.c.instance_id.is_(None))
-    .order_by(_TM.c.due_at, _TM.c.id)
-    .limit(1)
-)
-_CLAIM_START_LOCKED = _CLAIM_START.with_for_update(skip_locked=True)
+
+
+def _pre_claim_start(lock: bool) -> Any:
+    tm = _TM.alias("due")
+    claim = select(tm.c.id).where(*_eligible(tm), tm.c.instance_id.is_(None)).order_by(tm.c.due_at, tm.c.id)
+    claim = claim.limit(1)
+    if lock:
+        claim = claim.with_for_update(skip_locked=True)
+    return (
+        update(_TM)
+        .where(_TM.c.id == claim.scalar_subquery(), *_eligible())
+        .values(_LEASE)
+        .returning(
+            _TM.c.id,
+            _TM.c.definition_id,
+            _TM.c.bpmn_id,
+            _TM.c.name,
+            _TM.c.timer_type,
+            _TM.c.due_at,
+            _TM.c.repeat,
+            _TM.c.attempts,
+        )
+    )
+
+
+_PRE_CLAIM_INSTANCE = {
+    (skip, lock): _pre_claim_instance(skip, lock) for skip in (False, True) for lock in (False, True)
+}
+_PRE_CLAIM_START = {lock: _pre_claim_start(lock) for lock in (False, True)}
 _NEXT_DUE = select(func.min(func.coalesce(_TM.c.retry_at, _TM.c.due_at))).where(
-    _TM.c.status == "waiting", _TM.c.attempts < bindparam("max_attempts")
+    _TM.c.status == "waiting",
+    or_(_TM.c.attempts < bindparam("max_attempts"), _TM.c.claimed_at.is_not(None)),
 )
-_DUE_TIMERS = (
-    select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.name, _TM.c.due_at)
-    .where(_TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting", _TM.c.due_at < _NOW)
-    .order_by(_TM.c.due_at)
-)
-_FIRED_AMONG = select(_TM.c.id).where(_TM.c.id.in_(bindparam("ids", expanding=True)), _TM.c.status == "fired")
-_POSTPONE = (
+_STILL_WAITING = _TM.c.status == "waiting"
+# A firing that ended: the claim is cleared; a timer it left waiting (not due for the engine yet) gets its
+# attempt back and is looked at again after `p_retry_at`. Returns each timer's status to tell what fired.
+_RELEASE = (
     update(_TM)
-    .where(_TM.c.id.in_(bindparam("ids", expanding=True)), _TM.c.status == "waiting")
-    .values(retry_at=bindparam("p_retry_at", type_=UtcDateTime()))
+    .where(_TM.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        claimed_at=None,
+        claimed_by=case((_STILL_WAITING, None), else_=_TM.c.claimed_by),
+        attempts=case((_STILL_WAITING, _TM.c.attempts - 1), else_=_TM.c.attempts),
+        retry_at=case((_STILL_WAITING, bindparam("p_retry_at", type_=UtcDateTime())), else_=_TM.c.retry_at),
+    )
+    .returning(_TM.c.id, _TM.c.status)
 )
-_ATTEMPT_COLUMNS = (_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.name, _TM.c.attempts)
-_FAILING = select(*_ATTEMPT_COLUMNS).where(*_eligible(), _TM.c.instance_id == bindparam("iid"))
-_ATTEMPTS_OF = select(*_ATTEMPT_COLUMNS).where(_TM.c.id == bindparam("tid"))
 _COUNT_ATTEMPT = (
     update(_TM)
-    .where(_TM.c.id == bindparam("tid"))
+    .where(_TM.c.id == bindparam("tid"), _STILL_WAITING)
     .values(
         attempts=bindparam("p_attempts"),
         last_error=bindparam("p_message"),
         retry_at=bindparam("p_retry_at", type_=UtcDateTime()),
+        claimed_at=None,
+        claimed_by=None,
     )
 )
-_MARK_FIRED = update(_TM).where(_TM.c.id == bindparam("tid")).values(status="fired", fired_at=_NOW)
-_REARM = update(_TM).where(_TM.c.status == "waiting").values(attempts=0, retry_at=None)
+_MARK_FIRED = (
+    update(_TM).where(_TM.c.id == bindparam("tid")).values(status="fired", fired_at=_NOW, claimed_at=None)
+)
+_RELEASE_OF = (
+    update(_TM)
+    .where(_TM.c.claimed_by == bindparam("p_worker"), _TM.c.claimed_at.is_not(None), _STILL_WAITING)
+    .values(attempts=_TM.c.attempts - 1, claimed_at=None, claimed_by=None, retry_at=None)
+)
+_REARM = (
+    update(_TM)
+    .where(_TM.c.status == "waiting")
+    .values(attempts=0, retry_at=None, claimed_at=None, claimed_by=None)
+)
 _REARM_TIMER = _REARM.where(_TM.c.id == bindparam("tid"))
 _REARM_ACTIVITY = _REARM.where(_TM.c.instance_id == bindparam("iid"), _TM.c.bpmn_id == bindparam("p_bpmn_id"))
 _INSERT_TIMER = insert(_TM)
@@ -134,15 +185,13 @@ class DueTimer:
     bpmn_id: str
     name: str | None
     due_at: datetime
+    attempts: int  # counting the firing it was claimed for
 
 
 @dataclass(frozen=True)
-class TimerAttempts:
-    id: int
-    spiff_id: str | None
-    bpmn_id: str
-    name: str | None
-    attempts: int
+class ClaimedInstance:
+    instance_id: int
+    timers: list[DueTimer]
 
 
 @dataclass(frozen=True)
@@ -154,6 +203,7 @@ class DueStart:
     timer_type: str
     due_at: datetime
     repeat: dict[str, Any] | None
+    attempts: int  # counting the firing it was claimed for
 
 
 @dataclass(frozen=True)
@@ -164,21 +214,37 @@ class DefinitionHeader:
     name: str
 
 
+@dataclass(frozen=True)
+class Lease:
+    worker: str
+    now: datetime
+    until: datetime  # an unfinished firing's claim lapses then
+    max_attempts: int
+
+    def params(self) -> dict[str, Any]:
+        return {"now": self.now, "max_attempts": self.max_attempts, "p_worker": self.worker,
+                "p_lease_end": self.until}  # fmt: skip
+
+
 # ---- firing -----------------------------------------------------------------------------------------
-def claim_next_due_instance(
-    session: Session, now: datetime, max_attempts: int, skip: Collection[int], lock: bool
-) -> int | None:
-    """The unfinished instance with the earliest due timer, not in `skip`; locked for this transaction."""
-    params: dict[str, Any] = {"now": now, "max_attempts": max_attempts}
+def pre_claim_next_instance(
+    session: Session, lease: Lease, skip: Collection[int], lock: bool
+) -> ClaimedInstance | None:
+    """Lease the due timers of the unfinished instance with the earliest one, not in `skip`, counting an
+    attempt each; commit it before firing. None: nothing due (or another scheduler took it first)."""
+    params = lease.params()
     if skip:
         params["skip"] = list(skip)
-    return session.connection().execute(_CLAIM_INSTANCE[bool(skip), lock], params).scalar()
+    rows = session.connection().execute(_PRE_CLAIM_INSTANCE[bool(skip), lock], params).all()
+    if not rows:
+        return None
+    timers = sorted((DueTimer(*row[1:]) for row in rows), key=lambda t: (t.due_at, t.id))
+    return ClaimedInstance(rows[0][0], timers)
 
 
-def claim_next_due_start(session: Session, now: datetime, max_attempts: int, lock: bool) -> DueStart | None:
-    """The earliest due timer start event; its row locked for this transaction."""
-    statement = _CLAIM_START_LOCKED if lock else _CLAIM_START
-    row = session.connection().execute(statement, {"now": now, "max_attempts": max_attempts}).first()
+def pre_claim_next_start(session: Session, lease: Lease, lock: bool) -> DueStart | None:
+    """Lease the earliest due timer start event, counting an attempt; commit it before firing."""
+    row = session.connection().execute(_PRE_CLAIM_START[lock], lease.params()).first()
     return DueStart(*row) if row is not None else None
 
 
@@ -188,18 +254,17 @@ def next_due_at(session: Session, max_attempts: int) -> datetime | None:
     return utc(due) if due is not None else None
 
 
-def due_timers(session: Session, instance_id: int, now: datetime) -> list[DueTimer]:
-    rows = session.connection().execute(_DUE_TIMERS, {"iid": instance_id, "now": now})
-    return [DueTimer(*row) for row in rows]
+def release_claims(session: Session, timer_ids: Collection[int], retry_at: datetime) -> set[int]:
+    """End a finished firing's claims; returns the timers that fired. One still waiting gets its attempt back
+    and is not tried again before `retry_at`."""
+    rows = session.connection().execute(_RELEASE, {"ids": list(timer_ids), "p_retry_at": retry_at})
+    return {timer_id for timer_id, status in rows if status == "fired"}
 
 
-def fired_timer_ids(session: Session, timer_ids: Collection[int]) -> set[int]:
-    return set(session.connection().execute(_FIRED_AMONG, {"ids": list(timer_ids)}).scalars())
-
-
-def postpone_timers(session: Session, timer_ids: Collection[int], retry_at: datetime) -> None:
-    """Still-waiting timers among these are not tried again before `retry_at`."""
-    session.connection().execute(_POSTPONE, {"ids": list(timer_ids), "p_retry_at": retry_at})
+def release_claims_of(session: Session, worker: str) -> int:
+    """Give back every claim `worker` holds, with its attempt; for when it knows it fires nothing."""
+    result = session.connection().execute(_RELEASE_OF, {"p_worker": worker})
+    return cast(CursorResult[Any], result).rowcount
 
 
 def mark_start_fired(session: Session, timer_id: int, now: datetime) -> None:
@@ -207,23 +272,10 @@ def mark_start_fired(session: Session, timer_id: int, now: datetime) -> None:
 
 
 # ---- failures and retries -----------------------------------------------------------------------
-def failing_timers(
-    session: Session, instance_id: int, now: datetime, max_attempts: int
-) -> list[TimerAttempts]:
-    """The instance's timers that were due when its firing failed."""
-    params = {"iid": instance_id, "now": now, "max_attempts": max_attempts}
-    return [TimerAttempts(*row) for row in session.connection().execute(_FAILING, params)]
-
-
-def timer_attempts(session: Session, timer_id: int) -> TimerAttempts | None:
-    row = session.connection().execute(_ATTEMPTS_OF, {"tid": timer_id}).first()
-    return TimerAttempts(*row) if row is not None else None
-
-
 def count_failed_attempt(
     session: Session, timer_id: int, attempts: int, message: str, retry_at: datetime | None
 ) -> None:
-    """Record the failure; `retry_at` None leaves the timer to its incident."""
+    """Record the failure and end the claim; `retry_at` None leaves the timer to its incident."""
     params = {"tid": timer_id, "p_attempts": attempts, "p_message": message, "p_retry_at": retry_at}
     session.connection().execute(_COUNT_ATTEMPT, params)
 

@@ -1,10 +1,13 @@
 """Firing due timers: one transaction per instance, shared safely by several schedulers.
 
-On PostgreSQL each firing takes its instance with `SELECT … FOR UPDATE SKIP LOCKED`, so schedulers never
-wait for or repeat each other's work; a scheduler killed mid-firing loses its transaction and the lock
-with it, and another one fires the timer. On SQLite writers are serialized (BEGIN IMMEDIATE) and the
-scheduler module keeps a single active scheduler per database file. Either way the timer row, the
-instance state and the audit event change in one commit, so a timer fires exactly once.
+Each firing first commits a pre-claim of its due timers (an attempt counted, a lease taken), then fires them
+in a transaction of its own. On PostgreSQL the pre-claim takes its instance with FOR UPDATE SKIP LOCKED, so
+schedulers never wait for or repeat each other's work; on SQLite writers are serialized (BEGIN IMMEDIATE) and
+the scheduler module keeps a single active scheduler per database file. A scheduler killed mid-firing loses
+its transaction, but the attempt stays counted: once the lease ends another round fires the timer again, and
+a timer whose firing never finishes (it kills the process each time) ends as an incident after
+`max_attempts` instead of looping forever. The timer row, the instance state and the audit event change in
+one commit, and the instance's version check refuses a second firing, so a timer fires exactly once.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from engine.store import timers as store
 from engine.store.audit import audit
 from engine.store.incidents import open_start_timer_incident, open_timer_incident
 from engine.store.instances import insert_instance, load_instance
-from engine.store.timers import DueStart, DueTimer
+from engine.store.timers import ClaimedInstance, DueStart, DueTimer
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import advance, load_run, save_run
 from engine.workflow.start_timers import sync_start_timers
@@ -46,6 +49,7 @@ __all__ = [
 class RetryPolicy:
     max_attempts: int = 3
     backoff_seconds: float = 5.0
+    lease_seconds: float = 60.0  # a claimed firing not finished by then was abandoned (its process died)
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=self.backoff_seconds * 2 ** max(0, attempts - 1))
@@ -97,31 +101,49 @@ def next_due(ctx: Context, policy: RetryPolicy | None = None) -> datetime | None
         return store.next_due_at(uow.session, policy.max_attempts)
 
 
+def release_claims_of(ctx: Context, worker: str) -> int:
+    """Hand back the claims `worker` holds while it fires nothing (its firing was cut by an outage): their
+    attempt did not run and they are due again at once, not after the lease. Returns how many."""
+    with UnitOfWork(ctx.db) as uow:
+        released = store.release_claims_of(uow.session, worker)
+        uow.commit()
+    return released
+
+
+def _lease(ctx: Context, worker: str, policy: RetryPolicy) -> store.Lease:
+    now = ctx.clock.now()
+    return store.Lease(worker, now, now + timedelta(seconds=policy.lease_seconds), policy.max_attempts)
+
+
 # ---- instance timers ------------------------------------------------------------------------
 def _fire_next_instance(
     ctx: Context, worker: str, policy: RetryPolicy, report: FiringReport, skip: set[int]
 ) -> bool:
-    """Claim the instance with the earliest due timer and fire it; False when nothing is due."""
-    instance_id: int | None = None
+    """Pre-claim the instance with the earliest due timer, then fire it; False when nothing is due."""
+    lease = _lease(ctx, worker, policy)
+    with UnitOfWork(ctx.db) as uow:  # committed first: a firing that never returns has still counted
+        claim = store.pre_claim_next_instance(uow.session, lease, skip, lock=not ctx.db.is_sqlite)
+        if claim is None:
+            return False
+        skip.add(claim.instance_id)  # once per batch: a timer that does not fire must not spin the loop
+        abandoned = [t for t in claim.timers if t.attempts > policy.max_attempts]
+        if abandoned:
+            _give_up_abandoned(ctx, uow.session, claim, abandoned, policy, worker)
+        uow.commit()
+    if abandoned:
+        report.failed += 1
+        return True
+    instance_id, now = claim.instance_id, lease.now
     try:
         with UnitOfWork(ctx.db) as uow:
-            now = ctx.clock.now()
-            instance_id = store.claim_next_due_instance(
-                uow.session, now, policy.max_attempts, skip, lock=not ctx.db.is_sqlite
-            )
-            if instance_id is None:
-                return False
-            skip.add(instance_id)  # once per batch: a timer that does not fire must not spin the loop
-            fired = _fire_instance(ctx, uow.session, instance_id, worker, now, policy)
+            fired = _fire_instance(ctx, uow.session, claim, worker, now, policy)
             uow.commit()
     except (OperationalError, InterfaceError):
-        raise  # the database went away: not the timer's fault, so no attempt counts (the scheduler retries)
+        raise  # the database went away: the scheduler hands this claim back once it returns
     except Exception as error:  # a failed firing is retried with backoff, then becomes an incident
-        if instance_id is None:
-            raise
         log.warning("Falló el disparo de temporizadores del proceso %s: %s", instance_id, error)
         report.failed += 1
-        _record_failure(ctx, instance_id, error, policy, worker)
+        _record_failure(ctx, claim, error, policy, worker)
         return True
     report.instances += 1
     report.fired += len(fired)
@@ -139,34 +161,61 @@ def _fire_next_instance(
 
 
 def _fire_instance(
-    ctx: Context, session: Session, instance_id: int, worker: str, now: datetime, policy: RetryPolicy
+    ctx: Context, session: Session, claim: ClaimedInstance, worker: str, now: datetime, policy: RetryPolicy
 ) -> list[DueTimer]:
-    due = store.due_timers(
-        session, instance_id, now
-    )  # fresh read under the lock: another scheduler may have fired
-    ref = load_instance(session, instance_id)
-    if not due or ref is None:
-        return []
-    run = load_run(ctx, session, ref)
-    timer_events.coalesce_missed_cycles(run.workflow, now)
-    incident = advance(ctx, session, ref, run)
-    save_run(ctx, session, ref, run, incident=incident, actor=worker)  # audits each timer that fired
-    fired_ids = store.fired_timer_ids(session, [d.id for d in due])
-    fired = [d for d in due if d.id in fired_ids]
-    if len(fired) < len(due):  # left waiting though due: look again after a pause, not in a tight loop
-        store.postpone_timers(session, [d.id for d in due if d.id not in fired_ids], now + policy.delay(1))
-    return fired
+    # Locked on PostgreSQL: a completion of the same instance waits for the firing instead of conflicting.
+    ref = load_instance(session, claim.instance_id, lock=not ctx.db.is_sqlite)
+    due = claim.timers
+    if ref is not None:
+        run = load_run(ctx, session, ref)
+        timer_events.coalesce_missed_cycles(run.workflow, now)
+        incident = advance(ctx, session, ref, run)
+        save_run(ctx, session, ref, run, incident=incident, actor=worker)  # audits each timer that fired
+    # One left waiting though due: its attempt is given back and it is looked at after a pause.
+    fired_ids = store.release_claims(session, [d.id for d in due], now + policy.delay(1))
+    return [d for d in due if d.id in fired_ids]
+
+
+def _give_up_abandoned(
+    ctx: Context,
+    session: Session,
+    claim: ClaimedInstance,
+    abandoned: list[DueTimer],
+    policy: RetryPolicy,
+    worker: str,
+) -> None:
+    """Timers whose last `max_attempts` firings never finished become incidents instead of firing again."""
+    now = ctx.clock.now()
+    store.release_claims(session, [t.id for t in claim.timers if t not in abandoned], now + policy.delay(1))
+    texts = []
+    for timer in abandoned:
+        text = _abandoned_message(timer.name or timer.bpmn_id, policy.max_attempts)
+        store.count_failed_attempt(session, timer.id, policy.max_attempts, text, None)
+        open_timer_incident(session, instance_id=claim.instance_id, spiff_id=timer.spiff_id,
+                            bpmn_id=timer.bpmn_id, message=text, now=now)  # fmt: skip
+        texts.append(text)
+        log.warning("Proceso %s: %s", claim.instance_id, text)
+    alerts.notify_incidents(session, ctx, claim.instance_id, texts)
+    audit(
+        session,
+        ctx,
+        instance_id=claim.instance_id,
+        action="timer_failed",
+        actor=worker,
+        summary=texts[0],
+    )
 
 
 def _record_failure(
-    ctx: Context, instance_id: int, error: Exception, policy: RetryPolicy, worker: str
+    ctx: Context, claim: ClaimedInstance, error: Exception, policy: RetryPolicy, worker: str
 ) -> None:
     message = f"{type(error).__name__}: {error}"[:2000]
+    instance_id = claim.instance_id
     with UnitOfWork(ctx.db) as uow:
         session = uow.session
         now = ctx.clock.now()
-        for timer in store.failing_timers(session, instance_id, now, policy.max_attempts):
-            attempts = timer.attempts + 1
+        for timer in claim.timers:  # their attempt was counted by the pre-claim
+            attempts = timer.attempts
             _count_attempt(session, timer.id, attempts, message, policy, now)
             if attempts >= policy.max_attempts:
                 text = _incident_message(timer.name or timer.bpmn_id, attempts, message)
@@ -195,26 +244,41 @@ def _incident_message(what: str, attempts: int, error: str) -> str:
     return f"El temporizador '{what}' falló {attempts} veces; último error: {error}"
 
 
+def _abandoned_message(what: str, attempts: int) -> str:
+    return (
+        f"El temporizador '{what}' no terminó de dispararse en {attempts} intentos: el proceso que lo "
+        "disparaba se detuvo cada vez sin terminar (por ejemplo, murió o se apagó el servidor)."
+    )
+
+
 # ---- timer start events ---------------------------------------------------------------------
 def _fire_next_start(ctx: Context, worker: str, policy: RetryPolicy, report: FiringReport) -> bool:
-    timer_id: int | None = None
+    lease = _lease(ctx, worker, policy)
+    with UnitOfWork(ctx.db) as uow:  # the pre-claim, as for instance timers
+        row = store.pre_claim_next_start(uow.session, lease, lock=not ctx.db.is_sqlite)
+        if row is None:
+            return False
+        if row.attempts > policy.max_attempts:
+            text = _abandoned_message(row.name or row.bpmn_id, policy.max_attempts)
+            store.count_failed_attempt(uow.session, row.id, policy.max_attempts, text, None)
+            open_start_timer_incident(uow.session, timer_id=row.id, bpmn_id=row.bpmn_id, message=text,
+                                      now=lease.now)  # fmt: skip
+            log.warning("%s", text)
+        uow.commit()
+    if row.attempts > policy.max_attempts:
+        report.failed += 1
+        return True
+    now = lease.now
     try:
         with UnitOfWork(ctx.db) as uow:
-            now = ctx.clock.now()
-            row = store.claim_next_due_start(uow.session, now, policy.max_attempts, lock=not ctx.db.is_sqlite)
-            if row is None:
-                return False
-            timer_id = row.id
             instance_id = _start_by_timer(ctx, uow.session, row, worker, now)
             uow.commit()
     except (OperationalError, InterfaceError):
-        raise  # as for instance timers: an outage counts no attempt
+        raise  # as for instance timers: the scheduler hands the claim back once the database returns
     except Exception as error:
-        if timer_id is None:
-            raise
-        log.warning("Falló el inicio por temporizador %s: %s", timer_id, error)
+        log.warning("Falló el inicio por temporizador %s: %s", row.id, error)
         report.failed += 1
-        _record_start_failure(ctx, timer_id, error, policy)
+        _record_start_failure(ctx, row, error, policy)
         return True
     report.started += 1
     report.fired += 1
@@ -262,18 +326,15 @@ def _start_by_timer(ctx: Context, session: Session, row: DueStart, worker: str, 
     return instance_id
 
 
-def _record_start_failure(ctx: Context, timer_id: int, error: Exception, policy: RetryPolicy) -> None:
+def _record_start_failure(ctx: Context, row: DueStart, error: Exception, policy: RetryPolicy) -> None:
     message = f"{type(error).__name__}: {error}"[:2000]
     with UnitOfWork(ctx.db) as uow:
-        row = store.timer_attempts(uow.session, timer_id)
-        if row is None:
-            return
-        now, attempts = ctx.clock.now(), row.attempts + 1
-        _count_attempt(uow.session, timer_id, attempts, message, policy, now)
+        now, attempts = ctx.clock.now(), row.attempts  # counted by the pre-claim
+        _count_attempt(uow.session, row.id, attempts, message, policy, now)
         if attempts >= policy.max_attempts:
             open_start_timer_incident(
                 uow.session,
-                timer_id=timer_id,
+                timer_id=row.id,
                 bpmn_id=row.bpmn_id,
                 message=_incident_message(row.name or row.bpmn_id, attempts, message),
                 now=now,

@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 
 from bench.complete_task import FIVE
 from engine.bootstrap import create_context
-from engine.clock import SystemClock
+from engine.clock import FrozenClock, SystemClock
 from engine.config import Settings
 from engine.context import Context
 from engine.errors import Conflict
@@ -26,7 +27,7 @@ from engine.identity import users
 from engine.modeling.definitions import SourceFile
 from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, instances, tasks, views
+from engine.workflow import deployments, instances, tasks, timers, views
 from engine.workflow.views import TaskFilter
 from tests.pg import PostgresServer
 from tests.roundtrips import RoundTripProxy
@@ -34,6 +35,10 @@ from tests.sql_count import counting
 
 pytestmark = pytest.mark.postgres
 MAX_ROUND_TRIPS = 5
+MAX_FIRING_ROUND_TRIPS = (
+    18  # measured with limit=1 (a batch of one): 18; 17 before the pre-claim had its commit
+)
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DATA = {"nota": "revisado", "seguir": True}
 Wired = tuple[Context, RoundTripProxy, PostgresServer]
 
@@ -211,3 +216,27 @@ def test_a_session_is_forgotten_when_it_ends_or_the_password_changes(wired: Wire
     assert users.signed_in_user(ctx, "bench", fresh) is not None
     users.set_password(ctx, "bench", "otra-clave-segura")
     assert users.signed_in_user(ctx, "bench", fresh) is None
+
+
+def test_a_timer_firing_counts_its_attempt_first_in_a_few_round_trips(
+    postgres_server: PostgresServer,
+) -> None:
+    """Issue 15 finding 1: the pre-claim is its own commit before the firing's, and costs few round trips."""
+    proxy = RoundTripProxy(postgres_server.fresh_database(f"rt{time.monotonic_ns()}"))
+    clock = FrozenClock(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+    ctx = create_context(Settings(database_url=proxy.url, instance_dir=Path(tempfile.mkdtemp())), clock=clock)
+    try:
+        deployments.deploy(ctx, [SourceFile("e.bpmn", (DATA_DIR / "timers_escalation.bpmn").read_bytes())])
+        warm, measured = (instances.start_process(ctx, "escalamiento").id for _ in range(2))
+        clock.advance(seconds=4)
+        assert timers.fire_due_timers(ctx, worker="rt", limit=1).fired == 1  # warm: spec cache, connection
+        proxy.reset()
+        with counting(ctx.db) as count:
+            report = timers.fire_due_timers(ctx, worker="rt", limit=1)
+        assert report.fired == 1 and proxy.connections == 0
+        assert count.commits == 2, count  # the pre-claim, then the firing
+        assert proxy.round_trips <= MAX_FIRING_ROUND_TRIPS, f"{proxy.round_trips} round trips for {count}"
+        assert warm != measured
+    finally:
+        ctx.db.dispose()
+        proxy.close()

@@ -277,3 +277,101 @@ def test_a_database_outage_logs_one_warning_and_the_scheduler_catches_up_within_
         ctx.db.dispose()
     finally:
         server.stop()
+
+
+# ---- a firing that never finishes: the process is killed in the middle of it ----------------------
+HANGS = """def register(registry):
+    import pathlib, time
+
+    def hang(data):
+        with pathlib.Path(__file__).with_name("firings.txt").open("a") as marks:
+            marks.write("x\\n")
+        time.sleep(300)  # the firing never returns; the test kills the scheduler here
+        return {}
+
+    registry.register("cuelga", hang)
+"""
+HANGING_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="Defs_cuelga" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="cuelga" name="Cuelga" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:intermediateCatchEvent id="Espera" name="Un segundo">
+      <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT1S</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:serviceTask id="Colgar" name="Colgar" camunda:type="external" camunda:topic="cuelga"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="Espera"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="Espera" targetRef="Colgar"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="Colgar" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _hanging_timer(ctx: Context, instance_id: int) -> Timer:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        row = uow.session.scalar(select(Timer).where(Timer.instance_id == instance_id))
+        uow.session.expunge_all()
+        assert row is not None
+        return row
+
+
+def _kill_mid_firing_until_incident(ctx: Context, processes: Processes, tmp_path: Path) -> None:
+    """Issue 15 finding 1: a timer whose firing kills the scheduler each time ends as an incident after its
+    attempts (3), is not fired a fourth time, and the other timers fire all along."""
+    (tmp_path / "cuelga_handlers.py").write_text(HANGS)
+    processes.env["PHVA_SERVICE_HANDLERS"] = "cuelga_handlers"
+    processes.env["PYTHONPATH"] = str(tmp_path)
+    (tmp_path / "cuelga.bpmn").write_text(HANGING_MODEL)
+    processes.run("deploy", str(tmp_path / "cuelga.bpmn"))
+    hanging = json.loads(processes.run("start", "cuelga", "--json").stdout)["id"]
+    others = seed_waiting_instances(ctx, overdue(20))
+    marks = tmp_path / "firings.txt"
+    time.sleep(1.2)  # the hanging timer is due
+    flags = ("--lease", "1", "--max-attempts", "3", "--poll", "0.2")
+    for attempt in (1, 2, 3):
+        victim = processes.scheduler(f"victima{attempt}", *flags)
+        wait_until(lambda n=attempt: marks.exists() and len(marks.read_text().split()) == n, 30, "the hang")
+        os.kill(victim.pid, signal.SIGKILL)  # in the middle of the firing
+        victim.wait()
+        processes.running.pop(f"victima{attempt}")
+        row = _hanging_timer(ctx, hanging)
+        assert (row.attempts, row.status, row.claimed_by) == (attempt, "waiting", f"victima{attempt}")
+    processes.scheduler("ultimo", *flags)
+    wait_until(lambda: fired(ctx) == len(others), 30, "the other timers")
+    wait_until(lambda: _hanging_timer(ctx, hanging).claimed_at is None, 30, "the incident")
+    time.sleep(1.5)  # a chance to fire it a fourth time, if there were one
+    processes.stop_all()
+    assert len(marks.read_text().split()) == 3
+    row = _hanging_timer(ctx, hanging)
+    assert (row.attempts, row.status) == (3, "waiting")
+    assert "no terminó de dispararse en 3 intentos" in (row.last_error or "")
+    out = processes.run("incidents", "--json").stdout
+    [incident] = json.loads(out)
+    assert incident["instance_id"] == hanging and "murió" in incident["message"]
+    assert sorted(i for i, _ in firings(ctx)) == sorted(others)  # each other timer once
+    assert "Traceback" not in processes.log("ultimo")
+
+
+def test_a_firing_killed_every_time_counts_its_attempts_and_ends_as_an_incident_sqlite(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'phva.db'}"
+    ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
+    metadata.create_all(ctx.db.write_engine)
+    processes = Processes(url, tmp_path)
+    try:
+        _kill_mid_firing_until_incident(ctx, processes, tmp_path)
+    finally:
+        processes.stop_all()
+        ctx.db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_firing_killed_every_time_counts_its_attempts_and_ends_as_an_incident_postgres(
+    pg: tuple[Context, Processes], tmp_path: Path
+) -> None:
+    ctx, processes = pg
+    _kill_mid_firing_until_incident(ctx, processes, tmp_path)

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from engine.bootstrap import create_context
 from engine.cli.base import cli
@@ -338,6 +339,86 @@ def test_after_three_failures_an_incident_is_listed_and_retrying_it_fires_the_ti
     assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
     assert views.incidents(ctx) == []
     assert [t.status for t in timer_rows(ctx, bpmn_id="Recordar")] == ["fired"]
+
+
+class ProcessDied(BaseException):
+    """What a killed scheduler looks like from inside: the firing never returns to record anything."""
+
+
+def test_a_firing_that_never_returns_counts_and_ends_as_an_incident_after_its_attempts(
+    ctx: Context, escalation: int, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 finding 1: the attempt is committed before the firing, so a crash cannot leave it at 0."""
+    users.add_user(ctx, "root", roles="admin")
+    deploy_files(ctx, "timers_escalation.bpmn")
+    other = instances.start_process(ctx, "escalamiento").id
+    clock.advance(seconds=4)
+    stock = ProcessRun.advance
+
+    def dies_on_first(self: ProcessRun, *args: Any, **kwargs: Any) -> Any:
+        if self.workflow is not None and load_instance_id(ctx, self) == escalation:
+            raise ProcessDied
+        return stock(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessRun, "advance", dies_on_first)
+    policy = timers.RetryPolicy(max_attempts=3, lease_seconds=30)
+    for attempt in (1, 2, 3):
+        with pytest.raises(ProcessDied):
+            fire(ctx, policy=policy)
+        [row] = timer_rows(ctx, instance_id=escalation, bpmn_id="Recordar")
+        assert (row.attempts, row.status, row.claimed_by) == (attempt, "waiting", "prueba")
+        assert row.retry_at == clock.now() + timedelta(seconds=30)  # the lease
+        assert fire(ctx, policy=policy).fired == (1 if attempt == 1 else 0)  # the other one, not this again
+        assert timers.next_due(ctx, policy) == clock.now() + timedelta(seconds=30)
+        clock.advance(seconds=31)
+    report = fire(ctx, policy=policy)  # a fourth claim finds its three firings never finished
+    assert (report.fired, report.failed) == (0, 1)
+    [row] = timer_rows(ctx, instance_id=escalation, bpmn_id="Recordar")
+    assert (row.attempts, row.status, row.claimed_at, row.retry_at) == (3, "waiting", None, None)
+    [incident] = views.incidents(ctx)
+    assert (
+        incident["instance_id"] == escalation
+        and "no terminó de dispararse en 3 intentos" in incident["message"]
+    )
+    clock.advance(hours=1)
+    assert fire(ctx, policy=policy).failed == 0  # left to a person, not fired again
+    assert names(ctx, other) == ["Atender solicitud", "Escalar al supervisor"]
+    monkeypatch.setattr(ProcessRun, "advance", stock)
+    done = CliRunner().invoke(cli, ["incidents", "retry", str(incident["id"])], obj=ctx)
+    assert done.exit_code == 0, done.output
+    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    [row] = timer_rows(ctx, instance_id=escalation, bpmn_id="Recordar")
+    assert row.status == "fired"
+
+
+def load_instance_id(ctx: Context, run: ProcessRun) -> int | None:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        rows = uow.session.execute(select(Timer.instance_id, Timer.spiff_id).where(Timer.status == "waiting"))
+        waiting = {spiff_id: instance_id for instance_id, spiff_id in rows}
+    return next((waiting[str(t.id)] for t in run.workflow.get_tasks() if str(t.id) in waiting), None)
+
+
+def test_a_normal_firing_keeps_no_claim_and_a_cut_one_is_handed_back_by_its_scheduler(
+    ctx: Context, escalation: int, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.advance(seconds=4)
+    stock = ProcessRun.advance
+
+    def outage(self: ProcessRun, *args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(ProcessRun, "advance", outage)
+    with pytest.raises(OperationalError):
+        fire(ctx)
+    [row] = timer_rows(ctx, bpmn_id="Recordar")
+    assert (row.attempts, row.claimed_by) == (1, "prueba")
+    assert timers.release_claims_of(ctx, "prueba") == 1  # the database is back: not the timer's fault
+    [row] = timer_rows(ctx, bpmn_id="Recordar")
+    assert (row.attempts, row.claimed_at, row.retry_at) == (0, None, None)
+    monkeypatch.setattr(ProcessRun, "advance", stock)
+    assert fire(ctx).fired == 1  # at once, not after the lease
+    [row] = timer_rows(ctx, bpmn_id="Recordar")
+    assert (row.status, row.attempts, row.claimed_at, row.claimed_by) == ("fired", 1, None, "prueba")
 
 
 # ---- business days --------------------------------------------------------------------------

@@ -5,8 +5,9 @@ Revises: 0021
 Create Date: 2026-12-03 00:00:00
 """
 
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import engine.store.tables
+import sqlalchemy as sa
 
 
 revision = '0022'
@@ -16,8 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # reserved: filled in by the change that needs it
+    # A firing's attempt is committed before the firing runs: who claimed the timer and when.
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_at", engine.store.tables.UtcDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("claimed_by", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        batch_op.drop_column("claimed_by")
+        batch_op.drop_column("claimed_at")
