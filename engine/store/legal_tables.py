@@ -129,6 +129,7 @@ class PqrsdCase(Base):
         Index("ix_pqrsd_cases_petitioner_name", "petitioner_name"),
         Index("ix_pqrsd_cases_document_number", "document_number"),
         Index("ix_pqrsd_cases_received_at", "received_at"),
+        Index("ix_pqrsd_cases_due_id", "due_at", "id"),  # the bandeja's order: a page is an index range
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     radicado: Mapped[str] = mapped_column(String(40), unique=True)

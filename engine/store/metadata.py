@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Imported for what they register on Base.metadata: dependencias, escalation ladder steps, the calendar, term and
 # PQRSD tables, notifications and the mail outbox, the portal's surveys and requests, the report's own data,
-# who sees which open task (and its triggers).
+# who sees which open task, the supervision dashboard's rows and counters (and their triggers).
 from engine.store import (  # noqa: F401
     decision_tables,
     dependencia_tables,
@@ -14,6 +14,7 @@ from engine.store import (  # noqa: F401
     notification_tables,
     portal_tables,
     report_tables,
+    supervision_tables,
     tables,
     visibility_tables,
     web_tables,

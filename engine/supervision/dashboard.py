@@ -1,11 +1,16 @@
 """The supervision dashboard's counts (read only): open PQRSD and open tasks by semáforo, crossed with
-dependencia, funcionario, tipo, canal and proceso — one grouped statement per section, whatever the volume."""
+dependencia, funcionario, tipo, canal and proceso.
+
+Unfiltered, for the entity or one dependencia, they come from the trigger-kept counters (engine.supervision
+.counters: two statements that read a few thousand rows at a million open tasks). With filters, or for a
+supervisor of several dependencias, from the exact grouped statements over the case and task tables (one per
+section), which read every open row of the scope."""
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from sqlalchemy import and_, case, func, literal_column, select, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from engine.context import Context
@@ -15,8 +20,9 @@ from engine.pqrsd.filing import CHANNELS
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import ProcessDefinition, Task, TaskCandidate, User
 from engine.store.uow import UnitOfWork
+from engine.supervision import counters
 from engine.supervision import semaforo_sql as sem
-from engine.supervision.filters import NONE, SupervisionQuery
+from engine.supervision.filters import FILTERS, NONE, SupervisionQuery
 from engine.supervision.scope import (
     Watch,
     case_dependencia,
@@ -63,13 +69,18 @@ class Summary(TypedDict):
 
 
 def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
-    """Two grouped statements (cases, tasks) and one for the names shown."""
+    """Three statements: the counters (or the two exact grouped ones), the current hour's rows, the names shown."""
     w = watch_for(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
         for_counting(session)
-        cases = _grouped(session, _case_statement(session, w, q), "tipo")
-        tasks = _grouped(session, _task_statement(session, w, q), "funcionario")
+        scope = counted_scope(w, q)
+        if scope is not None:
+            found = counters.tally(ctx.db, session, scope, w.now, w.amarillo_share)
+            cases, tasks = _from_tally(found, "caso", "tipo"), _from_tally(found, "tarea", "funcionario")
+        else:
+            cases = _grouped(session, _case_statement(session, w, q), "tipo")
+            tasks = _grouped(session, _task_statement(session, w, q), "funcionario")
         labels = _labels(ctx, session, [cases, tasks])
     for section in (cases, tasks):
         for dimension, rows in section["by"].items():
@@ -81,6 +92,26 @@ def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
         casos=cases,
         tareas=tasks,
     )
+
+
+def counted_scope(w: Watch, q: SupervisionQuery) -> str | None:
+    """The counters' scope that answers this summary exactly ('' the entity); None: count the rows."""
+    if any(getattr(q, name) is not None for name in FILTERS):
+        return None
+    if w.groups is None:
+        return ""
+    return w.groups[0] if len(w.groups) == 1 else None
+
+
+def _from_tally(found: counters.Tally, section: str, total_from: str) -> Section:
+    by: dict[str, list[Row]] = {}
+    for (kind, dimension, value), moments in found.items():
+        counts = counters.colours(moments, section)
+        if kind == section and any(counts.values()):
+            by.setdefault(dimension, []).append(
+                Row(value=value, label=value, counts=counts, total=sum(counts.values()))
+            )
+    return _section(by, total_from)
 
 
 def _case_statement(session: Session, w: Watch, q: SupervisionQuery) -> Any:
@@ -136,9 +167,11 @@ def _grouped(session: Session, statement: Any, total_from: str) -> Section:
         by.setdefault(dimension, {})[value] = Row(
             value=value, label=value, counts=found, total=sum(found.values())
         )
-    ordered = {
-        name: sorted(rows.values(), key=lambda r: (-r["total"], r["value"])) for name, rows in by.items()
-    }
+    return _section({name: list(rows.values()) for name, rows in by.items()}, total_from)
+
+
+def _section(by: dict[str, list[Row]], total_from: str) -> Section:
+    ordered = {name: sorted(rows, key=lambda r: (-r["total"], r["value"])) for name, rows in by.items()}
     totals = dict.fromkeys(sem.STATES, 0)
     for row in ordered.get(total_from, []):
         for state, n in row["counts"].items():
@@ -153,15 +186,16 @@ def _labels(ctx: Context, session: Session, sections: list[Section]) -> dict[tup
     today = legal.local_date_of(ctx, ctx.clock.now())
     labels |= {("tipo", r.kind): r.label for r in legal.snapshot(ctx, legal.years_around(today, 0)).terms}
     people = [v for d, v in values if d == "funcionario" and v != NONE]
-    if people:
-        rows = session.execute(select(User.username, User.display_name).where(User.username.in_(people)))
-        labels |= {("funcionario", name): shown for name, shown in rows}
     keys = [v for d, v in values if d == "proceso"]
-    if keys:
-        rows = session.execute(
-            select(ProcessDefinition.key, ProcessDefinition.name)
-            .where(ProcessDefinition.key.in_(keys))
-            .order_by(ProcessDefinition.version)
-        )
-        labels |= {("proceso", key): name or key for key, name in rows}  # the latest version's name
+    if people or keys:  # one statement: the people's names and each process's latest version's name
+        names = select(
+            literal("funcionario").label("d"),
+            User.username.label("k"),
+            User.display_name.label("v"),
+            literal(0).label("o"),
+        ).where(User.username.in_(people))
+        processes = select(literal("proceso"), ProcessDefinition.key, ProcessDefinition.name,
+                           ProcessDefinition.version).where(ProcessDefinition.key.in_(keys))  # fmt: skip
+        rows = session.execute(union_all(names, processes).order_by(literal_column("o")))
+        labels |= {(d, key): shown or key for d, key, shown, _ in rows}
     return labels
