@@ -13,11 +13,8 @@ PostgreSQL processes). The last lines extrapolate from the CPU per completion to
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,12 +39,6 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>
   </bpmn:process>
 </bpmn:definitions>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _tree(root: int) -> list[int]:
@@ -79,21 +70,6 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     return out
 
 
-def _call(port: int, method: str, path: str, token: str, payload: Any = None) -> tuple[int | None, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        body = json.dumps(payload).encode() if payload is not None else None
-        conn.request(method, path, body=body,
-                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
-    except (OSError, http.client.HTTPException, ValueError):
-        return None, None
-    finally:
-        conn.close()
-
-
 def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
     """One configuration, in this process (already under taskset)."""
     from engine.bootstrap import create_context
@@ -103,9 +79,10 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
     from engine.store.metadata import metadata
     from engine.workflow import deployments
     from tests.pg import PostgresServer
+    from tests.processes import Processes, call, free_port
 
     server = PostgresServer.start()
-    web: subprocess.Popen[bytes] | None = None
+    processes: Processes | None = None
     try:
         url = server.empty_database("rendimiento")
         tmp = Path(tempfile.mkdtemp())
@@ -118,19 +95,10 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
             users.add_user(ctx, f"carga{n}", groups="bench", create_groups=True)
             tokens.append(users.issue_token(ctx, f"carga{n}"))
         ctx.db.dispose()
-        port = _free_port()
-        env = {**os.environ, "PHVA_DATABASE_URL": url, "PHVA_INSTANCE_DIR": str(tmp / "instance"),
-               "PHVA_SCHEDULER": "off", "PHVA_SECRET_KEY": "bench", "PHVA_BPMN_DIR": str(tmp / "none"),
-               "PHVA_FORMS_DIR": str(tmp / "none")}  # fmt: skip
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        web = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket",
-                                "--log-level", "warning", "web:create_app()"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 120
-        while _call(port, "GET", "/health", "")[0] != 200:
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.2)
+        port = free_port()
+        processes = Processes(url, tmp)
+        web = processes.web("web", port, workers)
+        processes.wait_ready([port], schedulers=[])
         postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])  # type: ignore[operator]
         counts = {"complete": 0, "errors": 0}
         lock = threading.Lock()
@@ -138,10 +106,10 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
         def loop(token: str, stop: float) -> None:
             n = 0
             while time.monotonic() < stop:
-                status, started = _call(port, "POST", "/api/v1/process-instances", token,
+                status, started = call(port, "POST", "/api/v1/process-instances", token,
                                         {"process_key": "rendimiento"})  # fmt: skip
                 ok = status == 201
-                status, listed = _call(port, "GET", "/api/v1/tasks?candidate=me&limit=10", token)
+                status, listed = call(port, "GET", "/api/v1/tasks?candidate=me&limit=10", token)
                 ok = ok and status == 200
                 mine = [
                     t["id"]
@@ -149,7 +117,7 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
                     if t["instance_id"] == (started or {}).get("id")
                 ]
                 if mine:
-                    status, _ = _call(
+                    status, _ = call(
                         port, "POST", f"/api/v1/tasks/{mine[0]}/complete", token, {"data": {"nota": str(n)}}
                     )
                     ok = ok and status == 200
@@ -182,9 +150,8 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
                 "per_second": done / wall, "cpu_ms": 1000 * cpu / done if done else float("nan"),
                 "cpu_busy": cpu / wall}  # fmt: skip
     finally:
-        if web is not None:
-            web.send_signal(signal.SIGTERM)
-            web.wait(timeout=30)
+        if processes is not None:
+            processes.stop_all()
         server.stop()
 
 

@@ -12,13 +12,7 @@ the audit matches what the clients were told.
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -41,10 +35,9 @@ from engine.store.uow import UnitOfWork
 from engine.workflow import deployments
 from tests.pg import PostgresServer
 from tests.pgbouncer import PgBouncer, pgbouncer_unavailable_reason
+from tests.processes import Processes, call, free_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-PHVA = str(Path(sys.executable).with_name("phva"))
 LOAD_SECONDS = 8.0
 CLIENTS = 4
 MODEL = """<?xml version="1.0" encoding="UTF-8"?>
@@ -75,53 +68,12 @@ MODEL = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _call(port: int, method: str, path: str, token: str, payload: Any = None) -> tuple[int | None, Any]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        body = json.dumps(payload).encode() if payload is not None else None
-        conn.request(method, path, body=body, headers={"Authorization": f"Bearer {token}",
-                                                       "Content-Type": "application/json"})  # fmt: skip
-        response = conn.getresponse()
-        raw = response.read()
-        try:
-            return response.status, json.loads(raw) if raw else None
-        except ValueError:
-            return response.status, raw[:300]
-    except (OSError, http.client.HTTPException):
-        return None, None
-    finally:
-        conn.close()
-
-
-def _healthy(port: int) -> bool:
-    status, _ = _call(port, "GET", "/health", "")
-    return status == 200
-
-
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
-
-
 @dataclass
 class Deployment:
     ctx: Context
     bouncer: PgBouncer
     ports: list[int]
-    logs: Path
-    processes: dict[str, subprocess.Popen[bytes]]
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
+    processes: Processes
 
 
 @pytest.fixture
@@ -137,41 +89,16 @@ def deployment(postgres_server: PostgresServer, tmp_path: Path) -> Iterator[Depl
     url = bouncer.url_for(database)
     settings = Settings(database_url=url, instance_dir=tmp_path / "instance", db_pgbouncer=True)
     ctx = create_context(settings)
-    env = {
-        **os.environ,
-        "PHVA_DATABASE_URL": url,
-        "PHVA_DB_PGBOUNCER": "on",
-        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PHVA_BPMN_DIR": str(tmp_path / "none"),
-        "PHVA_FORMS_DIR": str(tmp_path / "none"),
-        "PHVA_SCHEDULER": "off",
-        "PHVA_SECRET_KEY": "pgbouncer",
-    }
-    env.pop("PHVA_LOG_LEVEL", None)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    found = Deployment(ctx, bouncer, [_free_port(), _free_port()], tmp_path, processes)
-
-    def spawn(name: str, *command: str) -> None:
-        log = (tmp_path / f"{name}.log").open("wb")
-        processes[name] = subprocess.Popen(list(command), env=env, stdout=log, stderr=subprocess.STDOUT)
-
+    processes = Processes(url, tmp_path, PHVA_DB_PGBOUNCER="on")
+    found = Deployment(ctx, bouncer, [free_port(), free_port()], processes)
     try:
         for n, port in enumerate(found.ports):
-            spawn(f"web{n}", GUNICORN, "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60",
-                  "--no-control-socket", "web:create_app()")  # fmt: skip
+            processes.web(f"web{n}", port)
         for name in ("s1", "s2"):
-            spawn(name, PHVA, "scheduler", "--name", name)
+            processes.scheduler(name)
         yield found
     finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        processes.stop_all()
         ctx.db.dispose()
         bouncer.stop()
 
@@ -187,9 +114,7 @@ def test_two_web_processes_and_two_schedulers_through_pgbouncer_in_transaction_m
     for name in staff:
         users.add_user(ctx, name, groups="pool", password="clave-segura-1", create_groups=True)
         tokens[name] = users.issue_token(ctx, name)
-    for port in ports:
-        _wait(lambda p=port: _healthy(p), 120, f"gunicorn on {port}")
-    _wait(lambda: all("en marcha" in deployment.log(n) for n in ("s1", "s2")), 120, "the schedulers")
+    deployment.processes.wait_ready(ports, ["s1", "s2"])
 
     results: list[tuple[str, Any, int | None, Any]] = []
     lock = threading.Lock()
@@ -200,12 +125,10 @@ def test_two_web_processes_and_two_schedulers_through_pgbouncer_in_transaction_m
         while time.monotonic() < stop:
             port = ports[serial % 2]  # every client talks to both web processes
             key = f"{name}-{serial}"
-            status, body = _call(port, "POST", "/api/v1/process-instances", token,
+            status, body = call(port, "POST", "/api/v1/process-instances", token,
                                  {"process_key": "pool", "business_key": key})  # fmt: skip
             got: list[tuple[str, Any, int | None, Any]] = [("start", key, status, body)]
-            status, listed = _call(
-                ports[(serial + 1) % 2], "GET", "/api/v1/tasks?candidate=me&limit=5", token
-            )
+            status, listed = call(ports[(serial + 1) % 2], "GET", "/api/v1/tasks?candidate=me&limit=5", token)
             got.append(("list", None, status, None))
             free = (
                 [t["id"] for t in (listed or {}).get("items", []) if t["assignee"] is None]
@@ -214,10 +137,10 @@ def test_two_web_processes_and_two_schedulers_through_pgbouncer_in_transaction_m
             )
             if free:
                 task_id = free[-1]  # the clients pick the same newest tasks: claims race
-                status, _ = _call(port, "POST", f"/api/v1/tasks/{task_id}/claim", token)
+                status, _ = call(port, "POST", f"/api/v1/tasks/{task_id}/claim", token)
                 got.append(("claim", task_id, status, None))
                 if status == 200:
-                    status, body = _call(ports[(serial + 1) % 2], "POST", f"/api/v1/tasks/{task_id}/complete",
+                    status, body = call(ports[(serial + 1) % 2], "POST", f"/api/v1/tasks/{task_id}/complete",
                                          token, {"data": {"nota": key}})  # fmt: skip
                     got.append(("complete", task_id, status, body))
             with lock:
@@ -243,7 +166,7 @@ def test_two_web_processes_and_two_schedulers_through_pgbouncer_in_transaction_m
         with UnitOfWork(ctx.db, write=False) as uow:
             return int(uow.session.scalar(select(func.count()).where(Timer.status == "waiting")) or 0)
 
-    _wait(lambda: waiting() == 0, 30, "the schedulers to fire every timer")
+    wait_until(lambda: waiting() == 0, 30, "the schedulers to fire every timer")
 
     counts = Counter((op, status) for op, _, status, _ in results)
     print("\nPgBouncer (transaction mode), 2 web + 2 schedulers:", dict(sorted(counts.items(), key=str)))
@@ -266,5 +189,5 @@ def test_two_web_processes_and_two_schedulers_through_pgbouncer_in_transaction_m
     assert set(fired) == set(started.values()) and all(n == 1 for n in fired.values()), "each timer once"
     assert audited == completed
     for name in ("s1", "s2", "web0", "web1"):
-        assert "Traceback" not in deployment.log(name), deployment.log(name)[-3000:]
+        assert "Traceback" not in deployment.processes.log(name), deployment.processes.log(name)[-3000:]
     assert "prepared statement" not in deployment.bouncer.log()
