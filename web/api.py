@@ -187,7 +187,7 @@ def radicar_pqrsd() -> Any:
 @bp.get("/pqrsd")
 def list_pqrsd() -> Response:
     page = tray.cases(ctx(), caller(), tray.parse_query(request.args.to_dict(), limit=50))
-    return jsonify(items=page["items"], total=page["total"])
+    return jsonify(items=page["items"], total=page["total"], total_capped=page["capped"])
 
 
 @bp.get("/pqrsd/<radicado>")

@@ -31,6 +31,7 @@ ESTADOS = (
 SEMAFOROS = ("verde", "amarillo", "alerta", "rojo", "suspendida")
 PER_PAGE = 25
 MAX_EXPORT = 10_000
+CAP = 1000  # the bandeja counts up to here; past it, "1.000+" (an exact count would read every case)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class CaseRow(TypedDict):
 class CasePage(TypedDict):
     items: list[CaseRow]
     total: int
+    capped: bool  # more than `total` cases match
     page: int
     pages: int
 
@@ -114,20 +116,23 @@ def parse_query(args: dict[str, str], *, limit: int = PER_PAGE, maximum: int = 5
 
 
 def cases(ctx: Context, user: UserView | str, q: CaseQuery) -> CasePage:
-    """One page: two SELECTs (count and page), whatever the page size."""
+    """One page: two SELECTs (a count that stops at CAP, and the page: an index range in due order)."""
     now = ctx.clock.now()
     tz = ZoneInfo(ctx.settings.timezone)
     with UnitOfWork(ctx.db, write=False) as uow:
         acting = acting_user(uow.session, user)
         query = _query(acting, q, now, tz)
-        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        counted = query.with_only_columns(PqrsdCase.id).limit(q.offset + CAP + 1).subquery()
+        found = uow.session.scalar(select(func.count()).select_from(counted)) or 0
         items = [_row(c, now, tz) for c in _page(uow.session, query, q)]  # read inside: rollback expires rows
     size = max(q.limit, 1)
+    reach = min(found, q.offset + CAP)  # deeper pages count on from where they are
     return CasePage(
         items=items,
-        total=total,
+        total=min(found, CAP),
+        capped=found > CAP,
         page=q.offset // size + 1,
-        pages=max(math.ceil(total / size), 1),
+        pages=max(math.ceil(reach / size), 1) + (1 if found > reach else 0),
     )
 
 

@@ -1,7 +1,11 @@
 """The dashboard's lists (read only): the open PQRSD or open tasks behind a count, paged in SQL.
 
-A page costs four statements whatever its size: the count, the page, the page's open tasks (who is
-responsible for each case) and the page's last activity (the audit trail of its instances).
+A page costs four statements whatever its size: the count (capped at CAP: "1.000+"), the page, the page's
+open tasks (who is responsible for each case) and the page's last activity (the audit trail of its instances).
+For the entity or one dependencia, without a text search, count and page are index ranges over the
+dashboard's rows (`supervision_items`): a semáforo list seeks on the moment its colour ends (rojo and alerta:
+the due date; amarillo: the 2/3 alert; verde: the amarillo moment), so it is listed in the order its rows
+change colour. Otherwise they read the case and task tables.
 """
 
 from __future__ import annotations
@@ -13,17 +17,21 @@ from datetime import datetime
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, not_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.identity.users import UserView
 from engine.pqrsd.views import business_days_left
 from engine.store.legal_tables import PqrsdCase
+from engine.store.supervision_tables import NO_DUE
+from engine.store.supervision_tables import SupervisionItem as I
+from engine.store.supervision_tables import SupervisionState as S
 from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
+from engine.supervision import counters
 from engine.supervision import semaforo_sql as sem
-from engine.supervision.filters import SupervisionQuery
+from engine.supervision.filters import NONE, SupervisionQuery
 from engine.supervision.scope import (
     Watch,
     case_dependencia,
@@ -35,6 +43,7 @@ from engine.supervision.scope import (
 )
 
 MAX_EXPORT = 10_000
+CAP = 1000  # a list counts up to here; past it, "1.000+"
 
 
 class Item(TypedDict):
@@ -59,6 +68,7 @@ class ItemPage(TypedDict):
     ver: str
     items: list[Item]
     total: int
+    capped: bool  # more than `total` rows match
     page: int
     pages: int
     per_page: int
@@ -69,7 +79,11 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
         for_counting(session)
-        found, total = (_cases if q.ver == "casos" else _tasks)(session, w, q)
+        scope = _scope(w, q)
+        if scope is not None:
+            found, total, more = _seek(ctx, session, w, q, scope)
+        else:
+            found, total, more = (_cases if q.ver == "casos" else _tasks)(session, w, q)
         tz = ZoneInfo(ctx.settings.timezone)
         last = _last_activity(session, [i["instance_id"] for i in found])
     for item in found:
@@ -81,9 +95,10 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
     return ItemPage(
         ver=q.ver,
         items=found,
-        total=total,
+        total=min(total, CAP),
+        capped=total > CAP,
         page=q.page,
-        pages=max(math.ceil(total / q.per_page), 1),
+        pages=max(math.ceil(min(total, CAP) / q.per_page), q.page + (1 if more else 0), 1),
         per_page=q.per_page,
     )
 
@@ -93,8 +108,111 @@ def export(ctx: Context, user: UserView, q: SupervisionQuery) -> list[Item]:
     return items(ctx, user, replace(q, page=1, per_page=MAX_EXPORT))["items"]
 
 
-def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int]:
-    total = _count(session, cases_query(session, w, q, PqrsdCase.id))
+def _scope(w: Watch, q: SupervisionQuery) -> str | None:
+    if q.q is not None:
+        return None
+    if w.groups is None:
+        return ""
+    return w.groups[0] if len(w.groups) == 1 else None
+
+
+def _seek(
+    ctx: Context, session: Session, w: Watch, q: SupervisionQuery, scope: str
+) -> tuple[list[Item], int, bool]:
+    section = "caso" if q.ver == "casos" else "tarea"
+    where = [I.section == section, I.scope == scope, *_criteria(q, section, w.now)]
+    where.append(I.dependencia == q.dependencia if q.dependencia is not None else I.first.is_(True))
+    key = _seek_key(q.semaforo)
+    share = select(S.amarillo_share).where(S.id == 1).scalar_subquery()
+    counted = select(I.item_id).where(*where).limit(CAP + 1).subquery()
+    total, stored = session.execute(select(func.count(), share).select_from(counted)).one()
+    if stored is None or abs(stored - w.amarillo_share) > 1e-9:
+        session.rollback()
+        counters.ensure_state(ctx.db, w.amarillo_share, w.now)
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+    chosen = select(I.item_id, I.dependencia, I.e1, I.e2, I.e3, I.no_term).where(*where)
+    page = chosen.order_by(key, I.item_id).limit(q.per_page + 1).offset(q.offset).subquery()
+    if section == "caso":
+        rows = session.execute(
+            select(PqrsdCase, page.c.dependencia, page.c.e1, page.c.e2, page.c.e3, page.c.no_term)
+            .join(page, page.c.item_id == PqrsdCase.id)
+            .order_by(getattr(page.c, key.key), page.c.item_id)
+        ).all()
+        more = len(rows) > q.per_page
+        rows = rows[: q.per_page]
+        holders = _holders(session, [r[0].instance_id for r in rows if r[0].instance_id is not None])
+        found = [
+            Item(kind="caso", task_id=None, tarea=None, proceso="pqrsd", radicado=c.radicado, asunto=c.subject,
+                 tipo=c.kind, canal=c.channel, dependencia=_value(dependencia),
+                 responsable=holders.get(c.instance_id) or _value(dependencia), vence_el=_iso(c.due_at),
+                 dias_habiles=None, semaforo=_colour(w.now, e1, e2, e3, no_term),
+                 ultima_actividad=_iso(c.updated_at), instance_id=c.instance_id)
+            for c, dependencia, e1, e2, e3, no_term in rows
+        ]  # fmt: skip
+        return found, total, more
+    rows = session.execute(
+        select(Task, PqrsdCase.radicado, PqrsdCase.subject, PqrsdCase.kind, PqrsdCase.channel,
+               page.c.e1, page.c.e2, page.c.e3, page.c.no_term)
+        .join(page, page.c.item_id == Task.id)
+        .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
+        .order_by(getattr(page.c, key.key), page.c.item_id)
+    ).all()  # fmt: skip
+    more = len(rows) > q.per_page
+    found = [
+        Item(kind="tarea", task_id=t.id, tarea=t.name, proceso=t.process_key, radicado=radicado,
+             asunto=subject, tipo=kind, canal=channel, dependencia=", ".join(t.candidate_groups) or None,
+             responsable=t.assignee or ", ".join(t.candidate_groups) or None,
+             vence_el=_iso(e3) if e3 < NO_DUE else None, dias_habiles=None,
+             semaforo=_colour(w.now, e1, e2, e3, no_term), ultima_actividad=_iso(t.claimed_at or t.created_at),
+             instance_id=t.instance_id)
+        for t, radicado, subject, kind, channel, e1, e2, e3, no_term in rows[: q.per_page]
+    ]  # fmt: skip
+    return found, total, more
+
+
+def _criteria(q: SupervisionQuery, section: str, now: datetime) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if q.semaforo == "rojo":
+        where.append(I.e3 <= now)
+    elif q.semaforo == "alerta":
+        where += [I.e2 <= now, I.e3 > now]
+    elif q.semaforo == "amarillo":
+        where += [I.e1 <= now, I.e2 > now]
+    elif q.semaforo == "verde":
+        where += [I.e1 > now, I.no_term == ""]
+    elif q.semaforo is not None:
+        where.append(I.no_term == q.semaforo)
+    for column, value in ((I.tipo, q.tipo), (I.canal, q.canal)):
+        if value is not None:
+            where.append(column == value)
+    if section == "tarea":
+        if q.funcionario is not None:
+            where.append(I.funcionario == q.funcionario)
+        if q.proceso is not None:
+            where.append(I.proceso == q.proceso)
+    elif q.funcionario is not None:  # a case is held by whoever holds one of its open tasks
+        assigned = Task.assignee.is_not(None) if q.funcionario == NONE else Task.assignee == q.funcionario
+        held = I.instance_id.in_(select(Task.instance_id).where(Task.state == "ready", assigned))
+        where.append(not_(held) if q.funcionario == NONE else held)
+    return where
+
+
+def _seek_key(semaforo: str | None) -> Any:
+    return {"amarillo": I.e2, "verde": I.e1}.get(semaforo or "", I.e3)
+
+
+def _colour(now: datetime, e1: datetime, e2: datetime, e3: datetime, no_term: str) -> str:
+    if no_term:
+        return no_term
+    return "rojo" if e3 <= now else "alerta" if e2 <= now else "amarillo" if e1 <= now else "verde"
+
+
+def _value(value: str) -> str | None:
+    return None if value == NONE else value
+
+
+def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, bool]:
+    total = _count(session, cases_query(session, w, q, PqrsdCase.id).limit(CAP + 1))
     colour = sem.case_colour(w.now).label("colour")
     query = cases_query(session, w, q, PqrsdCase, colour, case_dependencia().label("dependencia"))
     rows = session.execute(
@@ -108,11 +226,11 @@ def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item],
              dias_habiles=None, semaforo=colour, ultima_actividad=_iso(c.updated_at), instance_id=c.instance_id)
         for c, colour, dependencia in rows
     ]  # fmt: skip
-    return found, total
+    return found, total, q.offset + len(found) < total
 
 
-def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int]:
-    total = _count(session, tasks_query(session, w, q, Task.id))
+def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, bool]:
+    total = _count(session, tasks_query(session, w, q, Task.id).limit(CAP + 1))
     due = sem.task_due().label("term_due")
     query = tasks_query(
         session, w, q, Task, PqrsdCase.radicado, PqrsdCase.subject, PqrsdCase.kind, PqrsdCase.channel,
@@ -129,7 +247,7 @@ def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item],
              instance_id=t.instance_id)
         for t, radicado, subject, kind, channel, term_due, colour in rows
     ]  # fmt: skip
-    return found, total
+    return found, total, q.offset + len(found) < total
 
 
 def _count(session: Session, query: Any) -> int:

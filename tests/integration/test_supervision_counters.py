@@ -24,7 +24,7 @@ from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.store import supervision_tables as st
 from engine.store.legal_tables import PqrsdCase
 from engine.store.uow import UnitOfWork
-from engine.supervision import counters, dashboard
+from engine.supervision import counters, dashboard, items
 from engine.supervision.filters import SupervisionQuery
 from engine.supervision.scope import Watch
 from tests.helpers import deploy_xml, process_xml
@@ -207,6 +207,33 @@ def _counted(ctx: Context, watch: Watch) -> dict[str, Any]:
     }
 
 
+LISTS = [
+    {"ver": ver, **extra}
+    for ver in ("casos", "tareas")
+    for extra in (
+        {}, *({"semaforo": s} for s in ("verde", "amarillo", "alerta", "rojo", "suspendida", "sin_termino")),
+        {"dependencia": "d1"}, {"dependencia": "-"}, {"funcionario": "u1"}, {"funcionario": "-"},
+        {"tipo": "queja", "semaforo": "rojo"}, {"canal": "telefonico"}, {"proceso": "tablero"},
+    )
+]  # fmt: skip
+
+
+def _listed(ctx: Context, watch: Watch, criteria: dict[str, str]) -> tuple[Any, Any]:
+    """The ids and colours of a list through the dashboard's rows and through the case and task tables."""
+    q = SupervisionQuery(**criteria, per_page=200)  # type: ignore[arg-type]
+    scope = "" if watch.groups is None else watch.groups[0]
+    with UnitOfWork(ctx.db, write=False) as uow:
+        fast, fast_total, _ = items._seek(ctx, uow.session, watch, q, scope)
+        exact, exact_total, _ = (items._cases if q.ver == "casos" else items._tasks)(uow.session, watch, q)
+
+    def seen(found: list[Any]) -> Any:
+        return sorted(
+            repr((i["radicado"], i["task_id"], i["semaforo"], i["vence_el"], i["dependencia"])) for i in found
+        )
+
+    return (seen(fast), fast_total), (seen(exact), exact_total)
+
+
 @pytest.fixture
 def writer(ctx: Context) -> Iterator[Writer]:
     yield Writer(ctx, seed=16)
@@ -226,6 +253,9 @@ def test_counters_equal_the_exact_counts_after_random_writes(ctx: Context, write
             for groups in (None, ("d1",), ("d2",)):
                 watch = Watch(jefa, now, groups, ctx.settings.semaforo_amarillo)
                 assert _counted(ctx, watch) == _exact(ctx, watch), (round_, offset, groups)
+                for criteria in LISTS if round_ % 2 else ():
+                    fast, exact = _listed(ctx, watch, criteria)
+                    assert fast == exact, (round_, offset, groups, criteria)
         if round_ == 3:  # the writes reached every colour, so the comparison above meant something
             seen = _exact(ctx, Watch(jefa, writer.now, None, ctx.settings.semaforo_amarillo))
             assert all(
