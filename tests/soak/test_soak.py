@@ -8,15 +8,10 @@ answer was a 500 (or a dropped connection) outside the fault windows. The counts
 
 from __future__ import annotations
 
-import http.client
 import itertools
-import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -39,10 +34,9 @@ from engine.store.tables import AuditEvent, Incident, ProcessInstance, Task, Tim
 from engine.store.uow import UnitOfWork
 from engine.workflow import deployments
 from tests.pg import PostgresServer, postgres_unavailable_reason
+from tests.processes import Processes, call, children, free_port, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-PHVA = str(Path(sys.executable).with_name("phva"))
 LOAD_SECONDS = 60.0
 CLIENTS = 6
 WEB_WORKERS = 3
@@ -135,25 +129,7 @@ class Client:
         self, op: str, key: Any, method: str, path: str, payload: Any = None, token: str | None = None
     ) -> Result:
         began = self.timeline.now()
-        status: int | None = None
-        body: Any = None
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            data = json.dumps(payload).encode() if payload is not None else None
-            headers = {"Authorization": f"Bearer {token or self.token}", "Content-Type": "application/json"}
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-            status = response.status
-            body = (
-                json.loads(raw)
-                if raw and response.getheader("Content-Type", "").startswith("application/json")
-                else raw[:300]
-            )
-        except (OSError, http.client.HTTPException):
-            status = None
-        finally:
-            conn.close()
+        status, body = call(self.port, method, path, token or self.token, payload)
         result = Result(op, key, self.name, status, began, self.timeline.now(), body)
         self.results.append(result)
         return result
@@ -207,65 +183,11 @@ class Client:
 
 
 # ---- the processes -------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(p) for p in text.split()]
-
-
-def _wait(condition: Any, timeout: float, what: str, log: Any = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"timed out after {timeout} s waiting for {what}" + (f"\n{log()[-3000:]}" if log else "")
-            )
-        time.sleep(0.1)
-
-
-def _healthy(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/health")
-        ok = conn.getresponse().status == 200
-        conn.close()
-        return ok
-    except OSError:
-        return False
-
-
 @dataclass
 class Cluster:
     server: PostgresServer
     ctx: Context
-    env: dict[str, str]
-    logs: Path
-    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def spawn(self, name: str, *command: str) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("wb")
-        process = subprocess.Popen(list(command), env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.running[name] = process
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.logs / f"{name}.log").read_text(errors="replace")
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.running.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    processes: Processes
 
 
 @pytest.fixture
@@ -282,19 +204,9 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             admin.execute('ALTER DATABASE "soak" SET synchronous_commit = on')
         ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
         metadata.create_all(ctx.db.write_engine)
-        env = {
-            **os.environ,
-            "PHVA_DATABASE_URL": url,
-            "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-            "PHVA_BPMN_DIR": str(tmp_path / "none"),
-            "PHVA_FORMS_DIR": str(tmp_path / "none"),
-            "PHVA_SCHEDULER": "off",
-            "PHVA_SECRET_KEY": "soak",
-        }
-        env.pop("PHVA_LOG_LEVEL", None)
-        found = Cluster(server, ctx, env, tmp_path)
+        found = Cluster(server, ctx, Processes(url, tmp_path))
         yield found
-        found.stop_all()
+        found.processes.stop_all()
         ctx.db.dispose()
     finally:
         server.stop()
@@ -315,14 +227,12 @@ def _prepare(ctx: Context) -> tuple[dict[str, str], str]:
 def test_soak_with_a_killed_worker_a_killed_scheduler_and_a_database_restart(cluster: Cluster) -> None:
     ctx = cluster.ctx
     tokens, messenger = _prepare(ctx)
-    port = _free_port()
-    web = cluster.spawn("web", GUNICORN, "-w", str(WEB_WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "60", "--no-control-socket",
-                        "web:create_app()")  # fmt: skip
+    port, processes = free_port(), cluster.processes
+    web = processes.web("web", port, WEB_WORKERS)
     for name in ("s1", "s2"):
-        cluster.spawn(name, PHVA, "scheduler", "--name", name)
-    _wait(lambda: _healthy(port), 120, "gunicorn", lambda: cluster.log("web"))
-    _wait(lambda: len(_children(web.pid)) == WEB_WORKERS, 10, "the web workers")
-    _wait(lambda: all("en marcha" in cluster.log(n) for n in ("s1", "s2")), 120, "the schedulers")
+        processes.scheduler(name)
+    processes.wait_ready([port], ["s1", "s2"])
+    wait_until(lambda: len(children(web.pid)) == WEB_WORKERS, 10, "the web workers")
 
     timeline = Timeline()
     clients = [Client(n, tokens[n], messenger, port, timeline, seed) for seed, n in enumerate(STAFF)]
@@ -335,13 +245,13 @@ def test_soak_with_a_killed_worker_a_killed_scheduler_and_a_database_restart(clu
         time.sleep(max(0.0, moment - timeline.now()))
 
     at(KILL_WORKER_AT)
-    victim = random.Random(1).choice(_children(web.pid))
+    victim = random.Random(1).choice(children(web.pid))
     timeline.worker_killed = timeline.now()
     os.kill(victim, signal.SIGKILL)
     at(KILL_SCHEDULER_AT)
     timeline.scheduler_killed = timeline.now()
-    os.kill(cluster.running["s1"].pid, signal.SIGKILL)
-    cluster.running["s1"].wait()
+    os.kill(processes.running["s1"].pid, signal.SIGKILL)
+    processes.running["s1"].wait()
     at(DB_DOWN_AT)
     timeline.db_down = timeline.now()
     cluster.server.halt()
@@ -356,14 +266,14 @@ def test_soak_with_a_killed_worker_a_killed_scheduler_and_a_database_restart(clu
 
     # the surviving scheduler catches up with every timer due by now
     due_by = datetime.now(UTC)
-    _wait(lambda: _waiting_due(ctx, due_by) == 0, 30, "the timers due at the end of the load")
-    cluster.stop_all()
+    wait_until(lambda: _waiting_due(ctx, due_by) == 0, 30, "the timers due at the end of the load")
+    processes.stop_all()
 
     results = [r for c in clients for r in c.results]
     report = _report(ctx, results, timeline, ended, due_by, victim, web.pid)
     print("\n" + "\n".join(report["lines"]))
     assert report["problems"] == [], "\n".join(report["problems"])
-    assert "Traceback" not in cluster.log("s2")
+    assert "Traceback" not in processes.log("s2")
 
 
 def _waiting_due(ctx: Context, due_by: datetime) -> int:
