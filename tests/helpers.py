@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from click.testing import CliRunner, Result
 
 from engine.context import Context
 from engine.identity import users
@@ -14,6 +17,9 @@ from engine.workflow import deployments, instances, tasks, views
 from engine.workflow.views import TaskFilter
 
 DATA = Path(__file__).with_name("data")
+# What a task record carries in JSON, from `phva tasks --json` as from the API (README: «Una tarea en JSON»).
+TASK_FIELDS = {"id", "instance_id", "process_key", "name", "state", "assignee", "candidate_groups",
+               "candidate_users", "due_at", "priority", "form"}  # fmt: skip
 SOLICITUD = ("solicitud.bpmn", "encuesta.bpmn", "clasificar_solicitud.dmn", "encuesta_satisfaccion.form")
 
 
@@ -94,3 +100,15 @@ def accepts(*names: str) -> str:
         '<bpmn:extensionElements><camunda:properties><camunda:property name="phva:variables" '
         f'value="{", ".join(names)}"/></camunda:properties></bpmn:extensionElements>'
     )
+
+
+def phva_runner(**env: str) -> Callable[..., Result]:
+    """`phva ARGS…` run in this process (click's CliRunner) with these PHVA_* settings; errors propagate."""
+    from web.cli import cli
+
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    return run

@@ -9,27 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from tests.conftest import make_empty_database_url
-from tests.helpers import DATA, SOLICITUD
-from web.cli import cli
+from tests.helpers import DATA, SOLICITUD, TASK_FIELDS, phva_runner
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def phva(request: pytest.FixtureRequest, tmp_path: Path):
-    env = {
-        "PHVA_DATABASE_URL": make_empty_database_url(request.param, request, tmp_path),
-        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PHVA_BPMN_DIR": str(tmp_path / "none"),
-        "PHVA_ADMIN_PASSWORD": "clave-de-prueba",
-    }
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    return run
+    return phva_runner(
+        PHVA_DATABASE_URL=make_empty_database_url(request.param, request, tmp_path),
+        PHVA_INSTANCE_DIR=str(tmp_path / "instance"),
+        PHVA_BPMN_DIR=str(tmp_path / "none"),
+        PHVA_ADMIN_PASSWORD="clave-de-prueba",
+    )
 
 
 def test_camunda_modeler_file_runs_end_to_end_from_the_cli(phva) -> None:
@@ -54,19 +46,7 @@ def test_camunda_modeler_file_runs_end_to_end_from_the_cli(phva) -> None:
 
     listed = json.loads(phva("tasks", "--user", "ana", "--json").output)
     [review] = listed
-    assert {
-        "id",
-        "instance_id",
-        "process_key",
-        "name",
-        "state",
-        "assignee",
-        "candidate_groups",
-        "candidate_users",
-        "due_at",
-        "priority",
-        "form",
-    } <= set(review)
+    assert set(review) >= TASK_FIELDS
     assert phva("tasks", "--user", "juan", "--json").output.strip() == "[]"
 
     assert phva("claim", str(review["id"]), "--user", "ana").exit_code == 0

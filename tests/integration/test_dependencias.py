@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from engine.context import Context
@@ -19,8 +18,7 @@ from engine.store.db import Database
 from engine.store.schema import alembic_config
 from engine.workflow import deployments, instances
 from tests.conftest import ROOT, make_empty_database_url
-from tests.helpers import deploy_files
-from web.cli import cli
+from tests.helpers import deploy_files, phva_runner
 
 TWO_TASKS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -39,19 +37,13 @@ TWO_TASKS = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def phva(request: pytest.FixtureRequest, tmp_path: Path):
-    env = {
-        "PHVA_DATABASE_URL": make_empty_database_url(request.param, request, tmp_path),
-        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PHVA_BPMN_DIR": str(ROOT / "bpmn"),
-        "PHVA_FORMS_DIR": str(ROOT / "forms"),
-        "PHVA_ADMIN_PASSWORD": "clave-de-prueba",
-    }
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    return run
+    return phva_runner(
+        PHVA_DATABASE_URL=make_empty_database_url(request.param, request, tmp_path),
+        PHVA_INSTANCE_DIR=str(tmp_path / "instance"),
+        PHVA_BPMN_DIR=str(ROOT / "bpmn"),
+        PHVA_FORMS_DIR=str(ROOT / "forms"),
+        PHVA_ADMIN_PASSWORD="clave-de-prueba",
+    )
 
 
 def test_init_creates_the_dependencias_of_the_shipped_models_and_users_add_refuses_a_typo(phva) -> None:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from engine.clock import FrozenClock
 from engine.context import Context
 from engine.errors import BadInput, NotFound
 from engine.workflow import instances, tasks, timers, views
 from engine.workflow.migration import migrate_instances, parse_mapping
-from tests.helpers import complete_named, deploy_xml, open_tasks, process_xml, staff, task_names
-from web.cli import cli
+from tests.helpers import complete_named, deploy_xml, open_tasks, phva_runner, process_xml, staff, task_names
 
 TIMER = (
     '<bpmn:boundaryEvent id="Recordar" attachedToRef="Revisar" cancelActivity="false">'
@@ -151,15 +148,9 @@ def test_the_cli_dry_run_and_run_print_each_instance_and_refuse_bad_arguments(ct
     first, second = (instances.start_process(ctx, "tramite").id for _ in range(2))
     complete_named(ctx, first, "Radicar")
     deploy_xml(ctx, "t.bpmn", v2())
-    env = {
-        "PHVA_DATABASE_URL": ctx.settings.database_url,
-        "PHVA_INSTANCE_DIR": str(ctx.settings.instance_dir),
-    }
-    runner = CliRunner()
-
-    def phva(*args: str) -> Any:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
+    phva = phva_runner(
+        PHVA_DATABASE_URL=ctx.settings.database_url, PHVA_INSTANCE_DIR=str(ctx.settings.instance_dir)
+    )
     dry = phva("migrate", "tramite", "--from", "1", "--to", "2", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "tramite v1 → v2: 1 se migrarían, 1 rechazadas." in dry.output

@@ -8,32 +8,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy import select
 
 from engine.context import Context
 from engine.store.notification_tables import Notification
 from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
-from tests.helpers import SOLICITUD, deploy_files, open_tasks, staff, start_model
-from web.cli import cli
+from tests.helpers import SOLICITUD, deploy_files, open_tasks, phva_runner, staff, start_model
 
 Phva = Callable[..., Result]
 
 
 @pytest.fixture
 def phva(ctx: Context, tmp_path: Path) -> Phva:
-    env = {
-        "PHVA_DATABASE_URL": ctx.settings.database_url,
-        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PHVA_BPMN_DIR": str(tmp_path / "none"),
-    }
-    runner = CliRunner()
-
-    def run(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    return run
+    return phva_runner(
+        PHVA_DATABASE_URL=ctx.settings.database_url,
+        PHVA_INSTANCE_DIR=str(tmp_path / "instance"),
+        PHVA_BPMN_DIR=str(tmp_path / "none"),
+    )
 
 
 def _two_requests(ctx: Context) -> list[int]:

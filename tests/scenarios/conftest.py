@@ -44,6 +44,18 @@ GROUPS = (
 )
 START = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # the `clock` fixture's start: Monday 08:00 in Bogotá
 FUNCTIONS = expression_functions(BusinessCalendar.colombia(range(2025, 2028)), seed_term_table())
+# A petition by e-mail, filed on the `clock` fixture's start by the front desk (its radicación form's fields).
+FILING = {
+    "tipo": "peticion_general",
+    "canal": "correo_electronico",
+    "fecha_recibo": "02/03/2026 08:00",
+    "asunto": "Certificado de residencia",
+    "descripcion": "Solicito el certificado de residencia para un trámite bancario.",
+    "nombre": "María Pérez",
+    "tipo_documento": "CC",
+    "numero_documento": "52.123.456",
+    "correo": "maria.perez@example.co",
+}
 
 
 def scenario_context(url: str, tmp_path: Path, clock: FrozenClock) -> Context:

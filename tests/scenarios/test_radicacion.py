@@ -18,24 +18,13 @@ from engine.identity import users
 from engine.store.legal_tables import PqrsdCase, RadicadoSequence
 from engine.store.tables import AuditEvent, ProcessInstance
 from engine.store.uow import UnitOfWork
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import FILING, Scenario
 from tests.smtp_server import Server
 from tests.web.conftest import csrf_token
 from web import create_app
 
 PASSWORD = "clave-segura-1"
 CLERK = "u.atencion_ciudadano"
-FILING = {
-    "tipo": "peticion_general",
-    "canal": "correo_electronico",
-    "fecha_recibo": "02/03/2026 08:00",
-    "asunto": "Certificado de residencia",
-    "descripcion": "Solicito el certificado de residencia para un trámite bancario.",
-    "nombre": "María Pérez",
-    "tipo_documento": "CC",
-    "numero_documento": "52.123.456",
-    "correo": "maria.perez@example.co",
-}
 
 
 def _app(sc: Scenario) -> Flask:

@@ -7,7 +7,7 @@ from flask import Flask
 from engine.context import Context
 from engine.identity import users
 from engine.workflow import instances, tasks
-from tests.helpers import accepts, deploy_xml, flow, process_xml, task_named
+from tests.helpers import TASK_FIELDS, accepts, deploy_xml, flow, process_xml, task_named
 from tests.web.conftest import bearer, engine, start_solicitud
 
 
@@ -39,19 +39,7 @@ def test_start_list_claim_complete_round_trip(any_app: Flask) -> None:
     listed = client.get("/api/v1/tasks?candidate=me", headers=ana).json
     assert listed["total"] == 1
     task = listed["items"][0]
-    assert {
-        "id",
-        "instance_id",
-        "process_key",
-        "name",
-        "state",
-        "assignee",
-        "candidate_groups",
-        "candidate_users",
-        "due_at",
-        "priority",
-        "form",
-    } <= set(task)
+    assert set(task) >= TASK_FIELDS
     assert client.get("/api/v1/tasks?assignee=me", headers=ana).json["total"] == 0
     claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", headers=ana)
     assert claimed.status_code == 200 and claimed.json["assignee"] == "ana"

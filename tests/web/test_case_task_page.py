@@ -13,24 +13,13 @@ from engine.identity import users
 from engine.pqrsd import radicacion
 from engine.workflow import tasks, views
 from tests.scenarios import conftest as scenarios
-from tests.scenarios.conftest import Scenario
+from tests.scenarios.conftest import FILING, Scenario
 from tests.web.conftest import PASSWORD, bearer, csrf_token, sign_in
 from web import create_app
 from web.markdown import to_html
 
 deployed_template, sc = scenarios.deployed_template, scenarios.sc  # fixtures: bpmn/ and forms/ deployed once
 CLERK, DRAFTER, REVIEWER = "u.atencion_ciudadano", "u.dependencias", "jefe.dependencias"
-FILING = {
-    "tipo": "peticion_general",
-    "canal": "correo_electronico",
-    "fecha_recibo": "02/03/2026 08:00",
-    "asunto": "Certificado de residencia",
-    "descripcion": "Solicito el certificado de residencia para un trámite bancario.",
-    "nombre": "María Pérez",
-    "tipo_documento": "CC",
-    "numero_documento": "52.123.456",
-    "correo": "maria.perez@example.co",
-}
 ASSIGN = {"dependencia": "dependencias"}
 VERIFY = {"completa": "true", "nivel": "area_misional", "entidad_competente": "Superintendencia de Salud"}
 
