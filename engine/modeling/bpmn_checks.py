@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from engine.modeling.camunda_compat import check_bpmn_references
+from engine.modeling.compensation import check_compensation
 from engine.modeling.events_check import check_events
 from engine.modeling.form_schema import FormDefinitionError
 from engine.modeling.formdata import schema_from_form_data
@@ -56,11 +57,12 @@ HARMLESS = frozenset(
 EVENTS = {
     # error/escalation starts only in event subprocesses, link pairs: engine.modeling.events_check
     "startEvent": {"message", "signal", "timer", "conditional", "error", "escalation"},
-    "endEvent": {"message", "cancel", "error", "escalation", "terminate", "signal"},
+    "endEvent": {"message", "cancel", "error", "escalation", "terminate", "signal", "compensate"},
     "intermediateCatchEvent": {"message", "signal", "timer", "conditional", "link"},
-    "intermediateThrowEvent": {"message", "signal", "escalation", "link"},
-    "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
-}
+    "intermediateThrowEvent": {"message", "signal", "escalation", "link", "compensate"},
+    "boundaryEvent": {"cancel", "error", "escalation", "message", "signal", "timer", "conditional",
+                      "compensate"},
+}  # fmt: skip
 ACTIVITIES = frozenset(
     {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
      "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess"}
@@ -124,7 +126,8 @@ def _check_bpmn(
             error(process.get("id"), "el proceso no tiene evento de inicio")
     _check_references(root, error)
     check_bpmn_references(root, error)  # what Camunda refuses and SpiffWorkflow would crash on
-    check_events(root, error)  # signals, links, event subprocess starts, compensation
+    check_events(root, error)  # signals, links, event subprocess starts
+    check_compensation(root, error, warn)  # what runs (engine.modeling.compensation) and what is refused
     for el in elements:
         if not _is_bpmn(el):
             continue
@@ -139,8 +142,6 @@ def _check_bpmn(
             kind = name.removesuffix("EventDefinition")
             if kind not in EVENTS[_local(parent)]:
                 error(parent.get("id"), f"un bpmn:{_local(parent)} de tipo «{kind}» no está soportado")
-        if el.get("isForCompensation") == "true":
-            error(element_id, "las actividades de compensación no están soportadas")
         if name == "sequenceFlow" and parent is not None:
             _check_flow(el, parent, error)
         if el.get("default") and name not in ("process",):

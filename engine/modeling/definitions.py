@@ -22,6 +22,7 @@ from engine.modeling.bindings import check_bindings
 from engine.modeling.bpmn_checks import check_bpmn, strip_data_stores
 from engine.modeling.camunda_compat import check_dmn_ids, normalize_bpmn, normalize_dmn
 from engine.modeling.canonical import canonical_hash
+from engine.modeling.compensation import prepare_compensation
 from engine.modeling.deep import run_deep
 from engine.modeling.dmn import Model, closure, models_hash, read_decisions
 from engine.modeling.events_check import link_flows
@@ -382,6 +383,7 @@ def _bind_decisions(ctx: _Context, specs: Sequence[Any]) -> None:
 def _add_bpmn(ctx: _Context, parser: PhvaParser, doc: _Document) -> None:
     ctx.report.extend(strip_data_stores(doc.root, doc.source.name))
     link_flows(doc.root)  # link events: the throw goes on at its catch (checked in events_check)
+    prepare_compensation(doc.root)  # boundary events out, handlers marked (checked in compensation)
     make_implicit_flows_explicit(doc.root)  # several flows out of a task, subprocesses without an end
     parser.add_bpmn_xml(doc.root.getroottree(), doc.source.name)
 

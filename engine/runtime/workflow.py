@@ -27,6 +27,7 @@ from engine.clock import Clock
 from engine.modeling.spiff_registry import workflow_from_json, workflow_to_json
 from engine.runtime import (
     call_activity,
+    compensation,
     event_subprocesses,
     listeners,
     multi_instance,
@@ -169,6 +170,7 @@ class ProcessRun:
         return cls(workflow, clock)
 
     def dump(self) -> str:
+        compensation.remember(self.workflow)  # compaction drops the completed activities it needs
         compact(self.workflow)
         return workflow_to_json(self.workflow)
 
@@ -207,6 +209,7 @@ class ProcessRun:
                     self.workflow.do_engine_steps()
                     progressed = self._run_automatic_tasks(services, call)
                     progressed = event_subprocesses.settle(self.workflow) or progressed
+                    progressed = compensation.settle(self.workflow) or progressed
                     failed = multi_instance.pop_failure(self.workflow) or listeners.pop_failure(self.workflow)
                     if failed is not None:
                         return _task_incident(failed[0], "data", failed[1])

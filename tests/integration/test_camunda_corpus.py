@@ -15,7 +15,7 @@ from tests.helpers import DATA
 
 CORPUS = DATA / "camunda" / "corpus"
 FILES = sorted(CORPUS.glob("*.test.yaml"))
-MINIMUM = 60  # the issue asks for at least 60 Camunda 7 models
+MINIMUM = 138  # the issue asks for at least 60 Camunda 7 models; this many are here now (never lower it)
 
 
 def test_the_corpus_is_there() -> None:

@@ -315,7 +315,7 @@ def test_no_executable_process_is_an_error() -> None:
             "enlace",
             ["link"],
         ),
-        ('<bpmn:task id="comp" name="C" isForCompensation="true"/>', "comp", ["compensación"]),
+        ('<bpmn:receiveTask id="comp" name="C" isForCompensation="true"/>', "comp", ["compensación", "receiveTask"]),
         (
             '<bpmn:endEvent id="senal" name="S"><bpmn:signalEventDefinition id="s"/></bpmn:endEvent>',
             "senal",
