@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -20,7 +20,7 @@ from engine.limits import MAX_OFFSET, MAX_PAGE
 from engine.pqrsd.filing import CHANNELS
 from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.store.legal_tables import PqrsdCase
-from engine.store.tables import Task
+from engine.store.tables import Task, TaskCandidate
 from engine.store.uow import UnitOfWork
 
 ESTADOS = (
@@ -182,16 +182,30 @@ def _query(user: UserView, q: CaseQuery, now: datetime, tz: ZoneInfo) -> Select[
 
 
 def _visible(user: UserView) -> ColumnElement[bool] | None:
-    """`access.may_view_case` as SQL: the cases a user filed, or whose process has a task they may see."""
+    """`access.may_view_case` as SQL: the cases a user filed, or whose process has a task they may see.
+
+    Each subquery carries OFFSET 0 so PostgreSQL probes it per case (an index lookup) in the page's due order,
+    instead of hashing every task the user may see first (a scan of the whole task table)."""
     if user.has_role(*access.INSTANCE_READERS):
         return None
-    tasks = access.visible_tasks_sql(
-        user.username, user.groups, see_all=False, supervisor=user.has_role("supervisor")
+    me = user.username
+    offered = or_(
+        and_(TaskCandidate.kind == "user", TaskCandidate.value == me),
+        and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(user.groups) or [""])),
     )
-    of_case = exists().where(
-        Task.instance_id == PqrsdCase.instance_id, *([tasks] if tasks is not None else [])
-    )
-    return or_(PqrsdCase.created_by == user.username, of_case)
+    sees = [
+        Task.assignee == me,
+        _probe(select(TaskCandidate.task_id).where(TaskCandidate.task_id == Task.id, offered)),
+    ]
+    if user.has_role("supervisor"):  # and what nobody was named for (access.visible_tasks_sql)
+        routed = _probe(select(TaskCandidate.task_id).where(TaskCandidate.task_id == Task.id))
+        sees.append(and_(Task.assignee.is_(None), not_(routed)))
+    of_case = _probe(select(Task.id).where(Task.instance_id == PqrsdCase.instance_id, or_(*sees)))
+    return or_(PqrsdCase.created_by == me, of_case)
+
+
+def _probe(query: Select[Any]) -> ColumnElement[bool]:
+    return exists(query.offset(0))
 
 
 def _semaforo(colour: str, now: datetime) -> ColumnElement[bool]:

@@ -21,10 +21,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Float, Index, Integer, String, delete, event, insert
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.tables import Base, Id
+from engine.store.tables import Base, Id, UtcDateTime
 
 NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)  # the moments of a row without a term: never reached
 PAST = datetime(1970, 1, 1, tzinfo=UTC)  # the bucket of the hours folded by compaction, and of open/no-term
@@ -287,6 +299,14 @@ def compact_sql(dialect: str) -> list[str]:
     ]
 
 
+def compact(connection: Connection, hour: datetime) -> None:
+    for statement in compact_sql(connection.dialect.name):
+        bound = text(statement)
+        if ":hour" in statement:
+            bound = bound.bindparams(bindparam("hour", type_=UtcDateTime()))
+        connection.execute(bound, {"hour": hour})
+
+
 _TASK_WATCHED = "state, assignee, due_at, created_at, process_key, instance_id"
 _CASE_WATCHED = "status, due_at, amarillo_at, alerta_at, dependencia, kind, channel, instance_id"
 
@@ -460,6 +480,7 @@ def rebuild(connection: Connection, share: float, hour: datetime) -> None:
     connection.execute(insert(SupervisionState).values(id=1, amarillo_share=share, compacted=hour))
     for statement in backfill_sql(dialect):
         connection.exec_driver_sql(statement)
+    compact(connection, hour)  # the hours over, folded at once
     if dialect == "postgresql":
         connection.exec_driver_sql("ALTER TABLE supervision_items ENABLE TRIGGER supervision_item")
     else:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, text, union, update
+from sqlalchemy import and_, func, select, union, update
 from sqlalchemy.orm import Session
 
 from engine.store import supervision_tables as st
@@ -16,7 +16,6 @@ from engine.store.db import Database
 from engine.store.supervision_tables import SupervisionCount as C
 from engine.store.supervision_tables import SupervisionItem as I
 from engine.store.supervision_tables import SupervisionState as S
-from engine.store.tables import UtcDateTime
 from engine.store.uow import UnitOfWork
 
 MOMENTS = ("e1", "e2", "e3")
@@ -92,15 +91,9 @@ def compact(db: Database, hour: datetime) -> None:
         connection = uow.session.connection()
         compacted = uow.session.scalar(select(S.compacted).where(S.id == 1).with_for_update())
         if compacted is not None and compacted < hour:
-            for statement in st.compact_sql(connection.dialect.name):
-                uow.session.execute(_text(statement), {"hour": hour})
+            st.compact(connection, hour)
             uow.session.execute(update(S).where(S.id == 1).values(compacted=hour))
         uow.commit()
-
-
-def _text(statement: str) -> Any:
-    bound = text(statement)
-    return bound.bindparams(bindparam("hour", type_=UtcDateTime())) if ":hour" in statement else bound
 
 
 def colours(counts: dict[str, int], section: str) -> dict[str, int]:

@@ -73,12 +73,12 @@ def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
     w = watch_for(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
-        for_counting(session)
         scope = counted_scope(w, q)
         if scope is not None:
             found = counters.tally(ctx.db, session, scope, w.now, w.amarillo_share)
             cases, tasks = _from_tally(found, "caso", "tipo"), _from_tally(found, "tarea", "funcionario")
         else:
+            for_counting(session)
             cases = _grouped(session, _case_statement(session, w, q), "tipo")
             tasks = _grouped(session, _task_statement(session, w, q), "funcionario")
         labels = _labels(ctx, session, [cases, tasks])

@@ -78,11 +78,11 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
     w = watch_for(ctx, user)
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
-        for_counting(session)
         scope = _scope(w, q)
         if scope is not None:
             found, total, more = _seek(ctx, session, w, q, scope)
         else:
+            for_counting(session)
             found, total, more = (_cases if q.ver == "casos" else _tasks)(session, w, q)
         tz = ZoneInfo(ctx.settings.timezone)
         last = _last_activity(session, [i["instance_id"] for i in found])

@@ -265,3 +265,41 @@ def test_counters_equal_the_exact_counts_after_random_writes(ctx: Context, write
             assert all(
                 seen["casos"]["semaforo"][s] for s in ("verde", "amarillo", "alerta", "rojo", "suspendida")
             )
+
+
+def _statements(ctx: Context, who: users.UserView) -> dict[str, int]:
+    from tests.sql_count import counting
+
+    costs = {}
+    pages = [("resumen", {}), *((f"lista {c}", c) for c in LISTS)]
+    for label, criteria in pages:
+        q = SupervisionQuery(**criteria)  # type: ignore[arg-type]
+        call = dashboard.summary if label == "resumen" else items.items
+        call(ctx, who, q)  # warm: the legal calendar, the hour's folding
+        with counting(ctx.db) as cost:
+            call(ctx, who, q)
+        costs[repr(label)] = len(cost.statements)
+    return costs
+
+
+def test_each_dashboard_page_costs_the_same_few_statements_with_50_or_250_writes(
+    ctx: Context, writer: Writer
+) -> None:
+    users.add_user(ctx, "jefa", groups="d1", roles="supervisor")
+    users.add_user(ctx, "entidad", groups="supervision", roles="supervisor")
+    watchers = [users.get_user(ctx, name) for name in ("jefa", "entidad")]
+    for _ in range(50):
+        writer.step()
+    few = [_statements(ctx, who) for who in watchers]
+    for _ in range(200):
+        writer.step()
+    many = [_statements(ctx, who) for who in watchers]
+
+    # summary: counters, the current hour, names; a list: count, page, (cases) who holds them, last activity —
+    # an empty page needs only the first two. Five times the rows never cost a statement more.
+    def full(page: str) -> int:
+        return 3 if "resumen" in page or "tareas" in page else 4
+
+    for costs in (*few, *many):
+        assert {page: n for page, n in costs.items() if n not in (2, full(page))} == {}
+    assert sum(n == full(page) for page, n in many[0].items()) > len(LISTS) // 2  # most pages had rows
