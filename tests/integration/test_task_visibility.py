@@ -7,6 +7,7 @@ tasks in the same order as one long list; totals stop at the cap and say so; the
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,7 +54,7 @@ def _kept_and_expected(ctx: Context) -> tuple[set[Any], set[Any]]:
         conn = uow.session.connection()
         kept = {tuple(r) for r in conn.execute(text(f"SELECT {columns} FROM task_visibility"))}
         expected = {tuple(r) for r in conn.execute(text(expected_rows_sql(dialect)))}
-    return {(*r[:3], bool(r[3]), *r[4:]) for r in kept}, {(*r[:3], bool(r[3]), *r[4:]) for r in expected}
+    return {_row(r) for r in kept}, {_row(r) for r in expected}
 
 
 def _assert_kept(ctx: Context) -> None:
@@ -236,3 +237,101 @@ def test_an_offset_past_the_first_pages_is_refused_with_the_cursor_named(people:
     assert views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET))["items"] == []
     with pytest.raises(BadInput, match="siguiente"):
         views.task_page(ctx, views.task_filter_for(root, offset=task_pages.MAX_OFFSET + 1))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_writes_to_the_task_tables_keep_the_rows_equal_to_the_expected_ones(
+    people: Context, seed: int
+) -> None:
+    """Any sequence of writes, as one statement each (several rows at once too), straight on the tables:
+    the incremental triggers leave what the full computation gives after every one of them."""
+    ctx, rnd = people, random.Random(seed)
+    instance_ids = _start(ctx, 2)
+    stamp = ctx.clock.now()
+    names, groups, states = (
+        [None, "usu", "otro", "jefa"],
+        ["dep", "otra", "sec"],
+        ["ready", "completed", "cancelled"],
+    )
+    with UnitOfWork(ctx.db) as uow:
+        conn = uow.session.connection()
+        ids = list(conn.execute(text("SELECT id FROM tasks")).scalars())
+
+        def run(sql: str, **params: Any) -> None:
+            conn.execute(text(sql), params)
+
+        def some_tasks() -> list[int]:
+            return rnd.sample(ids, k=min(len(ids), rnd.choice((1, 1, 2, 3))))
+
+        for step in range(160):
+            action = rnd.choice(
+                ("task", "task", "candidate", "drop", "state", "holder", "keys", "both", "delete")
+            )
+            if action == "task":
+                with_due = rnd.random() < 0.6
+                new_id = conn.execute(
+                    text(
+                        "INSERT INTO tasks (spiff_id, instance_id, process_key, bpmn_id, name, state, assignee, "
+                        "candidate_users, candidate_groups, due_at, priority, created_at) VALUES (:s, :i, :p, "
+                        "'T', 'T', :state, :who, '[]', '[]', :due, :prio, :now) RETURNING id"
+                    ),
+                    {
+                        "s": f"r{seed}-{step}",
+                        "i": rnd.choice(instance_ids),
+                        "p": rnd.choice(("a", "b")),
+                        "state": rnd.choice(states[:1] * 3 + states),
+                        "who": rnd.choice(names),
+                        "due": stamp + timedelta(hours=rnd.randint(0, 99)) if with_due else None,
+                        "prio": rnd.choice((10, 50, 90)),
+                        "now": stamp,
+                    },
+                ).scalar_one()
+                ids.append(new_id)
+            elif action == "candidate" and ids:
+                task_id = rnd.choice(ids)
+                offered = rnd.sample([("group", g) for g in groups] + [("user", u) for u in names[1:]], k=2)
+                have = set(conn.execute(text("SELECT kind, value FROM task_candidates WHERE task_id = :t"),
+                                        {"t": task_id}))  # fmt: skip
+                rows = [
+                    f"({task_id}, '{k}', '{v}')"
+                    for k, v in offered[: rnd.choice((1, 2))]
+                    if (k, v) not in have
+                ]
+                if rows:  # one statement for both rows, when two
+                    run("INSERT INTO task_candidates (task_id, kind, value) VALUES " + ", ".join(rows))
+            elif action == "drop" and ids:
+                one = " AND kind = 'group'" if rnd.random() < 0.5 else ""  # all of the task's, or its groups
+                run(f"DELETE FROM task_candidates WHERE task_id = :t{one}", t=rnd.choice(ids))
+            elif action == "state" and ids:
+                run("UPDATE tasks SET state = :s WHERE id IN " + _in(some_tasks()), s=rnd.choice(states))
+            elif action == "holder" and ids:
+                run("UPDATE tasks SET assignee = :a WHERE id IN " + _in(some_tasks()), a=rnd.choice(names))
+            elif action in ("keys", "both") and ids:
+                due = stamp + timedelta(hours=rnd.randint(0, 99)) if rnd.random() < 0.7 else None
+                extra = ", assignee = :a" if action == "both" else ""
+                run(
+                    f"UPDATE tasks SET due_at = :d, priority = :p, process_key = :k{extra} WHERE id IN "
+                    + _in(some_tasks()),
+                    d=due, p=rnd.choice((10, 50, 90)), k=rnd.choice(("a", "b")), a=rnd.choice(names),
+                )  # fmt: skip
+            elif action == "delete" and ids:
+                gone = rnd.choice(ids)
+                run("DELETE FROM tasks WHERE id = :t", t=gone)
+                ids.remove(gone)
+            columns = "task_id, kind, value, taken, due_key, neg_priority, process_key, instance_id"
+            kept = {_row(r) for r in conn.execute(text(f"SELECT {columns} FROM task_visibility"))}
+            expected = {_row(r) for r in conn.execute(text(expected_rows_sql(_dialect(ctx))))}
+            assert kept == expected, f"step {step}: {action}"
+        uow.commit()
+
+
+def _in(ids: list[int]) -> str:
+    return "(" + ", ".join(str(i) for i in ids) + ")"
+
+
+def _row(row: Any) -> tuple[Any, ...]:
+    return (*row[:3], bool(row[3]), *row[4:])
+
+
+def _dialect(ctx: Context) -> str:
+    return "sqlite" if ctx.db.is_sqlite else "postgresql"
