@@ -64,7 +64,8 @@ def notify_many(session: Session, ctx: Context, notices: Sequence[Notice]) -> in
     mail: list[dict[str, Any]] = []
     reached = 0
     for notice in notices:
-        addressed = [p for p in people if p.username in notice.users or set(p.groups) & set(notice.groups)]
+        named, teams = set(notice.users), set(notice.groups)
+        addressed = [p for p in people if p.username in named or not teams.isdisjoint(p.groups)]
         rows, addresses = _plan(ctx, notice, addressed)
         in_app += rows
         if addresses:

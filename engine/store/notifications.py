@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.store.dependencia_tables import UserGroup
 from engine.store.legal_tables import PqrsdCase
 from engine.store.notification_tables import (
     MailOutbox,
@@ -61,6 +62,20 @@ _MARK_READ = (
 )
 
 
+_G = cast(Table, UserGroup.__table__)
+_RECIPIENTS = (
+    select(_U.c.username, _U.c.email, _U.c.groups, _P.c.event, _P.c.channel)
+    .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event.in_(bindparam("wanted", expanding=True))))
+    .where(
+        _U.c.active == true(),
+        or_(
+            _U.c.username.in_(bindparam("users", expanding=True)),
+            _U.c.id.in_(select(_G.c.user_id).where(_G.c.group_code.in_(bindparam("groups", expanding=True)))),
+        ),
+    )
+)
+
+
 class Recipient(NamedTuple):
     username: str
     email: str | None
@@ -72,25 +87,15 @@ def recipients(
     session: Session, wanted: Sequence[str], users: Sequence[str], groups: Sequence[str]
 ) -> list[Recipient]:
     """Active users named, or members of the groups named, with their preferences for the `wanted`
-    events: one query."""
+    events: one query, built once, that finds the members by index."""
     if not users and not groups:
         return []
-    # Groups are a JSON list: a LIKE on its text finds the candidates portably; the exact match is below.
-    named = [_U.c.username.in_(list(users))] if users else []
-    named += [_U.c.groups.cast(Text).like(f'%"{g}"%') for g in groups]
-    query = (
-        select(_U.c.username, _U.c.email, _U.c.groups, _P.c.event, _P.c.channel)
-        .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event.in_(list(wanted))))
-        .where(_U.c.active == true(), or_(*named))
-    )
+    params = {"wanted": list(wanted), "users": list(users), "groups": list(groups)}
     found: dict[str, Recipient] = {}
-    by_name, by_group = set(users), set(groups)
-    for row in session.execute(query):
-        if row.username not in by_name and not by_group.intersection(row.groups or ()):
-            continue
-        person = found.setdefault(
-            row.username, Recipient(row.username, row.email, tuple(row.groups or ()), {})
-        )
+    for row in session.connection().execute(_RECIPIENTS, params):
+        person = found.get(row.username)
+        if person is None:
+            person = found[row.username] = Recipient(row.username, row.email, tuple(row.groups or ()), {})
         if row.event is not None:
             person.channels[row.event] = row.channel
     return list(found.values())

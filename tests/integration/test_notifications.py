@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.context import Context
-from engine.identity import users
+from engine.identity import user_admin, users
 from engine.mail.smtp import SmtpSettings
 from engine.notifications import events, preferences
 from engine.notifications.notify import notify
+from engine.store.dependencia_tables import UserGroup
 from engine.store.notification_tables import MailOutbox, Notification
+from engine.store.tables import User
 from engine.store.uow import UnitOfWork
 from tests.smtp_server import SENDER
 
@@ -53,6 +55,21 @@ def test_group_members_are_notified_by_their_preference_once_per_key(ctx: Contex
     app, mail = _rows(ctx)
     assert sorted(app) == [("ana", "Nueva tarea: Revisar"), ("beto", "Nueva tarea: Revisar")]  # not dario
     assert mail == [("beto@entidad.gov.co", "beto")]  # ana keeps the default: in the app only
+
+
+def test_a_group_notice_reaches_whoever_is_in_the_group_when_it_is_sent(ctx: Context) -> None:
+    _people(ctx)
+    user_admin.update_user(ctx, "ana", groups="juridica", actor="root")  # ana leaves planeacion
+    user_admin.update_user(ctx, "carla", groups="juridica,planeacion", create_groups=True, actor="root")
+    user_admin.set_user_active(ctx, "beto", False, actor="root")
+    made = dict(event=events.GROUP_TASK, subject="Nueva tarea", body="x", groups=["planeacion"])
+    assert _send(ctx, **made) == 1
+    assert [r for r, _ in _rows(ctx)[0]] == ["carla"]
+    with UnitOfWork(ctx.db, write=False) as uow:  # the membership rows the lookup uses are the users' lists
+        rows = uow.session.execute(select(User.username, UserGroup.group_code).join(UserGroup))
+        kept = sorted(tuple(r) for r in rows)
+        listed = sorted((u.username, g) for u in uow.session.scalars(select(User)) for g in u.groups)
+    assert kept == listed and ("carla", "planeacion") in kept and ("ana", "planeacion") not in kept
 
 
 def test_email_only_without_an_address_falls_back_to_the_app_and_none_silences(ctx: Context) -> None:

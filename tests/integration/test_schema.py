@@ -78,3 +78,35 @@ def test_upgrading_to_waits_flags_keeps_existing_timers_visible(empty_db: Databa
         flags = dict(conn.execute(text("SELECT id, waits FROM process_instances ORDER BY id")).all())
     assert flags == {1: 1, 2: 0}
     empty_db.dispose()
+
+
+def test_upgrading_to_group_rows_lists_every_users_groups(empty_db: Database) -> None:
+    """Users stored before revision 0024 are found by their groups' notices: their membership rows are
+    written from their lists."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from engine.store.schema import alembic_config
+
+    config = alembic_config(empty_db.url)
+    with empty_db.write_engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0023")
+        for uid, name, groups in (
+            (1, "ana", '["planeacion", "juridica"]'),
+            (2, "beto", "[]"),
+            (3, "carla", '["juridica"]'),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, display_name, roles, groups, active, created_at, "
+                    "session_version) VALUES (:i, :n, :n, '[]', :g, true, '2026-03-02 13:00:00', 0)"
+                ),
+                {"i": uid, "n": name, "g": groups},
+            )
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+        rows = sorted(tuple(r) for r in conn.execute(text("SELECT group_code, user_id FROM user_groups")))
+    assert rows == [("juridica", 1), ("juridica", 3), ("planeacion", 1)]
+    empty_db.dispose()
