@@ -10,8 +10,10 @@
 - Camunda's exclusive and inclusive gateways take a flow without a condition as if it were `true`
   (ExclusiveGatewayActivityBehavior: the first non-default flow whose condition is missing or true,
   in the order of the file); here such flows get the condition `True`.
-- Listeners this engine does not run are refused: on the process or on sequence flows (`take`), and
-  task events other than create and complete.
+- Listeners: `take` on sequence flows and `start` on the process run (engine.modeling.flow_listeners);
+  what this engine cannot run as Camunda does is refused naming the element: the process's `end`
+  listener, a flow listener out of an event-based gateway, and task events other than create,
+  assignment and complete (update, delete, timeout).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ _UNSUPPORTED_EVENTS = {
 }
 RESERVED_IDS = frozenset({"Start", "End", "Root"})  # SpiffWorkflow's own task specs; a clash crashed start
 EXECUTION_EVENTS = frozenset({"start", "end"})
+FLOW_EVENTS = frozenset({"take"})  # run on an event of its own (engine.modeling.flow_listeners)
+PROCESS_EVENTS = frozenset({"start"})  # put on the process's start events (engine.modeling.flow_listeners)
 HOW_TO_REGISTER = "regístrelo con PHVA_SERVICE_HANDLERS (un módulo con register(registry))"
 
 
@@ -157,6 +161,11 @@ def _check(root: Any, file: str, handlers: Collection[str] | None) -> Iterator[P
                 )
 
 
+def _leaves_event_gateway(flow: Any) -> bool:
+    source = flow.getparent().find(f"{_B}eventBasedGateway[@id='{flow.get('sourceRef')}']")
+    return source is not None
+
+
 def _delegate(el: Any, file: str, handlers: Collection[str] | None, value: str) -> Iterator[Problem]:
     name = handler_name(value)
     if handlers is None:
@@ -183,15 +192,32 @@ def _listener(
     default = "create" if scope == "task" else "take" if kind == "sequenceFlow" else "start"
     event = listener.get("event") or default  # Camunda's defaults: a flow's listener is `take`
     where = f"el {'taskListener' if scope == 'task' else 'executionListener'} «{event}» de {_label(el)}"
-    if kind in ("process", "sequenceFlow"):
+    if kind == "sequenceFlow" and _leaves_event_gateway(el):
         yield Problem(
             file,
             el.get("id"),
-            f"{where}: los listeners del proceso y de los flujos (take) no están soportados; póngalo en una "
-            "actividad o evento",
+            f"{where}: un flujo que sale de una compuerta basada en eventos no puede tener listeners "
+            "(su destino debe ser el evento que espera); póngalo como listener «start» de ese evento",
         )
         return
-    supported = TASK_EVENTS if scope == "task" else EXECUTION_EVENTS
+    if kind == "process" and event == "end":
+        yield Problem(
+            file,
+            el.get("id"),
+            f"{where}: aquí no corre como en Camunda (que también lo ejecuta al cancelar o terminar la "
+            "instancia y una sola vez aunque varios caminos lleguen a su fin); póngalo como listener «start» "
+            "de los eventos de fin o haga su trabajo en una tarea de servicio antes del fin",
+        )
+        return
+    supported = (
+        TASK_EVENTS
+        if scope == "task"
+        else FLOW_EVENTS
+        if kind == "sequenceFlow"
+        else PROCESS_EVENTS
+        if kind == "process"
+        else EXECUTION_EVENTS
+    )
     if event not in supported:
         why = _UNSUPPORTED_EVENTS.get(event, "")
         yield Problem(

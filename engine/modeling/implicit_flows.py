@@ -19,6 +19,8 @@ from typing import Any
 
 from lxml import etree
 
+from engine.modeling.flow_listeners import make_listeners_runnable
+
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _B = f"{{{BPMN_NS}}}"
 
@@ -49,6 +51,9 @@ def _fresh(taken: set[str], base: str) -> str:
 
 
 def make_implicit_flows_explicit(root: Any) -> None:
+    make_listeners_runnable(
+        root
+    )  # flow `take` and process `start` listeners (engine.modeling.flow_listeners)
     taken = {str(el.get("id")) for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for scope in list(root.iter(*(f"{_B}{s}" for s in SCOPES))):
         _split_outgoing(scope, taken)

@@ -139,6 +139,9 @@ def _on_ready(self: Any, my_task: Any) -> None:
             if io.get("inputs"):
                 _apply_inputs(my_task, io["inputs"])
             _run_listeners(my_task, "execution", "start", listeners)
+            _run_listeners(
+                my_task, "execution", "take", listeners
+            )  # a flow's (engine.modeling.flow_listeners)
             _run_listeners(my_task, "task", "create", listeners)
         except Exception as error:
             _fail(my_task, "Al iniciar", error)
