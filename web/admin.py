@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.errors import BadInput, Conflict, Forbidden
@@ -24,12 +24,6 @@ def admins_only() -> Any:
     if not me().is_admin:
         raise Forbidden("La administración es solo para administradores.")
     return None
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @bp.get("/")

@@ -18,7 +18,6 @@ from web.current import ctx, me
 
 bp = Blueprint("admin_legal", __name__, url_prefix="/admin")
 bp.before_request(admin.admins_only)
-bp.after_request(admin.no_store)
 POLICIES = {"A": "A: lo recibido en día no hábil o desde la hora de cierre se radica el día hábil siguiente",
             "B": "B: se radica en la fecha calendario de recibo"}  # fmt: skip
 SUSPENSION = {"resume": "Reanudar: cuentan los días ya usados", "restart": "Reiniciar el término"}

@@ -24,6 +24,10 @@ def error_response(message: str, status: int, details: Mapping[str, str] | None 
     return response
 
 
+# Pages with a person's cases, tasks or the entity's settings: no browser or proxy keeps a copy.
+PRIVATE_PAGES = ("/tareas", "/procesos", "/iniciar", "/pqrsd", "/api/", "/admin", "/modelos", "/incidentes")
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -31,7 +35,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith(("/tareas", "/procesos", "/iniciar", "/pqrsd", "/api/")):
+        if request.path.startswith(PRIVATE_PAGES):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

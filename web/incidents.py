@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from engine.errors import BadInput, IncidentRaised
 from engine.supervision import incidents
@@ -20,12 +20,6 @@ STATUS_TEXT = {
     "programado": "programado de nuevo",
     "reenviando": "en cola para reenviarse",
 }
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 @bp.get("/incidentes")

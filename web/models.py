@@ -30,12 +30,6 @@ def analysts_only() -> Any:
     return None
 
 
-@bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 @bp.get("")
 def index() -> Any:
     return render_template("models.html", models=model_pages.list_models(ctx()))

@@ -103,3 +103,12 @@ def test_pages_send_security_headers(app: Flask) -> None:
     response = app.test_client().get("/ingresar")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_private_pages_are_not_kept_by_the_browser(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client, "root")
+    for path in ("/tareas", "/admin/", "/admin/calendario", "/modelos", "/incidentes"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers.get("Cache-Control") == "no-store", path
+    assert "no-store" not in client.get("/ingresar").headers.get("Cache-Control", "")
