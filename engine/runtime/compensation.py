@@ -36,6 +36,24 @@ def _extensions(spec: Any) -> dict[str, Any]:
     return extensions if isinstance(extensions, dict) else {}
 
 
+def _uses_compensation(workflow: Any) -> bool:
+    """Whether any process this instance runs has compensation (remembered on each cached spec)."""
+    specs = [
+        workflow.spec,
+        *workflow.subprocess_specs.values(),
+        *(s.spec for s in workflow.subprocesses.values()),
+    ]
+    return any(_spec_uses(spec) for spec in specs)
+
+
+def _spec_uses(spec: Any) -> bool:
+    found = spec.__dict__.get("_phva_compensation")
+    if found is None:
+        found = any(HANDLER in _extensions(t) or THROW in _extensions(t) for t in spec.task_specs.values())
+        spec._phva_compensation = found
+    return bool(found)
+
+
 def _scope_key(workflow: Any) -> str:
     return "" if workflow is workflow.top_workflow else str(workflow.parent_task_id)
 
@@ -79,6 +97,8 @@ def _all(workflow: Any) -> list[dict[str, Any]]:
 
 def remember(workflow: Any) -> None:
     """Keep the unused subscriptions of live scopes in the top workflow's data (call before compacting)."""
+    if not _uses_compensation(workflow):
+        return
     scopes = {""} | {str(k) for k, sub in workflow.subprocesses.items() if not sub.completed}
     subscriptions = [s for s in _all(workflow) if s["scope"] in scopes]
     if subscriptions:
@@ -147,7 +167,9 @@ def _step(my_task: Any, state: dict[str, Any]) -> bool:
             state["merged"].append(str(handler.id))
     running = [h for h in started if h is not None and not h.has_state(TaskState.FINISHED_MASK)]
     while state["pending"] and not any(not h.task_spec.manual for h in running):
-        spec = workflow.spec.task_specs[state["pending"].pop(0)]
+        spec = workflow.spec.task_specs.get(state["pending"].pop(0))
+        if spec is None:
+            continue  # a version the instance was migrated to no longer has this handler
         handler = my_task._add_child(spec, TaskState.FUTURE)
         handler.triggered = True
         state["started"].append(str(handler.id))
@@ -161,6 +183,8 @@ ThrowingEvent._update_hook = _throw_update
 
 def settle(workflow: Any) -> bool:
     """Let waiting compensation events see their handlers' progress; True when one moved on or started more."""
+    if not _uses_compensation(workflow):
+        return False
     changed = False
     for scope in [workflow, *workflow.subprocesses.values()]:
         for task in list(scope.tasks.values()):

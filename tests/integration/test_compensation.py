@@ -205,3 +205,29 @@ def test_compensation_of_a_subprocess_s_own_activities_runs_inside_it(ctx: Conte
 
     assert task_names(ctx, started.id) == ["Despues"]
     assert variables(ctx, started.id)["undone"] == ["a"]
+
+
+def test_service_task_handlers_run_one_after_another_with_the_earlier_ones_variables(ctx: Context) -> None:
+    ctx.services.register("org.example.Anular", lambda data: {"anulaciones": data.get("anulaciones", 0) + 1})
+    service = (
+        '<bpmn:serviceTask id="undo_cobrar" name="Anular cobro" isForCompensation="true" '
+        'camunda:class="org.example.Anular"/>'
+    )
+    xml = process_xml(
+        '<bpmn:startEvent id="inicio"/>'
+        '<bpmn:userTask id="cobrar" name="Cobrar"><bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+        "<bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
+        '<bpmn:boundaryEvent id="comp_cobrar" attachedToRef="cobrar"><bpmn:compensateEventDefinition/>'
+        f"</bpmn:boundaryEvent>{service}"
+        '<bpmn:association id="as_cobrar" sourceRef="comp_cobrar" targetRef="undo_cobrar"/>'
+        '<bpmn:endEvent id="fin"><bpmn:compensateEventDefinition/></bpmn:endEvent>'
+        + flow("inicio>cobrar", "cobrar>fin"),
+        pid="cobros",
+    )
+    deploy_xml(ctx, "cobros.bpmn", xml)
+    started = instances.start_process(ctx, "cobros")
+    for _ in range(3):
+        complete_named(ctx, started.id, "Cobrar")
+
+    assert views.instance(ctx, started.id)["status"] == "completed"
+    assert variables(ctx, started.id)["anulaciones"] == 3
