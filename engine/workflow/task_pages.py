@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_, union
+from sqlalchemy import Integer, bindparam, func, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInput
@@ -113,56 +114,120 @@ def _keys(order: str) -> tuple[Any, ...]:
     )
 
 
-def _branch(rng: tuple[str, str, bool], n: Narrowing, order: str, after: Seek | None, limit: int) -> Any:
-    kind, value, taken = rng
-    keys = _keys(order)
-    query: Any = select(V.task_id, V.due_key, V.neg_priority).where(
-        V.kind == kind, V.value == value, V.taken == taken
-    )
+@dataclass(frozen=True)
+class _Shape:
+    """What a list's statement is built from; the values go in as parameters, so one statement per shape is
+    built (and compiled) once per process instead of on every request."""
+
+    ranges: int
+    process_key: bool
+    due_before: bool
+    min_priority: bool
+    max_priority: bool
+    order: str
+    after: bool
+
+
+def _shape(who: Principals, n: Narrowing, order: str, after: Seek | None) -> _Shape:
+    return _Shape(
+        len(who.ranges), bool(n.process_key), n.due_before is not None, n.min_priority is not None,
+        n.max_priority is not None, order, after is not None,
+    )  # fmt: skip
+
+
+def _params(who: Principals, n: Narrowing, order: str, after: Seek | None, limit: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"branch_limit": limit}
+    for i, (kind, value, taken) in enumerate(who.ranges):
+        params.update({f"kind_{i}": kind, f"value_{i}": value, f"taken_{i}": taken})
     if n.process_key:
-        query = query.where(V.process_key == n.process_key)
+        params["process_key"] = n.process_key
     if n.due_before is not None:
-        query = query.where(V.due_key < n.due_before)
+        params["due_before"] = n.due_before
     if n.min_priority is not None:
-        query = query.where(V.neg_priority <= -n.min_priority)
+        params["max_neg_priority"] = -n.min_priority
     if n.max_priority is not None:
-        query = query.where(V.neg_priority >= -n.max_priority)
+        params["min_neg_priority"] = -n.max_priority
     if after is not None:
         values = (
             (after.neg_priority, after.due_key, after.task_id)
             if order == "priority"
             else (after.due_key, after.neg_priority, after.task_id)
         )
+        params.update({f"after_{i}": v for i, v in enumerate(values)})
+    return params
+
+
+def _branch(i: int, shape: _Shape) -> Any:
+    keys = _keys(shape.order)
+    query: Any = select(V.task_id, V.due_key, V.neg_priority).where(
+        V.kind == bindparam(f"kind_{i}"),
+        V.value == bindparam(f"value_{i}"),
+        V.taken == bindparam(f"taken_{i}"),
+    )
+    if shape.process_key:
+        query = query.where(V.process_key == bindparam("process_key"))
+    if shape.due_before:
+        query = query.where(V.due_key < bindparam("due_before"))
+    if shape.min_priority:
+        query = query.where(V.neg_priority <= bindparam("max_neg_priority"))
+    if shape.max_priority:
+        query = query.where(V.neg_priority >= bindparam("min_neg_priority"))
+    if shape.after:
         query = query.where(
-            tuple_(*keys) > tuple_(*(literal(v, type_=k.type) for v, k in zip(values, keys, strict=True)))
+            tuple_(*keys) > tuple_(*(bindparam(f"after_{i}", type_=k.type) for i, k in enumerate(keys)))
         )
-    return select(query.order_by(*keys).limit(limit).subquery())
+    return select(query.order_by(*keys).limit(bindparam("branch_limit", type_=Integer)).subquery())
 
 
-def _union(who: Principals, n: Narrowing, order: str, after: Seek | None, limit: int) -> Any:
-    branches = [_branch(r, n, order, after, limit) for r in who.ranges]
+def _union(shape: _Shape) -> Any:
+    branches = [_branch(i, shape) for i in range(shape.ranges)]
     combined: Any = branches[0] if len(branches) == 1 else union(*branches)
     return combined.subquery("seen")
 
 
+@functools.lru_cache(maxsize=512)
+def _count_statement(shape: _Shape) -> Any:
+    return select(func.count()).select_from(_union(shape))
+
+
 def count_capped(session: Session, who: Principals, n: Narrowing) -> tuple[int, bool]:
     """How many tasks the list holds, counting no further than CAP; True when there are more."""
-    seen = _union(who, n, "due", None, CAP + 1)
-    found = session.scalar(select(func.count()).select_from(seen)) or 0
+    statement = _count_statement(_shape(who, n, "due", None))
+    found = session.scalar(statement, _params(who, n, "due", None, CAP + 1)) or 0
     return min(found, CAP), found > CAP
 
 
 @dataclass(frozen=True)
 class SeekPage:
-    rows: list[Any]  # (Task, *case columns) in list order
+    rows: list[Any]  # (Task, *case_columns) in list order
     next: Seek | None  # where the following page starts; None on the last page
+
+
+@functools.lru_cache(maxsize=512)
+def _page_statement(shape: _Shape, case_columns: tuple[Any, ...]) -> Any:
+    seen = _union(shape)
+    keys = (
+        (seen.c.neg_priority, seen.c.due_key, seen.c.task_id)
+        if shape.order == "priority"
+        else (seen.c.due_key, seen.c.neg_priority, seen.c.task_id)
+    )
+    return (
+        select(
+            Task, *case_columns, seen.c.due_key.label("seek_due"), seen.c.neg_priority.label("seek_priority")
+        )
+        .join(seen, seen.c.task_id == Task.id)
+        .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
+        .order_by(*keys)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
 
 
 def page(
     session: Session,
     who: Principals,
     n: Narrowing,
-    case_columns: Sequence[Any],
+    case_columns: tuple[Any, ...],
     *,
     order: str,
     after: Seek | None,
@@ -170,23 +235,10 @@ def page(
     offset: int = 0,
 ) -> SeekPage:
     """One page in one statement: the union of the principals' ranges, joined to the task and its case."""
-    seen = _union(who, n, order, after, offset + limit + 1)
-    keys = (
-        (seen.c.neg_priority, seen.c.due_key, seen.c.task_id)
-        if order == "priority"
-        else (seen.c.due_key, seen.c.neg_priority, seen.c.task_id)
-    )
-    query = (
-        select(
-            Task, *case_columns, seen.c.due_key.label("seek_due"), seen.c.neg_priority.label("seek_priority")
-        )
-        .join(seen, seen.c.task_id == Task.id)
-        .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
-        .order_by(*keys)
-        .limit(limit + 1)
-        .offset(offset)
-    )
-    rows = list(session.execute(query).all())
+    statement = _page_statement(_shape(who, n, order, after), case_columns)
+    params = _params(who, n, order, after, offset + limit + 1)
+    params.update(page_limit=limit + 1, page_offset=offset)
+    rows = list(session.execute(statement, params).all())
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
