@@ -23,7 +23,6 @@ from typing import IO, Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from engine.context import Context
 from engine.errors import PhvaError
@@ -31,6 +30,7 @@ from engine.legal.calendar import BusinessCalendar
 from engine.notifications.rounds import notification_round
 from engine.pqrsd import legal_data
 from engine.pqrsd.radicacion import CLOSED_STATUSES
+from engine.store.availability import unavailable
 from engine.workflow import ladders, start_timers, timers
 from engine.workflow.timers import FiringReport, RetryPolicy
 
@@ -148,24 +148,27 @@ class TimerScheduler:
                 timers.release_claims_of(self.ctx, self.worker)
             due = self.tick()
             if self._outage_since is not None:
-                log.warning("La base de datos volvió; el programador se pone al día.")
+                lasted = (datetime.now(UTC) - self._outage_since).total_seconds()
+                log.info("La base de datos volvió tras %.1f s; el programador se pone al día.", lasted)
                 self._outage_since = None
-        except DBAPIError as error:  # the database is down or restarting: one line per outage, then retry
-            if self._outage_since is None:
-                self._outage_since = datetime.now(UTC)
-                log.warning(
-                    "La base de datos no responde (%s); el programador reintenta cada %.1f s hasta que vuelva.",
-                    type(error.orig or error).__name__,
-                    OUTAGE_RETRY.total_seconds(),
-                )
-            self._schedule(datetime.now(UTC) + OUTAGE_RETRY)
-            return
         except PhvaError as error:
             log.error("Falló una ronda del programador: %s", error.message)
             due = None
-        except Exception:  # the scheduler must outlive a bad round (database restart, etc.)
-            log.exception("Falló una ronda del programador; se reintentará.")
-            due = None
+        except Exception as error:  # the scheduler must outlive a bad round
+            found = unavailable(error)
+            if found is None:
+                log.exception("Falló una ronda del programador; se reintentará.")
+                due = None
+            else:  # the database is down or restarting: one line per outage, quiet retries until it is back
+                if self._outage_since is None:
+                    self._outage_since = datetime.now(UTC)
+                    log.warning(
+                        "La base de datos no responde (%s); el programador reintenta cada %.1f s hasta que vuelva.",
+                        found.reason,
+                        OUTAGE_RETRY.total_seconds(),
+                    )
+                self._schedule(datetime.now(UTC) + OUTAGE_RETRY)
+                return
         self._wake_at(due)
 
     def _wake_at(self, due: datetime | None) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
 from engine.errors import DatabaseNotReady
+from engine.store.availability import Availability
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 PIPELINE = "phva_pipeline"  # execution option of a session's connection: run its transaction pipelined
@@ -66,8 +67,10 @@ class Database:
             event.listen(self.write_engine, "checkout", _closed_by_server)
             _Pipelines(self.write_engine)
             self.pipelined = True
+        self.availability = Availability()  # outages seen by this process: logged once, recovery once
         for engine in {self.write_engine, self.read_engine}:
             event.listen(engine, "handle_error", _missing_schema)
+            event.listen(engine, "after_cursor_execute", self.availability.answered)
         self.write = sessionmaker(self.write_engine, expire_on_commit=False)
         self.read = sessionmaker(self.read_engine, expire_on_commit=False)
 
