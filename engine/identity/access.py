@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select
 
 from engine.identity.users import UserView
 from engine.store.tables import Task, TaskCandidate
@@ -149,13 +149,25 @@ def visible_tasks_sql(
 
 
 def candidate_sql(username: str | None, groups: Sequence[str]) -> ColumnElement[bool]:
+    return _candidate(username, list(groups) or [""])
+
+
+def _candidate(username: Any, groups: Any) -> ColumnElement[bool]:
     return exists().where(
         TaskCandidate.task_id == Task.id,
         or_(
             and_(TaskCandidate.kind == "user", TaskCandidate.value == username),
-            and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(groups) or [""])),
+            and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(groups)),
         ),
     )
+
+
+# `candidate_sql` with the user and groups as parameters (`candidate_params`), for statements built once.
+CANDIDATE_BOUND = _candidate(bindparam("cand_user"), bindparam("cand_groups", expanding=True))
+
+
+def candidate_params(username: str | None, groups: Sequence[str]) -> dict[str, Any]:
+    return {"cand_user": username, "cand_groups": list(groups) or [""]}
 
 
 # Supervision: who watches which dependencias, and who may reassign a task to whom.

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from engine.errors import NotFound
 from engine.store.tables import Deployment, DeploymentSource, FormDefinition, ProcessDefinition
@@ -18,13 +18,19 @@ _D = cast(Table, ProcessDefinition.__table__)
 _SPEC_JSON = select(_D.c.spec_json).where(_D.c.id == bindparam("did"))
 
 
+# Built once; the spec's JSON (the largest column, needed only when the spec cache misses) is left unread.
+_LATEST = (
+    select(ProcessDefinition)
+    .options(defer(ProcessDefinition.spec_json))
+    .where(ProcessDefinition.key == bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
-    row = session.scalar(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    )
+    """The latest version of `key`; its `spec_json` is not loaded (read it with `spec_json`)."""
+    row = session.scalar(_LATEST, {"key": key})
     if row is None:
         raise NotFound(f"No hay un proceso desplegado con la clave '{key}'.")
     return row

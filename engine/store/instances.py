@@ -52,6 +52,7 @@ _INSTANCE_COLUMNS = (
 )
 _SELECT_INSTANCE = select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid"))
 _LOCK_INSTANCE = _SELECT_INSTANCE.with_for_update()
+_INSERT_INSTANCE = insert(_I).returning(_I.c.id)
 _TASK_COLUMNS = (
     _T.c.id.label("t_id"),
     _T.c.spiff_id.label("t_spiff_id"),
@@ -245,23 +246,20 @@ def insert_instance(
     session: Session, definition: Any, *, business_key: str | None, actor: str | None, now: datetime
 ) -> InstanceRef:
     """The row of a new instance; its state is written by the save_run that follows in the same transaction."""
-    instance_id = session.execute(
-        insert(ProcessInstance)
-        .values(
-            definition_id=definition.id,
-            process_key=definition.key,
-            version=definition.version,
-            business_key=business_key,
-            status="running",
-            state="{}",
-            row_version=1,
-            completed_activities=[],
-            started_at=now,
-            started_by=actor,
-            updated_at=now,
-        )
-        .returning(ProcessInstance.id)
-    ).scalar_one()
+    values = {
+        "definition_id": definition.id,
+        "process_key": definition.key,
+        "version": definition.version,
+        "business_key": business_key,
+        "status": "running",
+        "state": "{}",
+        "row_version": 1,
+        "completed_activities": [],
+        "started_at": now,
+        "started_by": actor,
+        "updated_at": now,
+    }
+    instance_id = session.execute(_INSERT_INSTANCE, values).scalar_one()  # autoflush: a case added before
     return InstanceRef(
         instance_id,
         definition.id,

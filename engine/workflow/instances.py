@@ -19,7 +19,7 @@ from engine.limits import check_data as check_bounds
 from engine.runtime.execution import set_business_key
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
-from engine.store.definitions import latest_definition
+from engine.store.definitions import latest_definition, spec_json
 from engine.store.incidents import resolve_open_incidents
 from engine.store.instances import insert_instance, load_instance, waiting_for_message
 from engine.store.tables import ProcessDefinition, ProcessInstance, Task
@@ -99,7 +99,7 @@ def start_in(
     actor: str | None,
 ) -> StartedInstance:
     """Start an instance inside the caller's transaction and run it to its first wait."""
-    spec, subs = ctx.specs(definition.id, lambda: definition.spec_json)
+    spec, subs = ctx.specs(definition.id, lambda: spec_json(session, definition.id))
     run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
     run.clock = ctx.clock
     set_business_key(run.workflow, business_key)  # JUEL's execution.getProcessBusinessKey()

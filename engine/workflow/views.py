@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, and_, case, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -205,20 +205,23 @@ def _listed(session: Session, f: TaskFilter) -> tuple[list[TaskRecord], int]:
     return [task_dict(row[0], row if row.radicado is not None else None) for row in rows], total
 
 
+_MINE = Task.assignee == bindparam("cand_user")
+_NEXT_TASK = (
+    select(Task.id)
+    .where(
+        Task.instance_id == bindparam("iid"),
+        Task.state == "ready",
+        or_(_MINE, and_(Task.assignee.is_(None), access.CANDIDATE_BOUND)),
+    )
+    .order_by(case((_MINE, 0), else_=1), Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.id)
+    .limit(1)
+)  # built once: constructing it cost more than running it
+
+
 def next_task_id(session: Session, user: UserView, instance_id: int) -> int | None:
     """The instance's next task for this user: theirs first, else an unclaimed one they may take."""
-    mine = Task.assignee == user.username
-    query = (
-        select(Task.id)
-        .where(
-            Task.instance_id == instance_id,
-            Task.state == "ready",
-            or_(mine, and_(Task.assignee.is_(None), access.candidate_sql(user.username, user.groups))),
-        )
-        .order_by(case((mine, 0), else_=1), Task.due_at.asc().nulls_last(), Task.priority.desc(), Task.id)
-        .limit(1)
-    )
-    return session.scalar(query)
+    params = {"iid": instance_id, **access.candidate_params(user.username, user.groups)}
+    return session.execute(_NEXT_TASK, params).scalar()
 
 
 def get_task(session: Session, task_id: int) -> TaskRecord | None:
