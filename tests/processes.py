@@ -107,11 +107,25 @@ class Processes:
         wait_until(lambda: all("en marcha" in self.log(n) for n in schedulers), timeout, "the schedulers",
                    self.all_logs)  # fmt: skip
 
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """`phva ARGS…` run to its end on the same database; a failed one raises with its stderr."""
+        done = subprocess.run([PHVA, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"phva {' '.join(args)} exited {done.returncode}: {done.stderr}")
+        return done
+
     def log(self, name: str) -> str:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
     def all_logs(self) -> str:
         return "\n".join(f"--- {name}\n{self.log(name)}" for name in self.running)
+
+    def stop(self, name: str) -> None:
+        """SIGTERM to one, then wait for it (killing it if it takes over 20 s); it leaves `running`."""
+        process = self.running.pop(name)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        _wait(process)
 
     def stop_all(self) -> None:
         """SIGTERM to all, then wait for each (killing one that takes over 20 s)."""
@@ -119,8 +133,12 @@ class Processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.running.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _wait(process)
+
+
+def _wait(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

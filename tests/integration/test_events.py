@@ -11,7 +11,7 @@ from engine.context import Context
 from engine.identity import users
 from engine.modeling.definitions import SourceFile, analyze
 from engine.workflow import instances, tasks, timers, views
-from tests.helpers import deploy_xml, open_tasks, process_xml
+from tests.helpers import deploy_xml, open_tasks, process_xml, task_names
 
 LINKED = """
     <bpmn:startEvent id="inicio"/>
@@ -79,10 +79,6 @@ TIMER_SUBPROCESS = """
     </bpmn:subProcess>"""
 
 
-def names(ctx: Context, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
-
-
 def finish_all(ctx: Context, instance_id: int) -> None:
     for task in open_tasks(ctx, instance_id):
         tasks.complete_task(ctx, task["id"], "root", {})
@@ -104,7 +100,7 @@ def test_a_timer_event_subprocess_interrupts_or_not_and_ends_with_its_process(
     late = instances.start_process(ctx, "vencimiento")
     clock.advance(timedelta(hours=1, seconds=1))
     timers.fire_due_timers(ctx, worker="prueba")
-    assert names(ctx, late.id) == after_timer
+    assert task_names(ctx, late.id) == after_timer
     finish_all(ctx, late.id)
     assert views.instance(ctx, late.id)["status"] == "completed"
 
@@ -132,6 +128,6 @@ def test_an_error_event_subprocess_replaces_the_rest_of_the_process(ctx: Context
     started = instances.start_process(ctx, "con_falla")
     atender = next(t for t in open_tasks(ctx, started.id) if t["name"] == "Atender")
     tasks.complete_task(ctx, atender["id"], "root", {})
-    assert names(ctx, started.id) == ["Corregir"]  # «Otra» is cancelled with the rest of the process
+    assert task_names(ctx, started.id) == ["Corregir"]  # «Otra» is cancelled with the rest of the process
     finish_all(ctx, started.id)
     assert views.instance(ctx, started.id)["status"] == "completed"

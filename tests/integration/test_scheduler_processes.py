@@ -6,12 +6,8 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,65 +23,10 @@ from engine.store.metadata import metadata
 from engine.store.tables import AuditEvent, Task, Timer
 from engine.store.uow import UnitOfWork
 from tests.pg import PostgresServer
+from tests.processes import PHVA, Processes, free_port, healthy, wait_until
 
 pytestmark = pytest.mark.slow
-PHVA = str(Path(sys.executable).with_name("phva"))
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-class Processes:
-    """`phva …` child processes on one database; each one's output goes to a log file to read back."""
-
-    def __init__(self, url: str, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.env = {
-            **os.environ,
-            "PHVA_DATABASE_URL": url,
-            "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
-            "PHVA_BPMN_DIR": str(tmp_path / "none"),
-            "PHVA_FORMS_DIR": str(tmp_path / "none"),
-        }
-        self.env.pop("PHVA_LOG_LEVEL", None)
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-
-    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        log = (self.tmp_path / f"{name}.log").open("wb")
-        process = subprocess.Popen([PHVA, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        self.running[name] = process
-        return process
-
-    def scheduler(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        return self.spawn(name, "scheduler", "--name", name, *args)
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([PHVA, *args], env=self.env, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return done
-
-    def log(self, name: str) -> str:
-        return (self.tmp_path / f"{name}.log").read_text()
-
-    def stop(self, name: str) -> None:
-        process = self.running.pop(name)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def stop_all(self) -> None:
-        for name in list(self.running):
-            self.stop(name)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def scalar(ctx: Context, query: Any) -> Any:
@@ -180,12 +121,6 @@ def test_restart_catches_up_overdue_timers_once_in_due_order(pg: tuple[Context, 
 
 
 # ---- done when: `phva serve` on SQLite, real time ----------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def escalation_timer(ctx: Context, instance_id: int) -> Timer | None:
     with UnitOfWork(ctx.db, write=False) as uow:
         row = uow.session.scalar(
@@ -205,12 +140,12 @@ def test_serve_escalates_within_a_second_and_a_restarted_scheduler_catches_up_on
     url = f"sqlite:///{tmp_path / 'phva.db'}"
     ctx = create_context(Settings(database_url=url, instance_dir=tmp_path / "instance"))
     metadata.create_all(ctx.db.write_engine)
-    processes = Processes(url, tmp_path)
+    processes = Processes(url, tmp_path, PHVA_SCHEDULER="on")  # `phva serve` with its embedded scheduler
     try:
         processes.run("deploy", str(DATA / "timers_escalation.bpmn"))
         port = free_port()
-        processes.spawn("serve", "serve", "--port", str(port))
-        wait_until(lambda: _answers(f"http://127.0.0.1:{port}/health"), 20, "the server")
+        processes.spawn("serve", PHVA, "serve", "--port", str(port))
+        wait_until(lambda: healthy(port), 20, "the server")
         first = json.loads(processes.run("start", "escalamiento", "--json").stdout)["id"]
         wait_until(lambda: escalated_at(ctx, first) is not None, 10, "the escalation task")
         timer = escalation_timer(ctx, first)
@@ -237,14 +172,6 @@ def test_serve_escalates_within_a_second_and_a_restarted_scheduler_catches_up_on
     finally:
         processes.stop_all()
         ctx.db.dispose()
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 # ---- the database goes away while the scheduler runs --------------------------------------------

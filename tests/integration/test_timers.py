@@ -31,7 +31,7 @@ from engine.store.tables import AuditEvent, Timer
 from engine.store.uow import UnitOfWork
 from engine.workflow import incidents, instances, start_timers, tasks, timers, views
 from engine.workflow.runs import load_run, save_run
-from tests.helpers import deploy_files, open_tasks, task_named
+from tests.helpers import deploy_files, task_named, task_names
 
 
 def fire(ctx: Context, **kwargs: Any) -> timers.FiringReport:
@@ -62,10 +62,6 @@ def detached(uow: UnitOfWork, rows: Any) -> list[Any]:
     return found
 
 
-def names(ctx: Context, instance_id: int) -> list[str]:
-    return sorted(t["name"] for t in open_tasks(ctx, instance_id))
-
-
 @pytest.fixture
 def escalation(ctx: Context) -> int:
     deploy_files(ctx, "timers_escalation.bpmn")
@@ -81,7 +77,7 @@ def test_non_interrupting_boundary_timer_fires_once_after_due_and_is_audited(
     clock.advance(milliseconds=10)
     report = fire(ctx)
     assert (report.fired, report.instances) == (1, 1)
-    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
     [fired] = timer_rows(ctx, bpmn_id="Recordar")
     assert (fired.status, fired.fired_at) == ("fired", clock.now())
     [event] = audits(ctx, "timer_fired")
@@ -97,7 +93,7 @@ def test_interrupting_boundary_timer_cancels_its_task(
 ) -> None:
     clock.advance(days=1, seconds=1)
     assert fire(ctx).fired == 2  # both came due while nobody fired them: each once
-    assert names(ctx, escalation) == ["Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Escalar al supervisor"]
     assert [(t.bpmn_id, t.status) for t in timer_rows(ctx)] == [("Recordar", "fired"), ("Vencer", "fired")]
 
 
@@ -125,7 +121,7 @@ def test_catch_up_fires_every_overdue_timer_once_in_due_order(ctx: Context, cloc
     assert [ids[e.instance_id] for e in audits(ctx, "timer_fired")] == sorted(offsets)
     assert report.lateness == sorted(((120 - m) * 60.0 for m in offsets), reverse=True)
     assert fire(ctx).fired == 0
-    assert all(names(ctx, i) == ["Revisar"] for i in ids)
+    assert all(task_names(ctx, i) == ["Revisar"] for i in ids)
 
 
 def test_batches_stop_at_the_limit_and_the_next_batch_goes_on(ctx: Context, clock: FrozenClock) -> None:
@@ -150,7 +146,7 @@ def test_cycle_fires_each_occurrence_and_missed_ones_only_once(ctx: Context, clo
     assert second["due_at"] == (clock.now() + timedelta(minutes=9)).isoformat()
     clock.advance(minutes=25)  # the 20' and 30' occurrences were missed while stopped
     assert fire(ctx).fired == 1
-    assert names(ctx, started).count("Recordatorio") == 2
+    assert task_names(ctx, started).count("Recordatorio") == 2
     assert views.timers(ctx) == []  # R3: the missed occurrence counts as spent
 
 
@@ -175,7 +171,7 @@ def gateway_branch(ctx: Context, clock: FrozenClock, wait: timedelta) -> list[st
     started = instances.start_process(ctx, "espera_respuesta").id
     clock.advance(wait)
     fire(ctx)
-    return names(ctx, started)
+    return task_names(ctx, started)
 
 
 def advance_directly(ctx: Context, instance_id: int) -> None:
@@ -197,10 +193,10 @@ def test_upstream_gateway_bug_shares_one_due_time_between_both_timers(
     # Stock SpiffWorkflow: the two-hour timer, evaluated first, sets the one-hour timer's due time too.
     clock.advance(hours=1, minutes=1)
     advance_directly(ctx, started)
-    assert names(ctx, started) == []
+    assert task_names(ctx, started) == []
     clock.advance(hours=1)
     advance_directly(ctx, started)
-    assert names(ctx, started) == ["Cerrar caso"]  # the wrong branch, an hour late
+    assert task_names(ctx, started) == ["Cerrar caso"]  # the wrong branch, an hour late
 
 
 def test_gateway_timers_each_keep_their_due_time_and_the_first_due_wins(
@@ -216,7 +212,7 @@ def test_gateway_timers_each_keep_their_due_time_and_the_first_due_wins(
     assert {t["kind"] for t in views.timers(ctx)} == {"event_gateway"}
     clock.advance(hours=1, seconds=1)
     assert fire(ctx).fired == 1
-    assert names(ctx, started) == ["Enviar recordatorio"]
+    assert task_names(ctx, started) == ["Enviar recordatorio"]
     assert {t.bpmn_id: t.status for t in timer_rows(ctx)} == {"UnaHora": "fired", "DosHoras": "cancelled"}
     clock.advance(hours=2)
     assert fire(ctx).fired == 0
@@ -240,7 +236,7 @@ def test_timer_start_cycle_starts_one_instance_per_occurrence(ctx: Context, cloc
     report = fire(ctx)
     assert (report.started, report.fired) == (1, 1)
     [instance] = views.instances(ctx, process_key="informe_periodico")
-    assert names(ctx, instance["id"]) == ["Preparar informe"]
+    assert task_names(ctx, instance["id"]) == ["Preparar informe"]
     [following] = views.timers(ctx)
     assert following["due_at"] == (clock.now() + timedelta(hours=1, seconds=-1)).isoformat()
     clock.advance(hours=5)  # two occurrences left, both missed: one start, then the cycle is spent
@@ -308,7 +304,7 @@ def test_a_failed_firing_is_retried_with_backoff(
     clock.advance(seconds=10)  # the backoff doubles
     report = fire(ctx)
     assert (report.failed, report.fired) == (0, 1)
-    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
     assert views.incidents(ctx) == []
 
 
@@ -336,7 +332,7 @@ def test_after_three_failures_an_incident_is_listed_and_retrying_it_fires_the_ti
     assert views.instance(ctx, escalation)["status"] == "running"  # the rest of the instance keeps working
     done = runner.invoke(cli, ["incidents", "retry", str(incident["id"])], obj=ctx)
     assert done.exit_code == 0, done.output
-    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
     assert views.incidents(ctx) == []
     assert [t.status for t in timer_rows(ctx, bpmn_id="Recordar")] == ["fired"]
 
@@ -382,11 +378,11 @@ def test_a_firing_that_never_returns_counts_and_ends_as_an_incident_after_its_at
     )
     clock.advance(hours=1)
     assert fire(ctx, policy=policy).failed == 0  # left to a person, not fired again
-    assert names(ctx, other) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, other) == ["Atender solicitud", "Escalar al supervisor"]
     monkeypatch.setattr(ProcessRun, "advance", stock)
     done = CliRunner().invoke(cli, ["incidents", "retry", str(incident["id"])], obj=ctx)
     assert done.exit_code == 0, done.output
-    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
     [row] = timer_rows(ctx, instance_id=escalation, bpmn_id="Recordar")
     assert row.status == "fired"
 
@@ -443,7 +439,7 @@ def test_business_day_timer_and_due_date_come_from_the_calendar(ctx: Context, cl
         assert fire(legal).fired == 0
         clock.advance(seconds=2)
         assert fire(legal).fired == 1
-        assert names(legal, started) == ["Alertar supervisor", "Responder PQRSD"]
+        assert task_names(legal, started) == ["Alertar supervisor", "Responder PQRSD"]
     finally:
         legal.db.dispose()
 
@@ -456,7 +452,7 @@ def test_scheduler_round_fires_due_timers_and_wakes_at_the_next_due_time(
     assert scheduler.tick() == clock.now() + timedelta(seconds=3)
     clock.advance(seconds=4)
     assert scheduler.tick() == clock.now() + timedelta(days=1, seconds=-4)
-    assert names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
+    assert task_names(ctx, escalation) == ["Atender solicitud", "Escalar al supervisor"]
 
 
 def test_second_sqlite_scheduler_stands_by_and_takes_over(
@@ -471,7 +467,7 @@ def test_second_sqlite_scheduler_stands_by_and_takes_over(
         assert second.tick() is None
         assert second.run_once() is None
     assert "queda en espera" in caplog.text
-    assert names(sqlite_ctx, started) == ["Atender solicitud"]
+    assert task_names(sqlite_ctx, started) == ["Atender solicitud"]
     first.shutdown()
     assert second.tick() is not None
     assert [e.actor for e in audits(sqlite_ctx, "timer_fired")] == ["dos"]

@@ -2,8 +2,10 @@
 PostgreSQL — under 60 s of mixed load from client threads (starts, claims, completions, messages, timers), with
 a worker killed with -9, a scheduler killed with -9 and the database restarted once along the way.
 
-It holds when no client result is lost or doubled in the audit, every due timer fired exactly once, and no
-answer was a 500 (or a dropped connection) outside the fault windows. The counts are printed for the note.
+It holds when no client result is lost or doubled in the audit, every due timer fired exactly once, no answer
+was a 500 (or a dropped connection) outside the fault windows, and while the database was down every failed
+answer was a 503 in the API's error envelope (never a 500, never a dropped connection), with no traceback in
+the web log and one warning per worker for the outage. The counts are printed for the note.
 """
 
 from __future__ import annotations
@@ -274,6 +276,16 @@ def test_soak_with_a_killed_worker_a_killed_scheduler_and_a_database_restart(clu
     print("\n" + "\n".join(report["lines"]))
     assert report["problems"] == [], "\n".join(report["problems"])
     assert "Traceback" not in processes.log("s2")
+    web_log = processes.log("web")
+    assert "Traceback" not in web_log, web_log[-3000:]
+    outages, recoveries = web_log.count("no está disponible"), web_log.count("disponible de nuevo")
+    assert 1 <= outages <= WEB_WORKERS and recoveries == outages, web_log[-3000:]  # once per worker
+
+
+def _unavailable(r: Result) -> bool:
+    """The answer the web gives while its database is down (web/http.py): 503, the API's envelope."""
+    body = r.body if isinstance(r.body, dict) else {}
+    return r.status == 503 and set(body) == {"error", "details"} and "base de datos" in body["error"]
 
 
 def _waiting_due(ctx: Context, due_by: datetime) -> int:
@@ -300,10 +312,14 @@ def _report(ctx: Context, results: list[Result], timeline: Timeline, ended: floa
     errors = Counter((timeline.window(r), "conexión" if r.status is None else r.status) for r in results
                      if r.status is None or r.status >= 500)  # fmt: skip
     for r in results:
-        if (r.status is None or r.status >= 500) and timeline.window(r) == "normal":
+        failed, window = r.status is None or r.status >= 500, timeline.window(r)
+        if failed and window == "normal":
             problems.append(
                 f"{r.op} {r.key} → {r.status} at {r.began:.2f}–{r.ended:.2f} s outside the faults: {r.body}"
             )
+        elif failed and window == "outage" and not _unavailable(r):
+            problems.append(f"{r.op} {r.key} → {r.status} at {r.began:.2f}–{r.ended:.2f} s during the outage, "
+                            f"not a 503 saying the database is unavailable: {r.body}")  # fmt: skip
 
     with UnitOfWork(ctx.db, write=False) as uow:
         s = uow.session

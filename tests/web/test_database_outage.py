@@ -68,6 +68,9 @@ def test_sqlite_file_gone_answers_503_with_retry_after_and_logs_one_warning_then
         assert listed.status_code == 503 and listed.headers["Retry-After"] == "5"
         assert listed.json is not None and set(listed.json) == {"error", "details"}
         assert "la base de datos no responde" in listed.json["error"]
+    modeler = api.get("/engine-rest/deployment", headers={"Authorization": token["Authorization"]})
+    assert modeler.status_code == 503 and modeler.headers["Retry-After"] == "5"
+    assert modeler.json is not None and modeler.json["type"] == "RestException"  # Camunda's error shape
     started = api.post("/api/v1/process-instances", headers=token, json={"process_key": "atender_solicitud"})
     assert started.status_code == 503
     assert started.json is not None and "no hayan quedado guardados" in started.json["error"]
@@ -84,7 +87,7 @@ def test_sqlite_file_gone_answers_503_with_retry_after_and_logs_one_warning_then
     assert api.get("/api/v1/tasks", headers=token).status_code == 200
     outage = [r for r in caplog.records if r.name == OUTAGE_LOG]
     assert [r.levelno for r in outage] == [logging.WARNING, logging.INFO]
-    assert "disponible de nuevo" in outage[1].getMessage() and "7 solicitud(es)" in outage[1].getMessage()
+    assert "disponible de nuevo" in outage[1].getMessage() and "8 solicitud(es)" in outage[1].getMessage()
 
 
 def test_an_error_that_is_not_an_outage_is_still_a_500(movable_app: tuple[Flask, Path]) -> None:
