@@ -143,11 +143,15 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
         for t in running:
             t.join()
         wall = time.monotonic() - began
-        after = _cpu_seconds(_tree(web.pid) + _tree(postmaster))
-        cpu = sum(after[p] - before.get(p, 0.0) for p in after)
+        app_pids = set(_tree(web.pid))
+        after = _cpu_seconds(list(app_pids) + _tree(postmaster))
+        spent = {p: after[p] - before.get(p, 0.0) for p in after}
+        cpu = sum(spent.values())
+        app = sum(v for p, v in spent.items() if p in app_pids)
         done = counts["complete"]
+        per = (lambda seconds: 1000 * seconds / done) if done else (lambda _s: float("nan"))
         return {"workers": workers, "threads": threads, "completions": done, "errors": counts["errors"],
-                "per_second": done / wall, "cpu_ms": 1000 * cpu / done if done else float("nan"),
+                "per_second": done / wall, "cpu_ms": per(cpu), "app_ms": per(app), "db_ms": per(cpu - app),
                 "cpu_busy": cpu / wall}  # fmt: skip
     finally:
         if processes is not None:
@@ -184,15 +188,18 @@ def main() -> None:
                 rows.append(row)
                 print(
                     f"{cores} núcleo(s)  {workers} workers × {threads} hilos: {row['per_second']:7.1f} "
-                    f"completadas/s  CPU {row['cpu_ms']:5.2f} ms/completada  errores {row['errors']}",
+                    f"completadas/s  CPU {row['cpu_ms']:5.2f} ms/completada (app {row['app_ms']:.2f}, BD {row['db_ms']:.2f})  "
+                    f"errores {row['errors']}",
                     flush=True,
                 )
-    print("\n| núcleos | workers × hilos | completadas/s | CPU ms por completada (app + BD) | errores |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "\n| núcleos | workers × hilos | completadas/s | CPU ms por completada (app + BD) | app | BD | errores |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
             f"| {r['cores']} | {r['workers']} × {r['threads']} | {r['per_second']:.0f} | {r['cpu_ms']:.2f} | "
-            f"{r['errors']} |"
+            f"{r['app_ms']:.2f} | {r['db_ms']:.2f} | {r['errors']} |"
         )
     best = {
         c: max((r for r in rows if r["cores"] == c), key=lambda r: r["per_second"])

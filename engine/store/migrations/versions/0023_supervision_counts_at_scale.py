@@ -76,8 +76,8 @@ def upgrade() -> None:
         dialect
     ):  # rows for the default share; a page rebuilds them if it differs
         op.execute(statement)
-    for statement in sup.create_triggers_ddl(dialect):
-        op.execute(statement)
+    # The triggers are created by 0027, with the `supervision_dirty` table they write to (nothing in 0024–0026
+    # writes a task, candidate or case); a database migrated before 0027 existed has the old ones until then.
 
 
 def downgrade() -> None:
