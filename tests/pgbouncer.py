@@ -34,7 +34,7 @@ class PgBouncer:
     """`pool_mode = transaction`: each transaction may run on another server connection, so session state
     (prepared statements, session advisory locks, SET) does not carry from one transaction to the next."""
 
-    def __init__(self, server: PostgresServer, pool_size: int = 4) -> None:
+    def __init__(self, server: PostgresServer, pool_size: int = 4, query_wait_timeout: int = 120) -> None:
         target = make_url(server.base_url)
         self.workdir = Path(tempfile.mkdtemp(prefix="phva-pgbouncer-"))
         self.port = _free_port()
@@ -50,7 +50,7 @@ class PgBouncer:
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             "auth_type = any\npool_mode = transaction\n"
-            f"default_pool_size = {pool_size}\nmax_client_conn = 500\n"
+            f"default_pool_size = {pool_size}\nmax_client_conn = 500\nquery_wait_timeout = {query_wait_timeout}\n"
             "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"
             f"logfile = {self.workdir / 'pgbouncer.log'}\npidfile = {self.workdir / 'pgbouncer.pid'}\n"
         )

@@ -99,10 +99,10 @@ def _classify(error: BaseException) -> Unavailable | None:
             if state in _BUSY_STATES:
                 return Unavailable(text, BUSY_RETRY_AFTER, outage=False)
             return None
-        if type(error).__name__ == "OperationalError" and any(t in lowered for t in _OUTAGE_TEXT):
-            return Unavailable(
-                text, OUTAGE_RETRY_AFTER, outage=True
-            )  # not PipelineAborted: a failed statement
+        # ConnectionTimeout is an OperationalError too; PipelineAborted (a failed statement) says none of these
+        operational = any(c.__name__ == "OperationalError" for c in type(error).__mro__)
+        if operational and any(t in lowered for t in _OUTAGE_TEXT):
+            return Unavailable(text, OUTAGE_RETRY_AFTER, outage=True)
         return None
     if module == "sqlite3" and type(error).__name__ == "OperationalError":
         code = getattr(error, "sqlite_errorcode", None)

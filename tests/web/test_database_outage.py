@@ -20,7 +20,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from engine.bootstrap import create_context
 from engine.config import Settings
 from engine.store.availability import Availability, unavailable
+from engine.store.db import Database
 from tests.pg import PostgresServer
+from tests.pgbouncer import PgBouncer, pgbouncer_unavailable_reason
 from tests.processes import free_port
 from tests.web.conftest import add_staff, bearer, deploy_solicitud, sign_in
 from web import create_app
@@ -166,6 +168,25 @@ def test_postgres_refused_terminated_and_starting_up_are_outages_constraint_erro
     engine.dispose()
     starting = psycopg.errors.CannotConnectNow("FATAL:  the database system is starting up")
     assert (found := unavailable(starting)) is not None and found.outage
+
+
+def test_pgbouncer_with_no_server_to_give_is_an_outage(tmp_path: Path) -> None:
+    """PgBouncer keeps a client waiting for a server connection up to its query_wait_timeout (120 s by
+    default, past gunicorn's timeout: README says to lower it), then refuses it with its own error."""
+    if pgbouncer_unavailable_reason():
+        pytest.skip(pgbouncer_unavailable_reason() or "")
+    nowhere = PostgresServer(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/postgres", None, [])
+    bouncer = PgBouncer(nowhere, query_wait_timeout=1)
+    db = Database(bouncer.url_for("phva"), pgbouncer=True)
+    try:
+        with pytest.raises(DBAPIError) as refused, db.read() as session:
+            session.execute(text("SELECT 1"))
+        assert "query_wait_timeout" in str(refused.value)
+        found = unavailable(refused.value)
+        assert found is not None and found.outage and found.retry_after == 5
+    finally:
+        db.dispose()
+        bouncer.stop()
 
 
 def test_one_warning_per_outage_one_line_when_back_and_busy_at_most_once_a_minute(
