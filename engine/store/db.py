@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
 from engine.errors import DatabaseNotReady
+from engine.store import supervision_tables
 from engine.store.availability import Availability
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -55,6 +56,7 @@ class Database:
             )
             self.write_engine = _sqlite_engine(url, "BEGIN IMMEDIATE", shared)
             self.read_engine = self.write_engine if memory else _sqlite_engine(url, "BEGIN", {})
+            event.listen(self.write_engine, "commit", _flush_supervision)
         else:
             connect_args: dict[str, Any] = {"prepare_threshold": None} if pgbouncer else {}
             if "connect_timeout" not in parsed.query:  # unreachable, or PgBouncer waiting: a 503, no hang
@@ -84,6 +86,12 @@ class Database:
         self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             self.read_engine.dispose()
+
+
+def _flush_supervision(conn: Connection) -> None:
+    """SQLite has no deferred triggers: the dashboard rows of the instances this transaction changed are
+    rebuilt here, once each, just before COMMIT (PostgreSQL does it in a deferred constraint trigger)."""
+    supervision_tables.flush_sqlite(conn.connection.dbapi_connection)
 
 
 def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
