@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.store.tables import Deployment, DeploymentSource, FormDefinition, ProcessDefinition
@@ -18,22 +18,41 @@ _D = cast(Table, ProcessDefinition.__table__)
 _SPEC_JSON = select(_D.c.spec_json).where(_D.c.id == bindparam("did"))
 
 
-# Built once; the spec's JSON (the largest column, needed only when the spec cache misses) is left unread.
+class DefinitionHead(Protocol):
+    """A process version as a start needs it (a `ProcessDefinition` row is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def documentation(self) -> str | None: ...
+
+
+# Built once, as a plain row: the ORM's loading cost more than the query. Without the spec's JSON (the
+# largest column, needed only when the spec cache misses: `spec_json`).
 _LATEST = (
-    select(ProcessDefinition)
-    .options(defer(ProcessDefinition.spec_json))
-    .where(ProcessDefinition.key == bindparam("key"))
-    .order_by(ProcessDefinition.version.desc())
+    select(*(c for c in _D.c if c.name != "spec_json"))
+    .where(_D.c.key == bindparam("key"))
+    .order_by(_D.c.version.desc())
     .limit(1)
 )
 
 
-def latest_definition(session: Session, key: str) -> ProcessDefinition:
-    """The latest version of `key`; its `spec_json` is not loaded (read it with `spec_json`)."""
-    row = session.scalar(_LATEST, {"key": key})
+def latest_definition(session: Session, key: str) -> DefinitionHead:
+    """The latest version of `key`, every column but `spec_json`."""
+    row = session.execute(_LATEST, {"key": key}).first()
     if row is None:
         raise NotFound(f"No hay un proceso desplegado con la clave '{key}'.")
-    return row
+    return cast(DefinitionHead, row)
 
 
 def spec_json(session: Session, definition_id: int) -> str:

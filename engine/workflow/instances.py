@@ -19,10 +19,10 @@ from engine.limits import check_data as check_bounds
 from engine.runtime.execution import set_business_key
 from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
-from engine.store.definitions import latest_definition, spec_json
+from engine.store.definitions import DefinitionHead, latest_definition, spec_json
 from engine.store.incidents import resolve_open_incidents
 from engine.store.instances import insert_instance, load_instance, waiting_for_message
-from engine.store.tables import ProcessDefinition, ProcessInstance, Task
+from engine.store.tables import ProcessInstance, Task
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import advance, load_run, save_run
 
@@ -93,7 +93,7 @@ def start_process(
 def start_in(
     ctx: Context,
     session: Session,
-    definition: ProcessDefinition,
+    definition: DefinitionHead,
     initial: dict[str, Any],
     business_key: str | None,
     actor: str | None,

@@ -18,7 +18,7 @@ from engine.modeling.form_submission import defaults, validate_submission
 from engine.modeling.formdata import schema_from_form_data
 from engine.modeling.start_info import StartInfo, read_start_info
 from engine.store import definitions
-from engine.store.definitions import latest_definition
+from engine.store.definitions import DefinitionHead, latest_definition
 from engine.store.tables import ProcessDefinition
 from engine.store.uow import UnitOfWork
 from engine.workflow import views
@@ -27,7 +27,7 @@ from engine.workflow.tasks import FormReader
 from engine.workflow.views import list_definitions
 
 
-def _start_info(ctx: Context, session: Session, definition: ProcessDefinition) -> StartInfo:
+def _start_info(ctx: Context, session: Session, definition: DefinitionHead) -> StartInfo:
     found = ctx.start_infos.get(definition.id)
     if found is None:
         source = definitions.definition_xml(session, definition.id)
@@ -74,7 +74,7 @@ def startable(ctx: Context, user: UserView | str) -> list[dict[str, Any]]:
 
 def _checked_definition(
     ctx: Context, session: Session, key: str, user: UserView
-) -> tuple[ProcessDefinition, StartInfo]:
+) -> tuple[DefinitionHead, StartInfo]:
     definition = latest_definition(session, key)
     info = _start_info(ctx, session, definition)
     if not _may_start(user, info):
