@@ -105,7 +105,7 @@ def start_from_form(
     business_key: str | None = None,
 ) -> StartedInstance:
     """Validate the start form like a task form, then start — one transaction; nothing is written when it fails."""
-    with UnitOfWork(ctx.db) as uow:
+    with UnitOfWork(ctx.db, pipelined=True) as uow:  # its one instance row is new: no one else sees it
         session = uow.session
         acting = acting_user(session, user)
         check_start_allowed(ctx, key, business_key)

@@ -382,7 +382,7 @@ def tasks(ctx: Context, f: TaskFilter) -> tuple[list[TaskRecord], int]:
 
 
 def task_page(ctx: Context, f: TaskFilter) -> TaskList:
-    with UnitOfWork(ctx.db, write=False) as uow:
+    with UnitOfWork(ctx.db, write=False, pipelined=True) as uow:  # BEGIN goes with the first statement
         return task_list(uow.session, f)
 
 

@@ -27,7 +27,7 @@ from engine.identity import users
 from engine.modeling.definitions import SourceFile
 from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
-from engine.workflow import deployments, instances, tasks, timers, views
+from engine.workflow import deployments, instances, start_forms, tasks, timers, views
 from engine.workflow.views import TaskFilter
 from tests.pg import PostgresServer
 from tests.roundtrips import RoundTripProxy
@@ -102,6 +102,31 @@ def test_a_start_takes_at_most_five_round_trips(wired: Wired) -> None:
     started = instances.start_process(ctx, "cinco")
     assert proxy.round_trips <= MAX_ROUND_TRIPS, proxy.round_trips
     assert _names(ctx, started.id) == [("Paso 0", "ready")]
+
+
+def test_a_start_with_its_form_and_next_task_takes_at_most_six_round_trips(wired: Wired) -> None:
+    """What the web and the API run: the form's checks, the start and the user's next task, pipelined."""
+    ctx, proxy, _ = wired
+    user = users.get_user(ctx, "bench")
+    start_forms.start_from_form(ctx, "cinco", user, {})
+    proxy.reset()
+    with counting(ctx.db) as count:
+        started = start_forms.start_from_form(ctx, "cinco", user, {})
+    assert proxy.round_trips <= 6, f"{proxy.round_trips} round trips for {count}"  # 11 unpipelined
+    assert count.commits == 1, count
+    assert started.next_task_id is not None
+    assert _names(ctx, started.id) == [("Paso 0", "ready")]
+
+
+def test_a_page_of_the_inbox_takes_at_most_four_round_trips(wired: Wired) -> None:
+    ctx, proxy, _ = wired
+    user = users.get_user(ctx, "bench")
+    instances.start_process(ctx, "cinco")
+    views.task_page(ctx, views.task_filter_for(user, candidate_me=True, limit=10))
+    proxy.reset()
+    found = views.task_page(ctx, views.task_filter_for(user, candidate_me=True, limit=10))
+    assert proxy.round_trips <= 4, proxy.round_trips  # JIT off, count, page, end: BEGIN rides with the first
+    assert found["total"] >= 1
 
 
 def test_a_refused_completion_writes_nothing(wired: Wired) -> None:
