@@ -33,8 +33,9 @@ def form(key: str) -> Any:
         business_key = request.form.get("clave_negocio", "").strip()[:200]
         try:
             started = start_forms.start_from_form(
-                ctx(), key, me(), lambda schema: submission(schema, request.form), business_key or None
-            )
+                ctx(), key, me(), lambda schema: submission(schema, request.form), business_key or None,
+                find_next=True,
+            )  # fmt: skip
         except ValidationFailed as error:
             flash(error.message, "error")
             page = start_forms.start_form(ctx(), key, me())

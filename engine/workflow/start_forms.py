@@ -103,8 +103,11 @@ def start_from_form(
     user: UserView | str,
     submitted: Mapping[str, Any] | FormReader,
     business_key: str | None = None,
+    *,
+    find_next: bool = False,
 ) -> StartedInstance:
-    """Validate the start form like a task form, then start — one transaction; nothing is written when it fails."""
+    """Validate the start form like a task form, then start — one transaction; nothing is written when it fails.
+    With `find_next`, the user's first task of the new instance is looked up in it too (the web goes there)."""
     with UnitOfWork(ctx.db, pipelined=True) as uow:  # its one instance row is new: no one else sees it
         session = uow.session
         acting = acting_user(session, user)
@@ -119,6 +122,6 @@ def start_from_form(
             if errors:
                 raise ValidationFailed("Revise los datos del formulario.", errors)
         started = start_in(ctx, session, definition, dict(data), business_key, acting.username)
-        following = views.next_task_id(session, acting, started.id)
+        following = views.next_task_id(session, acting, started.id) if find_next else None
         uow.commit()
     return replace(started, next_task_id=following)

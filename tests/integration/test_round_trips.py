@@ -108,14 +108,18 @@ def test_a_start_with_its_form_and_next_task_takes_at_most_six_round_trips(wired
     """What the web and the API run: the form's checks, the start and the user's next task, pipelined."""
     ctx, proxy, _ = wired
     user = users.get_user(ctx, "bench")
-    start_forms.start_from_form(ctx, "cinco", user, {})
+    start_forms.start_from_form(ctx, "cinco", user, {}, find_next=True)
     proxy.reset()
     with counting(ctx.db) as count:
-        started = start_forms.start_from_form(ctx, "cinco", user, {})
+        started = start_forms.start_from_form(ctx, "cinco", user, {}, find_next=True)
     assert proxy.round_trips <= 6, f"{proxy.round_trips} round trips for {count}"  # 11 unpipelined
     assert count.commits == 1, count
     assert started.next_task_id is not None
     assert _names(ctx, started.id) == [("Paso 0", "ready")]
+    proxy.reset()
+    with counting(ctx.db) as count:
+        started = start_forms.start_from_form(ctx, "cinco", user, {})  # the API's: no next task
+    assert proxy.round_trips <= 5 and started.next_task_id is None, f"{proxy.round_trips} for {count}"
 
 
 def test_a_page_of_the_inbox_takes_at_most_four_round_trips(wired: Wired) -> None:
