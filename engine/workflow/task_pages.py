@@ -66,6 +66,15 @@ def decode_cursor(text: str, order: str) -> Seek:
         ) from None
 
 
+def jit_off(session: Session) -> None:
+    """No JIT for this transaction (PostgreSQL): it compiles nothing worth it for index range reads, and added
+    40–65 ms at 1M tasks. Sent by the driver, so in a pipelined transaction it travels with the next statement
+    instead of waiting on its own; SET LOCAL ends with the transaction (safe behind PgBouncer)."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    driver.execute("SET LOCAL jit = off", prepare=False)
+
+
 @dataclass(frozen=True)
 class Principals:
     """The visibility rows a list reads: (kind, value, taken) triples, each an index range."""

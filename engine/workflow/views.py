@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, text
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -165,7 +165,7 @@ def task_list(session: Session, f: TaskFilter) -> TaskList:
         items, total = _listed(session, f)
         return TaskList(items=items, total=total, capped=False, next=None)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT set_config('jit', 'off', true)"))
+        task_pages.jit_off(session)
     order = "priority" if f.order == "priority" else "due"
     who = task_pages.principals(
         f.username, f.groups, see_all=f.see_all, supervisor=f.supervisor,
