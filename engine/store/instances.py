@@ -113,7 +113,9 @@ _CANCEL_KNOWN_TASKS = (
     )
     .values(state="cancelled", completed_at=_NOW)
 )
-_INSERT_TASKS = insert(_T).returning(_T.c.id, sort_by_parameter_order=True)
+# Matched back by spiff_id rather than by parameter order: SQLite can only keep the order one row per INSERT
+# (a 3,333-branch split started with 3,333 statements); unordered, both databases take them in one.
+_INSERT_TASKS = insert(_T).returning(_T.c.spiff_id, _T.c.id)
 _INSERT_CANDIDATES = insert(_C)
 _WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind, _TM.c.name).where(
     _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
@@ -447,10 +449,10 @@ def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]]
     new = [row for row in values if row["spiff_id"] not in known]
     if not new:
         return
-    ids = conn.execute(_INSERT_TASKS, new).scalars().all()
+    ids: dict[str, int] = {spiff_id: task_id for spiff_id, task_id in conn.execute(_INSERT_TASKS, new)}
     candidates = []
-    for row, task_id in zip(new, ids, strict=True):
-        row["id"] = task_id  # the save's caller arms what a new task needs (escalation ladders)
+    for row in new:  # the save's caller arms what a new task needs (escalation ladders)
+        task_id = row["id"] = ids[row["spiff_id"]]
         candidates += [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
         candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
     if candidates:
