@@ -33,7 +33,7 @@ from engine.config import Settings
 from engine.context import Context
 from engine.identity import users
 from engine.pqrsd import legal_data as legal
-from engine.store import supervision_tables, visibility_tables
+from engine.store import case_visibility_tables, supervision_tables, visibility_tables
 from engine.store.metadata import metadata
 from engine.supervision import dashboard, items
 from engine.supervision.counters import hour_of
@@ -75,6 +75,7 @@ def seed(ctx: Context, n: int) -> None:
         for statement in _SEED:
             conn.execute(text(statement), params)
         conn.execute(text(visibility_tables.backfill_sql("postgresql")))
+        conn.execute(text(case_visibility_tables.backfill_sql("postgresql")))
         supervision_tables.rebuild(conn, ctx.settings.semaforo_amarillo, hour_of(NOW))
         for table in ("process_instances", "pqrsd_cases", "tasks", "audit_events"):  # later inserts go on
             conn.execute(

@@ -37,7 +37,7 @@ from engine.config import Settings
 from engine.context import Context
 from engine.identity import users
 from engine.pqrsd import legal_data as legal
-from engine.store import supervision_tables
+from engine.store import case_visibility_tables, supervision_tables
 from engine.store.metadata import metadata
 from engine.store.visibility_tables import backfill_sql
 from engine.supervision.counters import hour_of
@@ -71,6 +71,7 @@ def populate(ctx: Context, n: int) -> float:
         for statement in (*_SEED, _TIMERS):
             conn.execute(text(statement), params)
         conn.execute(text(backfill_sql("postgresql")))
+        conn.execute(text(case_visibility_tables.backfill_sql("postgresql")))  # as migration 0028 does
         supervision_tables.rebuild(conn, ctx.settings.semaforo_amarillo, hour_of(NOW))  # rows and counters
         for table in ("process_instances", "pqrsd_cases", "tasks", "audit_events", "timers"):
             conn.execute(

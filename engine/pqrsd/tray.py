@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union, union_all
 from sqlalchemy.orm import Session
 
 from engine.context import Context
@@ -19,8 +19,9 @@ from engine.legal.semaforo import colour
 from engine.limits import MAX_OFFSET, MAX_PAGE
 from engine.pqrsd.filing import CHANNELS
 from engine.pqrsd.radicacion import CLOSED_STATUSES
+from engine.store.case_visibility_tables import NO_DUE
+from engine.store.case_visibility_tables import CaseVisibility as V
 from engine.store.legal_tables import PqrsdCase
-from engine.store.tables import Task, TaskCandidate
 from engine.store.uow import UnitOfWork
 
 ESTADOS = (
@@ -116,15 +117,25 @@ def parse_query(args: dict[str, str], *, limit: int = PER_PAGE, maximum: int = 5
 
 
 def cases(ctx: Context, user: UserView | str, q: CaseQuery) -> CasePage:
-    """One page: two SELECTs (a count that stops at CAP, and the page: an index range in due order)."""
+    """One page: two SELECTs (a count that stops at CAP, and the page in due order).
+
+    Whoever reads every instance pages over the case table itself; anyone else over their rows of
+    `case_visibility`: one index range per principal they are (themselves, each of their dependencias, and for
+    a supervisor the cases nobody was named for), each stopping where the page or the count ends."""
     now = ctx.clock.now()
     tz = ZoneInfo(ctx.settings.timezone)
     with UnitOfWork(ctx.db, write=False) as uow:
         acting = acting_user(uow.session, user)
-        query = _query(acting, q, now, tz)
-        counted = query.with_only_columns(PqrsdCase.id).limit(q.offset + CAP + 1).subquery()
+        principals = _principals(acting)
+        if principals is None:
+            query = _query(q, now, tz)
+            counted = query.with_only_columns(PqrsdCase.id).limit(q.offset + CAP + 1).subquery()
+            page = _page(uow.session, query, q)
+        else:
+            counted = _counted(principals, q, now, tz)
+            page = _visible_page(uow.session, principals, q, now, tz)
         found = uow.session.scalar(select(func.count()).select_from(counted)) or 0
-        items = [_row(c, now, tz) for c in _page(uow.session, query, q)]  # read inside: rollback expires rows
+        items = [_row(c, now, tz) for c in page]  # read inside: rollback expires rows
     size = max(q.limit, 1)
     reach = min(found, q.offset + CAP)  # deeper pages count on from where they are
     return CasePage(
@@ -146,22 +157,104 @@ def _page(session: Session, query: Select[Any], q: CaseQuery) -> list[PqrsdCase]
     return list(session.scalars(ordered.limit(q.limit).offset(q.offset)))
 
 
-def _query(user: UserView, q: CaseQuery, now: datetime, tz: ZoneInfo) -> Select[Any]:
-    query = select(PqrsdCase)
-    visible = _visible(user)
-    if visible is not None:
-        query = query.where(visible)
+def _principals(user: UserView) -> list[tuple[str, str]] | None:
+    """`access.may_view_case` as the rows of `case_visibility` a user matches (None: every case).
+
+    The cases a user filed, or whose process has a task (of any state) they may see: as its assignee or a
+    candidate, through a dependencia, or as a supervisor when nobody was named for it."""
+    if user.has_role(*access.INSTANCE_READERS):
+        return None
+    rows = [("user", user.username)] + [("group", g) for g in (list(user.groups) or [""])]
+    return [*rows, ("unrouted", "")] if user.has_role("supervisor") else rows
+
+
+def _branch(kind: str, value: str, q: CaseQuery, now: datetime, tz: ZoneInfo, *columns: Any) -> Select[Any]:
+    query = select(*columns).where(V.kind == kind, V.value == value, *_criteria(q, now, tz))
     if q.text:
-        like = f"%{q.text}%"
-        digits = q.text.replace(".", "").replace(" ", "").upper()
-        query = query.where(
-            or_(
-                PqrsdCase.radicado.ilike(like),
-                PqrsdCase.petitioner_name.ilike(like),
-                PqrsdCase.document_number == digits,
-                PqrsdCase.subject.ilike(like),
-            )
-        )
+        query = query.where(V.case_id.in_(select(PqrsdCase.id).where(_text(q.text))))
+    return query
+
+
+def _counted(principals: list[tuple[str, str]], q: CaseQuery, now: datetime, tz: ZoneInfo) -> Any:
+    # A branch that reaches the limit alone makes the count reach it: the count is exact below it.
+    reach = q.offset + CAP + 1
+    branches = [_branch(k, v, q, now, tz, V.case_id).limit(reach).subquery() for k, v in principals]
+    found = union(*(select(b.c.case_id) for b in branches)).subquery()
+    return select(found.c.case_id).limit(reach).subquery()
+
+
+def _visible_page(
+    session: Session, principals: list[tuple[str, str]], q: CaseQuery, now: datetime, tz: ZoneInfo
+) -> list[PqrsdCase]:
+    # The page's cases are among the first offset + limit of each principal's range (the same case has the
+    # same key in each): a sort of at most that many rows per principal.
+    reach = q.offset + q.limit
+    branches = [
+        _branch(k, v, q, now, tz, V.due_key, V.case_id).order_by(V.due_key, V.case_id).limit(reach).subquery()
+        for k, v in principals
+    ]
+    merged = union_all(*(select(b.c.due_key, b.c.case_id) for b in branches)).subquery()
+    page = (
+        select(merged.c.due_key, merged.c.case_id)
+        .distinct()
+        .order_by(merged.c.due_key, merged.c.case_id)
+        .limit(q.limit)
+        .offset(q.offset)
+        .subquery()
+    )
+    chosen = select(PqrsdCase).join(page, page.c.case_id == PqrsdCase.id)
+    return list(session.scalars(chosen.order_by(page.c.due_key, page.c.case_id)))
+
+
+def _criteria(q: CaseQuery, now: datetime, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+    """The filters over the rows' copies of the case's columns."""
+    where: list[ColumnElement[bool]] = []
+    for column, value in (
+        (V.estado, q.estado),
+        (V.tipo, q.tipo),
+        (V.canal, q.canal),
+        (V.dependencia, q.dependencia),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if q.desde is not None:
+        where.append(V.received_at >= datetime.combine(q.desde, time(0), tzinfo=tz))
+    if q.hasta is not None:
+        where.append(V.received_at < datetime.combine(q.hasta + timedelta(days=1), time(0), tzinfo=tz))
+    if q.semaforo is not None:
+        where.append(_semaforo_of_rows(q.semaforo, now))
+    return where
+
+
+def _semaforo_of_rows(colour: str, now: datetime) -> ColumnElement[bool]:
+    opened = V.estado.not_in(CLOSED_STATUSES)
+    if colour == "suspendida":
+        return and_(opened, V.due_key == NO_DUE)
+    if colour == "rojo":
+        return and_(opened, V.due_key <= now)
+    on_time = and_(opened, V.due_key > now, V.due_key < NO_DUE)
+    if colour == "alerta":
+        return and_(on_time, V.alerta_at <= now)
+    if colour == "amarillo":
+        return and_(on_time, V.amarillo_at <= now)
+    return and_(on_time, or_(V.amarillo_at.is_(None), V.amarillo_at > now))
+
+
+def _text(text: str) -> ColumnElement[bool]:
+    like = f"%{text}%"
+    digits = text.replace(".", "").replace(" ", "").upper()
+    return or_(
+        PqrsdCase.radicado.ilike(like),
+        PqrsdCase.petitioner_name.ilike(like),
+        PqrsdCase.document_number == digits,
+        PqrsdCase.subject.ilike(like),
+    )
+
+
+def _query(q: CaseQuery, now: datetime, tz: ZoneInfo) -> Select[Any]:
+    query = select(PqrsdCase)
+    if q.text:
+        query = query.where(_text(q.text))
     for column, value in (
         (PqrsdCase.status, q.estado),
         (PqrsdCase.kind, q.tipo),
@@ -179,33 +272,6 @@ def _query(user: UserView, q: CaseQuery, now: datetime, tz: ZoneInfo) -> Select[
     if q.semaforo is not None:
         query = query.where(_semaforo(q.semaforo, now))
     return query
-
-
-def _visible(user: UserView) -> ColumnElement[bool] | None:
-    """`access.may_view_case` as SQL: the cases a user filed, or whose process has a task they may see.
-
-    Each subquery carries OFFSET 0 so PostgreSQL probes it per case (an index lookup) in the page's due order,
-    instead of hashing every task the user may see first (a scan of the whole task table)."""
-    if user.has_role(*access.INSTANCE_READERS):
-        return None
-    me = user.username
-    offered = or_(
-        and_(TaskCandidate.kind == "user", TaskCandidate.value == me),
-        and_(TaskCandidate.kind == "group", TaskCandidate.value.in_(list(user.groups) or [""])),
-    )
-    sees = [
-        Task.assignee == me,
-        _probe(select(TaskCandidate.task_id).where(TaskCandidate.task_id == Task.id, offered)),
-    ]
-    if user.has_role("supervisor"):  # and what nobody was named for (access.visible_tasks_sql)
-        routed = _probe(select(TaskCandidate.task_id).where(TaskCandidate.task_id == Task.id))
-        sees.append(and_(Task.assignee.is_(None), not_(routed)))
-    of_case = _probe(select(Task.id).where(Task.instance_id == PqrsdCase.instance_id, or_(*sees)))
-    return or_(PqrsdCase.created_by == me, of_case)
-
-
-def _probe(query: Select[Any]) -> ColumnElement[bool]:
-    return exists(query.offset(0))
 
 
 def _semaforo(colour: str, now: datetime) -> ColumnElement[bool]:
