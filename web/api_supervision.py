@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 
 from engine.errors import BadInput
 from engine.supervision import dashboard, items
@@ -21,7 +21,16 @@ def supervision_summary() -> Response:
 
 @bp.get("/supervision/items")
 def supervision_items() -> Response:
-    return jsonify(items.items(ctx(), caller(), parse_filters(request.args.to_dict())))
+    page = items.items(ctx(), caller(), parse_filters(request.args.to_dict()))
+    following = None
+    if (
+        page["next"] is not None
+    ):  # the same criteria, after the page's last row (the page number no longer applies)
+        args: dict[str, Any] = {
+            k: v for k, v in request.args.items() if k not in ("cursor", "desde", "pagina")
+        }
+        following = url_for("api.supervision_items", **{**args, "cursor": page["next"]})
+    return jsonify({**page, "next": following})
 
 
 @bp.post("/supervision/reassign")

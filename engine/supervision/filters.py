@@ -29,6 +29,7 @@ class SupervisionQuery:
     q: str | None = None  # radicado, asunto or the task's name
     page: int = 1
     per_page: int = PER_PAGE
+    cursor: str | None = None  # after this row (`desde` on the page, `cursor` in the API); the page then is 0
 
     @property
     def offset(self) -> int:
@@ -63,6 +64,7 @@ def parse_filters(args: Mapping[str, str]) -> SupervisionQuery:
         q=_text(args, "q"),
         page=_number(args, "pagina", 1, MAX_PAGE),
         per_page=_number(args, "limit", PER_PAGE, MAX_PER_PAGE),
+        cursor=_text(args, "cursor") or _text(args, "desde"),
     )
 
 

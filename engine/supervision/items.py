@@ -10,24 +10,28 @@ change colour. Otherwise they read the case and task tables.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, not_, select
+from sqlalchemy import ColumnElement, Select, func, literal, not_, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine.context import Context
+from engine.errors import BadInput
 from engine.identity.users import UserView
+from engine.limits import BIGINT_MAX
 from engine.pqrsd.views import business_days_left
 from engine.store.legal_tables import PqrsdCase
 from engine.store.supervision_tables import NO_DUE
 from engine.store.supervision_tables import SupervisionItem as I
 from engine.store.supervision_tables import SupervisionState as S
-from engine.store.tables import AuditEvent, Task
+from engine.store.tables import AuditEvent, Task, UtcDateTime
 from engine.store.uow import UnitOfWork
 from engine.supervision import counters
 from engine.supervision import semaforo_sql as sem
@@ -69,9 +73,10 @@ class ItemPage(TypedDict):
     items: list[Item]
     total: int
     capped: bool  # more than `total` rows match
-    page: int
+    page: int  # the OFFSET page; 0 once reached by a cursor
     pages: int
     per_page: int
+    next: str | None  # the cursor of the following page (`desde` on the page, `cursor` in the API)
 
 
 def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
@@ -80,10 +85,10 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
         session = uow.session
         scope = _scope(w, q)
         if scope is not None:
-            found, total, more = _seek(ctx, session, w, q, scope)
+            found, total, following = _seek(ctx, session, w, q, scope)
         else:
             for_counting(session)
-            found, total, more = (_cases if q.ver == "casos" else _tasks)(session, w, q)
+            found, total, following = (_cases if q.ver == "casos" else _tasks)(session, w, q)
         tz = ZoneInfo(ctx.settings.timezone)
         last = _last_activity(session, [i["instance_id"] for i in found])
     for item in found:
@@ -97,15 +102,16 @@ def items(ctx: Context, user: UserView, q: SupervisionQuery) -> ItemPage:
         items=found,
         total=min(total, CAP),
         capped=total > CAP,
-        page=q.page,
-        pages=max(math.ceil(min(total, CAP) / q.per_page), q.page + (1 if more else 0), 1),
+        page=0 if q.cursor else q.page,
+        pages=max(math.ceil(min(total, CAP) / q.per_page), q.page + (1 if following else 0), 1),
         per_page=q.per_page,
+        next=following,
     )
 
 
 def export(ctx: Context, user: UserView, q: SupervisionQuery) -> list[Item]:
     """Every matching row (up to MAX_EXPORT), for the CSV."""
-    return items(ctx, user, replace(q, page=1, per_page=MAX_EXPORT))["items"]
+    return items(ctx, user, replace(q, page=1, per_page=MAX_EXPORT, cursor=None))["items"]
 
 
 def _scope(w: Watch, q: SupervisionQuery) -> str | None:
@@ -118,7 +124,7 @@ def _scope(w: Watch, q: SupervisionQuery) -> str | None:
 
 def _seek(
     ctx: Context, session: Session, w: Watch, q: SupervisionQuery, scope: str
-) -> tuple[list[Item], int, bool]:
+) -> tuple[list[Item], int, str | None]:
     section = "caso" if q.ver == "casos" else "tarea"
     where = [I.section == section, I.scope == scope, *_criteria(q, section, w.now)]
     where.append(I.dependencia == q.dependencia if q.dependencia is not None else I.first.is_(True))
@@ -130,15 +136,22 @@ def _seek(
         session.rollback()
         counters.ensure_state(ctx.db, w.amarillo_share, w.now)
         total = session.scalar(select(func.count()).select_from(counted)) or 0
+    shape = f"{q.ver}.{key.key}"
+    after = _after(q, shape)
     chosen = select(I.item_id, I.dependencia, I.e1, I.e2, I.e3, I.no_term).where(*where)
-    page = chosen.order_by(key, I.item_id).limit(q.per_page + 1).offset(q.offset).subquery()
+    if after is not None:
+        chosen = chosen.where(tuple_(key, I.item_id) > tuple_(_at(after[0]), literal(after[1])))
+    ranged = chosen.order_by(key, I.item_id).limit(q.per_page + 1).offset(q.offset if after is None else 0)
+    page = ranged.subquery()
     if section == "caso":
         rows = session.execute(
             select(PqrsdCase, page.c.dependencia, page.c.e1, page.c.e2, page.c.e3, page.c.no_term)
             .join(page, page.c.item_id == PqrsdCase.id)
             .order_by(getattr(page.c, key.key), page.c.item_id)
         ).all()
-        more = len(rows) > q.per_page
+        following = _cursor(
+            shape, rows, q.per_page, lambda r: ({"e1": r[2], "e2": r[3], "e3": r[4]}[key.key], r[0].id)
+        )
         rows = rows[: q.per_page]
         holders = _holders(session, [r[0].instance_id for r in rows if r[0].instance_id is not None])
         found = [
@@ -149,15 +162,17 @@ def _seek(
                  ultima_actividad=_iso(c.updated_at), instance_id=c.instance_id)
             for c, dependencia, e1, e2, e3, no_term in rows
         ]  # fmt: skip
-        return found, total, more
-    rows = session.execute(
+        return found, total, following
+    task_rows = session.execute(
         select(Task, PqrsdCase.radicado, PqrsdCase.subject, PqrsdCase.kind, PqrsdCase.channel,
                page.c.e1, page.c.e2, page.c.e3, page.c.no_term)
         .join(page, page.c.item_id == Task.id)
         .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
         .order_by(getattr(page.c, key.key), page.c.item_id)
     ).all()  # fmt: skip
-    more = len(rows) > q.per_page
+    following = _cursor(
+        shape, task_rows, q.per_page, lambda r: ({"e1": r[5], "e2": r[6], "e3": r[7]}[key.key], r[0].id)
+    )
     found = [
         Item(kind="tarea", task_id=t.id, tarea=t.name, proceso=t.process_key, radicado=radicado,
              asunto=subject, tipo=kind, canal=channel, dependencia=", ".join(t.candidate_groups) or None,
@@ -165,9 +180,9 @@ def _seek(
              vence_el=_iso(e3) if e3 < NO_DUE else None, dias_habiles=None,
              semaforo=_colour(w.now, e1, e2, e3, no_term), ultima_actividad=_iso(t.claimed_at or t.created_at),
              instance_id=t.instance_id)
-        for t, radicado, subject, kind, channel, e1, e2, e3, no_term in rows[: q.per_page]
+        for t, radicado, subject, kind, channel, e1, e2, e3, no_term in task_rows[: q.per_page]
     ]  # fmt: skip
-    return found, total, more
+    return found, total, following
 
 
 def _criteria(q: SupervisionQuery, section: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -211,13 +226,13 @@ def _value(value: str) -> str | None:
     return None if value == NONE else value
 
 
-def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, bool]:
+def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, str | None]:
     total = _count(session, cases_query(session, w, q, PqrsdCase.id).limit(CAP + 1))
     colour = sem.case_colour(w.now).label("colour")
     query = cases_query(session, w, q, PqrsdCase, colour, case_dependencia().label("dependencia"))
-    rows = session.execute(
-        query.order_by(PqrsdCase.due_at.asc().nulls_last(), PqrsdCase.id).limit(q.per_page).offset(q.offset)
-    ).all()
+    rows = session.execute(_ordered(query, q, "casos.due", PqrsdCase.due_at, PqrsdCase.id)).all()
+    following = _cursor("casos.due", rows, q.per_page, lambda r: (r[0].due_at or NO_DUE, r[0].id))
+    rows = rows[: q.per_page]
     holders = _holders(session, [r[0].instance_id for r in rows if r[0].instance_id is not None])
     found = [
         Item(kind="caso", task_id=None, tarea=None, proceso="pqrsd", radicado=c.radicado, asunto=c.subject,
@@ -226,19 +241,19 @@ def _cases(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item],
              dias_habiles=None, semaforo=colour, ultima_actividad=_iso(c.updated_at), instance_id=c.instance_id)
         for c, colour, dependencia in rows
     ]  # fmt: skip
-    return found, total, q.offset + len(found) < total
+    return found, total, following
 
 
-def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, bool]:
+def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item], int, str | None]:
     total = _count(session, tasks_query(session, w, q, Task.id).limit(CAP + 1))
     due = sem.task_due().label("term_due")
     query = tasks_query(
         session, w, q, Task, PqrsdCase.radicado, PqrsdCase.subject, PqrsdCase.kind, PqrsdCase.channel,
         due, task_colour(session, w).label("colour"),
     )  # fmt: skip
-    rows = session.execute(
-        query.order_by(sem.task_due().asc().nulls_last(), Task.id).limit(q.per_page).offset(q.offset)
-    ).all()
+    rows = session.execute(_ordered(query, q, "tareas.due", sem.task_due(), Task.id)).all()
+    following = _cursor("tareas.due", rows, q.per_page, lambda r: (r[5] or NO_DUE, r[0].id))
+    rows = rows[: q.per_page]
     found = [
         Item(kind="tarea", task_id=t.id, tarea=t.name, proceso=t.process_key, radicado=radicado,
              asunto=subject, tipo=kind, canal=channel, dependencia=", ".join(t.candidate_groups) or None,
@@ -247,7 +262,50 @@ def _tasks(session: Session, w: Watch, q: SupervisionQuery) -> tuple[list[Item],
              instance_id=t.instance_id)
         for t, radicado, subject, kind, channel, term_due, colour in rows
     ]  # fmt: skip
-    return found, total, q.offset + len(found) < total
+    return found, total, following
+
+
+def _ordered(query: Select[Any], q: SupervisionQuery, shape: str, due: Any, item_id: Any) -> Select[Any]:
+    """The page in due order (no due date last), one row more to tell whether another follows; after the
+    cursor's row when there is one, else from the OFFSET page."""
+    key = func.coalesce(due, _at(NO_DUE))
+    after = _after(q, shape)
+    if after is not None:
+        query = query.where(tuple_(key, item_id) > tuple_(_at(after[0]), literal(after[1])))
+    return query.order_by(key, item_id).limit(q.per_page + 1).offset(q.offset if after is None else 0)
+
+
+# A cursor names the list's order (casos or tareas, by which moment) and the last row's key: a page read
+# with it starts right after that row, whatever was added or closed before it meanwhile.
+def _cursor(
+    shape: str, rows: Sequence[Any], size: int, key: Callable[[Any], tuple[datetime, int]]
+) -> str | None:
+    if len(rows) <= size:
+        return None
+    moment, item_id = key(rows[size - 1])
+    raw = f"{shape}|{moment.astimezone(UTC).isoformat()}|{item_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(q: SupervisionQuery, shape: str) -> tuple[datetime, int] | None:
+    if q.cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(q.cursor + "=" * (-len(q.cursor) % 4)).decode()
+        named, moment_text, id_text = raw.split("|")
+        moment, item_id = datetime.fromisoformat(moment_text), int(id_text)
+        if named != shape or moment.tzinfo is None or not 0 <= item_id <= BIGINT_MAX:
+            raise ValueError(named)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise BadInput(
+            "El cursor de la página no es válido para esta lista: siga el enlace «Siguiente».",
+            {"cursor": "Cursor no válido."},
+        ) from None
+    return moment, item_id
+
+
+def _at(moment: datetime) -> Any:
+    return literal(moment, UtcDateTime())
 
 
 def _count(session: Session, query: Any) -> int:
