@@ -1,17 +1,28 @@
 """Deploys that scale (issue 15 §3): check and deploy time, memory and database growth for large models.
 
-Run with `python -m bench.deploy [--tasks N] [--branches N] [--processes N]`. On SQLite (a file, so its
-growth is measured): a chain of N tasks (≈2N elements with its flows, plus its diagram), a parallel split into
-N branches and its start, and one file holding N small processes, each drawn as Camunda Modeler draws it.
+Run with `python -m bench.deploy [--tasks N] [--branches N] [--processes N] [--start] [--no-postgres]`. On SQLite
+(a file, so its growth is measured): a chain of N tasks (≈2N elements with its flows, plus its diagram), a parallel
+split into N branches and its start, and one file holding N small processes, each drawn as Camunda Modeler draws it.
 Targets: a 10,000-element model deploys in < 10 s; a 5,000-process file in < 60 s and < 100 MB more database.
+
+With --start, starting them (`instances.start_process`, as `phva start` and the API do) on SQLite and PostgreSQL
+(a throwaway cluster, tests/pg.py): the chain and the split of script tasks run to their end, the split of user
+tasks stops at its N tasks. Time, CPU, statements, the Python heap's peak (tracemalloc, a second start), and
+raw SpiffWorkflow running the same model: in this process (with phva's scaling patches, engine.runtime.spiff_scaling)
+and stock, in a child process, at --raw-branches (stock SpiffWorkflow is quadratic, so at full size it would not end).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
+import subprocess
+import sys
 import tempfile
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.bootstrap import create_context
@@ -20,6 +31,7 @@ from engine.context import Context
 from engine.modeling.definitions import SourceFile
 from engine.store.metadata import metadata
 from engine.workflow import deployments, instances
+from tests.sql_count import counting
 
 HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
@@ -127,9 +139,18 @@ def many_processes(count: int) -> bytes:
     return (HEAD + "".join(xml) + "".join(diagrams) + "</bpmn:definitions>\n").encode()
 
 
-def _context(tmp: Path, name: str) -> tuple[Context, Path]:
+def user_split(branches: int, key: str = "tareas") -> bytes:
+    """The split with a user task for group 'atencion' on every branch: a start stops at its N tasks."""
+    content = parallel(branches, key).replace(
+        b'<bpmn:scriptTask id="B', b'<bpmn:userTask camunda:candidateGroups="atencion" id="B'
+    )
+    content = re.sub(rb"<bpmn:script>r\d+ = 1</bpmn:script></bpmn:scriptTask>", b"</bpmn:userTask>", content)
+    return content.replace(b' scriptFormat="python"', b"")
+
+
+def _context(tmp: Path, name: str, url: str | None = None) -> tuple[Context, Path]:
     db = tmp / f"{name}.db"
-    ctx = create_context(Settings(database_url=f"sqlite:///{db}", instance_dir=tmp / "instance"))
+    ctx = create_context(Settings(database_url=url or f"sqlite:///{db}", instance_dir=tmp / "instance"))
     metadata.create_all(ctx.db.write_engine)
     return ctx, db
 
@@ -150,10 +171,77 @@ def _took(began: float, cpu: float) -> str:
     return f"{time.perf_counter() - began:6.2f} s ({time.process_time() - cpu:5.2f} s CPU)"
 
 
-def run(tasks: int, branches: int, processes: int, start: bool) -> None:
+_RAW = """
+import sys, time
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.camunda.parser import CamundaParser
+parser = CamundaParser()
+parser.add_bpmn_str(sys.stdin.buffer.read(), "m.bpmn")
+key = sys.argv[1]
+spec, subs = parser.get_spec(key), parser.get_subprocess_specs(key)
+began = time.perf_counter()
+wf = BpmnWorkflow(spec, subs)
+wf.do_engine_steps()
+print(f"{time.perf_counter() - began:.2f}")
+"""
+
+
+def raw_stock(content: bytes, key: str, timeout: float) -> str:
+    """Stock SpiffWorkflow (no engine import, so none of its patches) in a child process."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _RAW, key], input=content, capture_output=True,
+                              timeout=timeout, check=True)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"not done after {timeout:.0f} s"
+    return f"{float(done.stdout):6.2f} s"
+
+
+def raw_patched(ctx: Context, key: str) -> float:
+    """SpiffWorkflow on the deployed spec, in this process (so with engine.runtime's patches), no database."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    from engine.store import definitions
+    from engine.store.uow import UnitOfWork
+
+    with UnitOfWork(ctx.db) as uow:
+        definition = definitions.latest_definition(uow.session, key)
+        spec, subs = ctx.specs(definition.id, lambda: definitions.spec_json(uow.session, definition.id))
+    began = time.perf_counter()
+    wf = BpmnWorkflow(spec, subs, script_engine=ctx.script_engine)
+    wf.do_engine_steps()
+    return time.perf_counter() - began
+
+
+def start_figures(
+    label: str, url: Callable[[], str], tmp: Path, models: list[tuple[str, bytes, str]]
+) -> None:
+    print(f"\n== starting them: {label} ==")
+    for name, content, key in models:
+        ctx, _ = _context(tmp, f"start_{key}", url())
+        assert deployments.deploy(ctx, [SourceFile(f"{key}.bpmn", content)]).report.ok
+        instances.start_process(ctx, key, data={})  # warm-up: the spec cache, connections
+        began, cpu = time.perf_counter(), time.process_time()
+        with counting(ctx.db) as sql:
+            started = instances.start_process(ctx, key, data={})
+        took = _took(began, cpu)
+        tracemalloc.start()
+        instances.start_process(ctx, key, data={})
+        heap = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+        raw = raw_patched(ctx, key) if started.status == "completed" else None
+        ratio = f"  raw SpiffWorkflow {raw:5.2f} s (×{float(took.split()[0]) / raw:4.1f})" if raw else ""
+        print(
+            f"{name:<34} start {took}  {len(sql.statements):>3} statements  heap peak {heap:6.1f} MB  "
+            f"{started.status}{ratio}"
+        )
+        ctx.db.dispose()
+
+
+def run(tasks: int, branches: int, processes: int, start: bool, postgres: bool = True,
+        raw_branches: int = 1000) -> None:  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        for label, name, content, key in (
+        for label, name, content, _key in (
             (f"chain of {tasks} tasks", "cadena.bpmn", chain(tasks), "cadena"),
             (f"parallel split into {branches}", "ramas.bpmn", parallel(branches), "ramas"),
         ):
@@ -163,14 +251,9 @@ def run(tasks: int, branches: int, processes: int, start: bool) -> None:
                 content.count(t) for t in (b"<bpmn:scriptTask", b"<bpmn:sequenceFlow", b"Event ", b"Gateway ")
             )
             check_s, deploy_s, _ = _timed_deploy(ctx, SourceFile(name, content))
-            ran = ""
-            if start:  # SpiffWorkflow's engine steps walk the whole task tree per step: O(n²) in a chain
-                began = time.perf_counter()
-                started = instances.start_process(ctx, key, data={})
-                ran = f"  start+run {time.perf_counter() - began:6.2f} s ({started.status})"
             print(
                 f"{label:<34} {elements:>6} elements {len(content) / 1e6:5.2f} MB  check {check_s}  "
-                f"deploy {deploy_s}{ran}"
+                f"deploy {deploy_s}"
             )
             ctx.db.dispose()
         ctx, db = _context(tmp, "muchos")
@@ -188,6 +271,30 @@ def run(tasks: int, branches: int, processes: int, start: bool) -> None:
             f"{'  the same file again':<34} {time.perf_counter() - began:6.2f} s, {len(again.unchanged)} unchanged"
         )
         ctx.db.dispose()
+        if start:
+            models = [
+                (f"chain of {tasks} script tasks", chain(tasks), "cadena"),
+                (f"split into {branches} script tasks", parallel(branches), "ramas"),
+                (f"split into {branches} user tasks", user_split(branches), "tareas"),
+            ]
+            start_figures("SQLite", lambda: f"sqlite:///{tmp}/start_{time.monotonic_ns()}.db", tmp, models)
+            if postgres:
+                from tests.pg import PostgresServer, postgres_unavailable_reason
+
+                if (reason := postgres_unavailable_reason()) is None:
+                    server = PostgresServer.start()
+                    try:
+                        start_figures("PostgreSQL", lambda: server.empty_database("bench_start"), tmp, models)
+                    finally:
+                        server.stop()
+                else:
+                    print(f"PostgreSQL: {reason}")
+            print(f"\n== stock SpiffWorkflow (a child process, no phva patches), at {raw_branches} ==")
+            for name, content, key in (
+                (f"chain of {raw_branches} script tasks", chain(raw_branches), "cadena"),
+                (f"split into {raw_branches} script tasks", parallel(raw_branches), "ramas"),
+            ):
+                print(f"{name:<34} {raw_stock(content, key, 120)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of the run: {peak:.0f} MB")
 
@@ -197,9 +304,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=5000)
     parser.add_argument("--branches", type=int, default=3333)
     parser.add_argument("--processes", type=int, default=5000)
-    parser.add_argument("--start", action="store_true", help="also start and run the chain and the split")
+    parser.add_argument("--start", action="store_true", help="also start the chain and the splits")
+    parser.add_argument("--no-postgres", action="store_true", help="starts on SQLite only")
+    parser.add_argument("--raw-branches", type=int, default=1000, help="size for stock SpiffWorkflow")
     args = parser.parse_args()
-    run(args.tasks, args.branches, args.processes, args.start)
+    run(args.tasks, args.branches, args.processes, args.start, not args.no_postgres, args.raw_branches)
 
 
 if __name__ == "__main__":
