@@ -40,6 +40,7 @@ from engine.pqrsd import legal_data as legal
 from engine.store import case_visibility_tables, supervision_tables
 from engine.store.metadata import metadata
 from engine.store.visibility_tables import backfill_sql
+from engine.supervision import items
 from engine.supervision.counters import hour_of
 from engine.workflow import deployments, instances, task_pages, views
 
@@ -96,6 +97,19 @@ def deep_cursor(ctx: Context, offset: int) -> str:
     return task_pages.encode_cursor("due", task_pages.Seek(row[0], row[1], row[2]))
 
 
+def dashboard_cursor(ctx: Context, offset: int) -> str:
+    """The «Siguiente» cursor of the entity's task list after `offset` rows (what paging there would give)."""
+    with ctx.db.read_engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT e3, item_id FROM supervision_items WHERE section = 'tarea' AND scope = '' AND first "
+                "ORDER BY e3, item_id OFFSET :o LIMIT 1"
+            ),
+            {"o": offset - 1},
+        ).one()
+    return items.encode_cursor("tareas.e3", row[0], row[1])
+
+
 def median_ms(call: Callable[[], Any], rounds: int) -> float:
     call()
     times = []
@@ -106,7 +120,7 @@ def median_ms(call: Callable[[], Any], rounds: int) -> float:
     return statistics.median(times)
 
 
-def pages(ctx: Context, deep: str) -> list[tuple[str, str, str, str, dict[str, str]]]:
+def pages(ctx: Context, deep: str, board: str) -> list[tuple[str, str, str, str, dict[str, str]]]:
     """(group, label, who, path, query string)."""
     t = "/tareas"
     api = "/api/v1/tasks"
@@ -141,6 +155,8 @@ def pages(ctx: Context, deep: str) -> list[tuple[str, str, str, str, dict[str, s
         ("tablero", "lista PQRSD en amarillo (entidad)", "u.supervision", "/supervision/lista", {"ver": "casos", "semaforo": "amarillo"}),
         ("tablero", "lista PQRSD verdes (una dependencia)", "jefa.dep_03", "/supervision/lista", {"ver": "casos", "semaforo": "verde"}),
         ("tablero", "lista tareas (entidad, página 40)", "u.supervision", "/supervision/lista", {"ver": "tareas", "pagina": "40"}),
+        ("tablero", "lista tareas (entidad, cursor tras la fila 50.000)", "u.supervision", "/supervision/lista", {"ver": "tareas", "desde": board}),
+        ("tablero", "API items tareas, cursor tras la fila 50.000", "u.supervision", "/api/v1/supervision/items", {"ver": "tareas", "cursor": board}),
         ("tablero", "API summary (entidad)", "u.supervision", "/api/v1/supervision/summary", {}),
         ("tablero", "API items tareas vencidas de dep_07", "u.supervision", "/api/v1/supervision/items", {"ver": "tareas", "semaforo": "rojo", "dependencia": "dep_07"}),
         ("pqrsd", "bandeja PQRSD (supervisión)", "u.supervision", "/pqrsd", {}),
@@ -189,7 +205,8 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool, groups: set[s
     tokens: dict[str, str] = {}
     plans: list[str] = []
     deep = deep_cursor(ctx, min(50_000, open_tasks // 2))
-    for group, label, who, path, args in pages(ctx, deep):
+    board = dashboard_cursor(ctx, min(50_000, open_tasks // 2))
+    for group, label, who, path, args in pages(ctx, deep, board):
         if group not in groups:
             continue
         if who not in clients:

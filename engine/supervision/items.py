@@ -282,7 +282,11 @@ def _cursor(
 ) -> str | None:
     if len(rows) <= size:
         return None
-    moment, item_id = key(rows[size - 1])
+    return encode_cursor(shape, *key(rows[size - 1]))
+
+
+def encode_cursor(shape: str, moment: datetime, item_id: int) -> str:
+    """`shape`: the list and its order, as `casos.e3` (dashboard rows) or `tareas.due` (the tables)."""
     raw = f"{shape}|{moment.astimezone(UTC).isoformat()}|{item_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
