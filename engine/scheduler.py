@@ -31,6 +31,7 @@ from engine.notifications.rounds import notification_round
 from engine.pqrsd import legal_data
 from engine.pqrsd.radicacion import CLOSED_STATUSES
 from engine.store.availability import unavailable
+from engine.supervision import counters
 from engine.workflow import ladders, start_timers, timers
 from engine.workflow.timers import FiringReport, RetryPolicy
 
@@ -66,6 +67,7 @@ class TimerScheduler:
         self._progress = False
         self._aps: BackgroundScheduler | None = None
         self._outage_since: datetime | None = None
+        self._folded: datetime | None = None  # the hour up to which this scheduler last folded the counters
 
     # ---- one round ----------------------------------------------------------------------------
     def tick(self) -> datetime | None:
@@ -98,6 +100,7 @@ class TimerScheduler:
         ladders.run_round(self.ctx, self._calendar, worker=self.worker, limit=self.batch_size, policy=self.policy,
                           should_stop=self._stop.is_set)  # fmt: skip
         notification_round(self.ctx, closed=CLOSED_STATUSES)  # mail out, deadline notices, digest
+        self._fold_counters()
         if total.fired or total.failed:
             log.info(
                 "Ronda: %d temporizador(es) disparado(s) en %d proceso(s), %d inicio(s), %d fallo(s).",
@@ -107,6 +110,14 @@ class TimerScheduler:
                 total.failed,
             )
         return total
+
+    def _fold_counters(self) -> None:
+        """Fold the dashboard's counters of the hours over, once an hour, so the first page after a quiet
+        night or weekend does not fold them all itself (several schedulers: the first one does it)."""
+        hour = counters.hour_of(self.ctx.clock.now())
+        if self._folded != hour:
+            counters.compact(self.ctx.db, hour)
+            self._folded = hour
 
     def _calendar(self, years: Iterable[int]) -> BusinessCalendar:
         return legal_data.snapshot(self.ctx, years).calendar  # escalation ladders count business days
