@@ -218,6 +218,38 @@ def _task_rows(q: _Sql, where: str) -> str:
     )
 
 
+def _task_rows_per_task(q: _Sql, where: str) -> str:
+    """`_task_rows` for PostgreSQL's refresh: each task's scopes and dependencias by LATERAL index lookups, so an
+    instance with 3,333 open tasks costs 3,333 lookups (the set form's joins, planned for one task, went cubic).
+    The property test checks it against `_task_rows`, which `expected_rows_sql` keeps."""
+    ce1, ce2, ce3 = _case_moments(q, "c")
+    no_due = q.moment(NO_DUE)
+    own = q.share_point("t.created_at", "t.due_at", SHARE)
+    e3 = f"CASE WHEN c.id IS NOT NULL THEN {ce3} ELSE COALESCE(t.due_at, {no_due}) END"
+    e2 = f"CASE WHEN c.id IS NOT NULL THEN {ce2} ELSE COALESCE(t.due_at, {no_due}) END"
+    e1 = (
+        f"CASE WHEN c.id IS NOT NULL THEN {ce1} WHEN t.due_at IS NULL THEN {no_due} "
+        f"WHEN {own} < t.due_at THEN {own} ELSE t.due_at END"
+    )
+    groups = "SELECT x.value FROM task_candidates x WHERE x.task_id = t.id AND x.kind = 'group'"
+    return (
+        f"SELECT 'tarea' AS section, t.id AS item_id, s.scope AS scope, d.dep AS dependencia, "
+        f"d.dep = COALESCE(g.first_group, '{NONE}') AS first, t.instance_id AS instance_id, "
+        f"COALESCE(t.assignee, '{NONE}') AS funcionario, COALESCE(c.kind, '{NONE}') AS tipo, "
+        f"COALESCE(c.channel, '{NONE}') AS canal, t.process_key AS proceso, "
+        "CASE WHEN c.id IS NOT NULL THEN (CASE WHEN c.due_at IS NULL THEN 'suspendida' ELSE '' END) "
+        "WHEN t.due_at IS NULL THEN 'sin_termino' ELSE '' END AS no_term, "
+        f"{e1} AS e1, {e2} AS e2, {e3} AS e3 "
+        "FROM tasks t LEFT JOIN pqrsd_cases c ON c.id = "
+        "(SELECT min(k.id) FROM pqrsd_cases k WHERE k.instance_id = t.instance_id) "
+        f"CROSS JOIN LATERAL (SELECT min(x.value) AS first_group FROM ({groups}) x) g "
+        f"CROSS JOIN LATERAL (SELECT ''::text AS scope UNION {groups} UNION SELECT k.dependencia FROM pqrsd_cases k "
+        "WHERE k.instance_id = t.instance_id AND k.dependencia IS NOT NULL) s "
+        f"CROSS JOIN LATERAL ({groups} UNION ALL SELECT '{NONE}' WHERE g.first_group IS NULL) d(dep) "
+        f"WHERE {where} AND t.state = 'ready'"
+    )
+
+
 def expected_rows_sql(dialect: str) -> str:
     """Every row the items table should hold, computed from the case and task tables."""
     q = _Sql(dialect)
@@ -429,9 +461,12 @@ def postgresql_ddl() -> list[str]:
 def _pg_refresh_body(q: _Sql) -> str:
     """The rows of one instance computed once, then compared row by row with what is stored: an unchanged row
     is left alone (its counters too), a changed one replaced, a row no longer due deleted."""
-    fresh = f"{_case_rows(q, 'c.instance_id = p_instance')} UNION ALL {_task_rows(q, 't.instance_id = p_instance')}"
+    fresh = (
+        f"{_case_rows(q, 'c.instance_id = p_instance')} UNION ALL "
+        f"{_task_rows_per_task(q, 't.instance_id = p_instance')}"
+    )
     columns = COLUMNS.split(", ")
-    key = "section, item_id, scope, dependencia".split(", ")
+    key = ["section", "item_id", "scope", "dependencia"]
     same_key = " AND ".join(f"i.{c} = r.{c}" for c in key)
     same_row = " AND ".join(f"i.{c} = r.{c}" for c in columns if c not in key)
     key_text = " || chr(31) || ".join(f"{{t}}.{c}::text" for c in key)
@@ -444,8 +479,8 @@ def _pg_refresh_body(q: _Sql) -> str:
         f"      DELETE FROM supervision_items i WHERE {same_key};\n"
         f"      INSERT INTO supervision_items ({COLUMNS}) VALUES ({', '.join(f'r.{c}' for c in columns)});\n"
         "    END IF;\n  END LOOP;\n"
-        f"  DELETE FROM supervision_items i WHERE i.instance_id = p_instance AND NOT (({key_text.format(t='i')}) "
-        "= ANY (kept));\nEND"
+        f"  DELETE FROM supervision_items i WHERE i.instance_id = p_instance AND ({key_text.format(t='i')}) "
+        "NOT IN (SELECT unnest(kept));\nEND"  # a hashed subplan: linear in the instance's rows
     )
 
 
