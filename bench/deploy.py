@@ -240,7 +240,7 @@ def start_figures(
 
 
 def run(tasks: int, branches: int, processes: int, start: bool, postgres: bool = True,
-        raw_branches: int = 1000, pg_user_tasks: int = 125) -> None:  # fmt: skip
+        raw_branches: int = 1000) -> None:  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for label, name, content, _key in (
@@ -286,13 +286,7 @@ def run(tasks: int, branches: int, processes: int, start: bool, postgres: bool =
                 if (reason := postgres_unavailable_reason()) is None:
                     server = PostgresServer.start()
                     try:
-                        # the dashboard's refresh of one instance at COMMIT grows ~n³ with its open tasks
-                        # (≈2 s at 125, 18 s at 250, 168 s at 500): the user-task split is started smaller
-                        pg_models = [*models[:2], (f"split into {pg_user_tasks} user tasks",
-                                                   user_split(pg_user_tasks), "tareas")]  # fmt: skip
-                        start_figures(
-                            "PostgreSQL", lambda: server.empty_database("bench_start"), tmp, pg_models
-                        )
+                        start_figures("PostgreSQL", lambda: server.empty_database("bench_start"), tmp, models)
                     finally:
                         server.stop()
                 else:
@@ -315,10 +309,8 @@ def main() -> None:
     parser.add_argument("--start", action="store_true", help="also start the chain and the splits")
     parser.add_argument("--no-postgres", action="store_true", help="starts on SQLite only")
     parser.add_argument("--raw-branches", type=int, default=1000, help="size for stock SpiffWorkflow")
-    parser.add_argument("--pg-user-tasks", type=int, default=125, help="user-task split on PostgreSQL")
     args = parser.parse_args()
-    run(args.tasks, args.branches, args.processes, args.start, not args.no_postgres, args.raw_branches,
-        args.pg_user_tasks)  # fmt: skip
+    run(args.tasks, args.branches, args.processes, args.start, not args.no_postgres, args.raw_branches)
 
 
 if __name__ == "__main__":
