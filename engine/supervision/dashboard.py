@@ -2,8 +2,9 @@
 dependencia, funcionario, tipo, canal and proceso.
 
 Unfiltered, for the entity or one dependencia, they come from the trigger-kept counters (engine.supervision
-.counters: two statements that read a few thousand rows at a million open tasks). With filters, or for a
-supervisor of several dependencias, from the exact grouped statements over the case and task tables (one per
+.counters: two statements that read a few thousand rows at a million open tasks); filtered, from the dashboard's
+rows of that scope that match (engine.supervision.filtered: one grouped statement). A text search or a
+supervisor of several dependencias: the exact grouped statements over the case and task tables (one per
 section), which read every open row of the scope."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from engine.pqrsd.filing import CHANNELS
 from engine.store.legal_tables import PqrsdCase
 from engine.store.tables import ProcessDefinition, Task, TaskCandidate, User
 from engine.store.uow import UnitOfWork
-from engine.supervision import counters
+from engine.supervision import counters, filtered
 from engine.supervision import semaforo_sql as sem
 from engine.supervision.filters import FILTERS, NONE, SupervisionQuery
 from engine.supervision.scope import (
@@ -74,9 +75,15 @@ def summary(ctx: Context, user: UserView, q: SupervisionQuery) -> Summary:
     with UnitOfWork(ctx.db, write=False) as uow:
         session = uow.session
         scope = counted_scope(w, q)
+        row_scope = filtered.rows_scope(w.groups, q) if scope is None else None
         if scope is not None:
             found = counters.tally(ctx.db, session, scope, w.now, w.amarillo_share)
             cases, tasks = _from_tally(found, "caso", "tipo"), _from_tally(found, "tarea", "funcionario")
+        elif row_scope is not None:  # filtered: the scope's matching rows, not every open case and task
+            counters.ensure_state(ctx.db, w.amarillo_share, w.now)
+            by_section = filtered.grouped(session, q, row_scope, w.now)
+            cases = _from_rows(by_section["caso"], "tipo")
+            tasks = _from_rows(by_section["tarea"], "funcionario")
         else:
             for_counting(session)
             cases = _grouped(session, _case_statement(session, w, q), "tipo")
@@ -161,8 +168,12 @@ def _counts(dimension: str, rows: Any, value: Any, colour: Any) -> Any:
 
 
 def _grouped(session: Session, statement: Any, total_from: str) -> Section:
+    return _from_rows(session.execute(statement), total_from)
+
+
+def _from_rows(rows: Any, total_from: str) -> Section:
     by: dict[str, dict[str, Row]] = {}
-    for dimension, value, *counts in session.execute(statement):
+    for dimension, value, *counts in rows:
         found = {state: int(n or 0) for state, n in zip(sem.STATES, counts, strict=True)}
         by.setdefault(dimension, {})[value] = Row(
             value=value, label=value, counts=found, total=sum(found.values())
