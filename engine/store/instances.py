@@ -149,6 +149,8 @@ class InstanceRef:
     # The spiff ids of its ready human tasks as last saved, when the caller knows them (no re-select)
     open_tasks: set[str] | None = None
     locked: bool = False  # its row is locked by this transaction: no one else can change it before commit
+    # A new instance whose row is not written yet (`new_instance`): its first save inserts it with its state
+    pending: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,10 +246,11 @@ class FiredTimer:
     due_at: datetime
 
 
-def insert_instance(
-    session: Session, definition: Any, *, business_key: str | None, actor: str | None, now: datetime
+def new_instance(
+    definition: Any, *, business_key: str | None, actor: str | None, now: datetime
 ) -> InstanceRef:
-    """The row of a new instance; its state is written by the save_run that follows in the same transaction."""
+    """A new instance whose row is written by its first `save_instance`, state and all, in one INSERT (not an
+    INSERT then an UPDATE), or by `stored` earlier if something needs its id before (a service handler)."""
     values = {
         "definition_id": definition.id,
         "process_key": definition.key,
@@ -261,21 +264,27 @@ def insert_instance(
         "started_by": actor,
         "updated_at": now,
     }
-    instance_id = session.execute(_INSERT_INSTANCE, values).scalar_one()  # autoflush: a case added before
-    return InstanceRef(
-        instance_id,
-        definition.id,
-        definition.key,
-        definition.version,
-        1,
-        "{}",
-        "running",
-        [],
-        0,
-        business_key,
-        open_tasks=set(),
-        locked=True,
-    )
+    return InstanceRef(0, definition.id, definition.key, definition.version, 1, "{}", "running", [], 0,
+                       business_key, open_tasks=set(), locked=True, pending=values)  # fmt: skip
+
+
+def stored(session: Session, ref: InstanceRef) -> InstanceRef:
+    """`ref` with its row written (as started: running, empty state) if it was still pending."""
+    if ref.pending is not None:
+        ref.id = _insert(session, ref.pending)
+        ref.pending = None
+    return ref
+
+
+def insert_instance(
+    session: Session, definition: Any, *, business_key: str | None, actor: str | None, now: datetime
+) -> InstanceRef:
+    """The row of a new instance; its state is written by the save_run that follows in the same transaction."""
+    return stored(session, new_instance(definition, business_key=business_key, actor=actor, now=now))
+
+
+def _insert(session: Session, values: dict[str, Any]) -> int:
+    return int(session.execute(_INSERT_INSTANCE, values).scalar_one())  # autoflush: a case added before
 
 
 def load_instance(session: Session, instance_id: int, *, lock: bool = False) -> InstanceRef | None:
@@ -355,26 +364,37 @@ def save_instance(
     conn = session.connection()
     waits = (TIMER_WAITS if change.timers else 0) | (MESSAGE_WAITS if change.messages else 0)
     waits |= SIGNAL_WAITS if change.signals else 0
-    result = cast(
-        CursorResult[Any],
-        conn.execute(
-            _UPDATE_INSTANCE,
-            {
-                "iid": ref.id,
-                "expected": ref.row_version,
-                "p_state": change.state,
-                "p_version": ref.row_version + 1,
-                "p_status": change.status,
-                "p_now": now,
-                "p_activities": change.completed_activities,
-                "p_waits": waits,
-                "p_ended": now if change.status in ("completed", "cancelled") else None,
-            },
-        ),
-    )
-    # a row this transaction locked cannot have moved: its count is not waited for (pipelined, see store.db)
-    if not ref.locked and result.rowcount != 1:
-        raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
+    ended = now if change.status in ("completed", "cancelled") else None
+    if ref.pending is not None:  # its first save: the row as an INSERT and an UPDATE would leave it
+        ref.id = _insert(session, {
+            **ref.pending, "state": change.state, "status": change.status, "row_version": ref.row_version + 1,
+            "completed_activities": change.completed_activities, "waits": waits, "updated_at": now,
+            "ended_at": ended,
+        })  # fmt: skip
+        ref.pending = None
+        for row in change.tasks:  # built before the row had its id
+            row["instance_id"] = ref.id
+    else:
+        result = cast(
+            CursorResult[Any],
+            conn.execute(
+                _UPDATE_INSTANCE,
+                {
+                    "iid": ref.id,
+                    "expected": ref.row_version,
+                    "p_state": change.state,
+                    "p_version": ref.row_version + 1,
+                    "p_status": change.status,
+                    "p_now": now,
+                    "p_activities": change.completed_activities,
+                    "p_waits": waits,
+                    "p_ended": ended,
+                },
+            ),
+        )
+        # a row this transaction locked cannot have moved: its count is not waited for (pipelined, store.db)
+        if not ref.locked and result.rowcount != 1:
+            raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
     ref.row_version += 1
     ref.status = change.status
     ref.completed_activities = change.completed_activities

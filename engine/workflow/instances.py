@@ -21,7 +21,7 @@ from engine.runtime.workflow import ProcessRun, check_json_native
 from engine.store.audit import audit
 from engine.store.definitions import DefinitionHead, latest_definition, spec_json
 from engine.store.incidents import resolve_open_incidents
-from engine.store.instances import insert_instance, load_instance, waiting_for_message
+from engine.store.instances import load_instance, new_instance, waiting_for_message
 from engine.store.tables import ProcessInstance, Task
 from engine.store.uow import UnitOfWork
 from engine.workflow.runs import advance, load_run, save_run
@@ -103,7 +103,8 @@ def start_in(
     run = ProcessRun.start(spec, subs, ctx.script_engine, initial)
     run.clock = ctx.clock
     set_business_key(run.workflow, business_key)  # JUEL's execution.getProcessBusinessKey()
-    ref = insert_instance(session, definition, business_key=business_key, actor=actor, now=ctx.clock.now())
+    # written with its state by save_run (one INSERT), or before if a service handler asks for its id
+    ref = new_instance(definition, business_key=business_key, actor=actor, now=ctx.clock.now())
     incident = advance(ctx, session, ref, run)
     status = save_run(ctx, session, ref, run, incident=incident)
     audit(session, ctx, instance_id=ref.id, action="instance_started", actor=actor,

@@ -18,7 +18,7 @@ from engine.notifications import alerts, task_events
 from engine.runtime.workflow import HumanTask, IncidentInfo, ProcessRun
 from engine.store import definitions
 from engine.store.audit import audit
-from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance
+from engine.store.instances import InstanceChange, InstanceRef, has_open_incident, save_instance, stored
 from engine.workflow import ladder_arming
 from engine.workflow.bindings import StoredDefinitions
 
@@ -32,7 +32,12 @@ class ServiceCall:
 
     ctx: Context
     session: Session
-    instance: InstanceRef
+    ref: InstanceRef
+
+    @property
+    def instance(self) -> InstanceRef:
+        """The instance, its row written first when a start still holds it back (a handler may link to it)."""
+        return stored(self.session, self.ref)
 
 
 def advance(ctx: Context, session: Session, ref: InstanceRef, run: ProcessRun) -> IncidentInfo | None:
