@@ -20,6 +20,8 @@ tasks in the same order and depths, O(1) per task.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,6 +301,36 @@ def _parallel_join_hook(self: Any, my_task: Any) -> bool:
     else:
         my_task._inherit_data()
     return may_fire
+
+
+_PATCHED = (
+    (TaskIterator, "_next"), (BpmnTaskIterator, "_next"), (TaskIterator, "_handle_leaf_depth"), (Task, "_set_state"),
+    (Task, "__init__"), (Workflow, "update_waiting_tasks"), (BpmnWorkflow, "_do_engine_steps"),
+    (ParallelGateway, "_update_hook"),
+)  # fmt: skip
+_INHERITED = object()  # the class had no method of its own by that name: it used its base's
+_STOCK = {(owner, name): vars(owner).get(name, _INHERITED) for owner, name in _PATCHED}
+
+
+def _put(owner: type, name: str, method: Any) -> None:
+    if method is _INHERITED:
+        if name in vars(owner):
+            delattr(owner, name)
+    else:
+        setattr(owner, name, method)
+
+
+@contextmanager
+def stock() -> Iterator[None]:
+    """SpiffWorkflow as shipped, for the benchmarks' "raw SpiffWorkflow" side (nothing else may run meanwhile)."""
+    ours = {(owner, name): vars(owner).get(name, _INHERITED) for owner, name in _PATCHED}
+    for (owner, name), method in _STOCK.items():
+        _put(owner, name, method)
+    try:
+        yield
+    finally:
+        for (owner, name), method in ours.items():
+            _put(owner, name, method)
 
 
 def install() -> None:
