@@ -79,6 +79,25 @@ def notify_many(session: Session, ctx: Context, notices: Sequence[Notice]) -> in
     return reached
 
 
+def notify_members(session: Session, ctx: Context, notice: Notice) -> None:
+    """`notify_many` of one notice that returns nothing: with mail off and no plain addresses, every
+    recipient's channel but "none" means a row in the app (as `_plan`), written in one INSERT … SELECT."""
+    if ctx.mail is not None or notice.emails:
+        notify_many(session, ctx, [notice])
+        return
+    if not notice.users and not notice.groups:
+        return
+    row = {
+        "event": notice.event, "subject": _one_line(notice.subject), "body": notice.body, "link": notice.link,
+        "instance_id": notice.instance_id, "task_id": notice.task_id, "key": notice.key,
+        "created_at": ctx.clock.now(),
+    }  # fmt: skip
+    default = events.DEFAULTS.get(notice.event, events.BOTH)
+    store.add_member_notifications(session, row, users=sorted(set(notice.users)),
+                                   groups=sorted(set(notice.groups)), default=default,
+                                   channels=(events.APP, events.EMAIL, events.BOTH))  # fmt: skip
+
+
 def _plan(
     ctx: Context, notice: Notice, people: Sequence[store.Recipient]
 ) -> tuple[list[dict[str, Any]], dict[str, str | None]]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.context import Context
 from engine.notifications import events
-from engine.notifications.notify import Notice, notify_many
+from engine.notifications.notify import Notice, notify_many, notify_members
 
 
 def task_assigned(
@@ -38,10 +38,14 @@ def new_tasks(
     session: Session, ctx: Context, business_key: str | None, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """The tasks a save just created (rows given their "id"): its assignee, or else its candidates,
-    hear of each — one query and one insert per table for all of them."""
+    hear of each: one INSERT … SELECT for a single task when no mail can go, else one query and one insert
+    per table for all of them."""
     notices = [_notice(ctx, business_key, row) for row in rows if row.get("id") is not None]
-    if any(n is not None for n in notices):
-        notify_many(session, ctx, [n for n in notices if n is not None])
+    found = [n for n in notices if n is not None]
+    if len(found) == 1:  # the usual save: one new task, its notices one INSERT … SELECT when it can be
+        notify_members(session, ctx, found[0])
+    elif found:
+        notify_many(session, ctx, found)
 
 
 def _notice(ctx: Context, business_key: str | None, row: Mapping[str, Any]) -> Notice | None:

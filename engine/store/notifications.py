@@ -76,6 +76,60 @@ _RECIPIENTS = (
 )
 
 
+_NOTICE_COLUMNS = (
+    "recipient",
+    "event",
+    "subject",
+    "body",
+    "link",
+    "instance_id",
+    "task_id",
+    "key",
+    "created_at",
+)
+_CHANNEL = func.coalesce(_P.c.channel, bindparam("default", type_=_P.c.channel.type))
+_MEMBER_NOTICES = (
+    select(
+        _U.c.username,
+        *(bindparam(name, type_=_N.c[name].type) for name in _NOTICE_COLUMNS[1:-1]),
+        bindparam("created_at", type_=UtcDateTime()),
+    )
+    .select_from(_U)
+    .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event == bindparam("event")))
+    .where(
+        _U.c.active == true(),
+        or_(
+            _U.c.username.in_(bindparam("users", expanding=True)),
+            _U.c.id.in_(select(_G.c.user_id).where(_G.c.group_code.in_(bindparam("groups", expanding=True)))),
+        ),
+        _CHANNEL.in_(bindparam("channels", expanding=True)),
+    )
+)
+_INSERT_MEMBER_NOTICES = {
+    dialect: statement.from_select(list(_NOTICE_COLUMNS), _MEMBER_NOTICES).on_conflict_do_nothing(
+        index_elements=["recipient", "key"]
+    )
+    for dialect, statement in (("postgresql", postgresql.insert(_N)), ("sqlite", sqlite.insert(_N)))
+}
+
+
+def add_member_notifications(
+    session: Session,
+    notice: Mapping[str, Any],
+    *,
+    users: Sequence[str],
+    groups: Sequence[str],
+    default: str,
+    channels: Sequence[str],
+) -> None:
+    """One in-app notice (`notice`: its row but the recipient) for each active user named or member of the
+    groups named whose channel for its event (their choice, else `default`) is one of `channels`: a single
+    INSERT … SELECT, not a query for the recipients and an insert from here. A keyed notice reaches each once."""
+    params = {**notice, "users": list(users), "groups": list(groups), "default": default,
+              "channels": list(channels)}  # fmt: skip
+    session.connection().execute(_INSERT_MEMBER_NOTICES[_dialect(session)], params)
+
+
 class Recipient(NamedTuple):
     username: str
     email: str | None

@@ -89,3 +89,45 @@ def test_citizen_addresses_get_mail_only_and_nothing_is_queued_when_mail_is_off(
     ctx.mail = MAIL
     assert _send(ctx, event=events.CITIZEN, subject="Acuse", body="x", emails=["maria@example.co"]) == 1
     assert _rows(ctx) == ([], [("maria@example.co", None)])
+
+
+def test_one_insert_select_writes_the_same_in_app_rows_as_the_recipient_query(ctx: Context) -> None:
+    """notify_members (mail off: one INSERT … SELECT) against notify_many (a query, then rows from Python):
+    the same recipients for every channel, inactive users and named users outside the group."""
+    from engine.notifications.notify import Notice, notify_many, notify_members
+
+    assert ctx.mail is None
+    _people(ctx)
+    users.add_user(ctx, "elena", groups="planeacion")
+    users.add_user(ctx, "fabio", groups="planeacion")
+    preferences.set_preferences(ctx, "ana", {events.GROUP_TASK: events.NONE})
+    preferences.set_preferences(ctx, "beto", {events.GROUP_TASK: events.EMAIL})  # mail off: in the app
+    preferences.set_preferences(ctx, "elena", {events.GROUP_TASK: events.BOTH, events.INCIDENT: events.NONE})
+    user_admin.set_user_active(ctx, "fabio", False, actor="admin")
+    found: dict[str, list[tuple[object, ...]]] = {}
+    ways = (
+        ("query", lambda s, n: notify_many(s, ctx, [n])),
+        ("insert_select", lambda s, n: notify_members(s, ctx, n)),
+    )
+    for way, write in ways:
+        for event, groups, people in (
+            (events.GROUP_TASK, ("planeacion",), ("carla",)),
+            (events.INCIDENT, ("planeacion", "juridica"), ()),
+            (events.TASK_ASSIGNED, (), ("dario", "nadie")),
+        ):
+            notice = Notice(event, f"Aviso {way}", "Cuerpo", "/tareas/1", users=people, groups=groups,
+                            instance_id=7, task_id=1, key=f"{way}:{event}")  # fmt: skip
+            with UnitOfWork(ctx.db) as uow:
+                write(uow.session, notice)
+                write(uow.session, notice)  # the same key twice: once
+                uow.commit()
+        with UnitOfWork(ctx.db, write=False) as uow:
+            rows = uow.session.execute(
+                select(Notification.recipient, Notification.event, Notification.link, Notification.task_id)
+                .where(Notification.key.like(f"{way}:%"))
+                .order_by(Notification.event, Notification.recipient)
+            )
+            found[way] = [tuple(r) for r in rows]
+    assert found["query"] == found["insert_select"]
+    assert ("ana", events.GROUP_TASK, "/tareas/1", 1) not in found["query"]
+    assert ("beto", events.GROUP_TASK, "/tareas/1", 1) in found["query"]
