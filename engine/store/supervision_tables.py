@@ -297,9 +297,11 @@ def _mark_sqlite(instance: str, guard: str = "1 = 1") -> str:
 
 
 def _refresh_lone_case(q: _Sql, case: str) -> list[str]:
-    """A case without a process (yet): its rows by its id."""
+    """A case without a process (yet, or any more: its instance deleted): its rows by its id. The rows it had
+    under an instance go too when it has none now; while it has one, its instance's refresh keeps them."""
     return [
-        f"DELETE FROM supervision_items WHERE section = 'caso' AND item_id = {case} AND instance_id = 0",
+        f"DELETE FROM supervision_items WHERE section = 'caso' AND item_id = {case} AND (instance_id = 0 OR "
+        f"(SELECT c.instance_id FROM pqrsd_cases c WHERE c.id = {case}) IS NULL)",
         f"INSERT INTO supervision_items ({COLUMNS}) {_case_rows(q, f'c.id = {case} AND c.instance_id IS NULL')}",
     ]
 
