@@ -80,22 +80,35 @@ def notify_many(session: Session, ctx: Context, notices: Sequence[Notice]) -> in
 
 
 def notify_members(session: Session, ctx: Context, notice: Notice) -> None:
-    """`notify_many` of one notice that returns nothing: with mail off and no plain addresses, every
-    recipient's channel but "none" means a row in the app (as `_plan`), written in one INSERT … SELECT."""
-    if ctx.mail is not None or notice.emails:
+    """`notify_many` of one keyed notice with no plain addresses, returning nothing: each recipient's rows by
+    the same rules as `_plan`, written by one INSERT … SELECT per table instead of read and written here."""
+    if notice.emails or notice.key is None:  # unkeyed: _plan keeps one message per address itself
         notify_many(session, ctx, [notice])
         return
     if not notice.users and not notice.groups:
         return
+    now = ctx.clock.now()
+    subject = _one_line(notice.subject)
     row = {
-        "event": notice.event, "subject": _one_line(notice.subject), "body": notice.body, "link": notice.link,
-        "instance_id": notice.instance_id, "task_id": notice.task_id, "key": notice.key,
-        "created_at": ctx.clock.now(),
+        "event": notice.event, "subject": subject, "body": notice.body, "link": notice.link,
+        "instance_id": notice.instance_id, "task_id": notice.task_id, "key": notice.key, "created_at": now,
     }  # fmt: skip
     default = events.DEFAULTS.get(notice.event, events.BOTH)
-    store.add_member_notifications(session, row, users=sorted(set(notice.users)),
-                                   groups=sorted(set(notice.groups)), default=default,
-                                   channels=(events.APP, events.EMAIL, events.BOTH))  # fmt: skip
+    if ctx.mail is None:  # e-mail chosen, and no mail: in the app instead
+        channels = store.MemberChannels(default, (events.APP, events.EMAIL, events.BOTH), (), ())
+        mail = None
+    else:
+        channels = store.MemberChannels(default, (events.APP, events.BOTH), (events.EMAIL,),
+                                        (events.EMAIL, events.BOTH))  # fmt: skip
+        text, html = mail_bodies(ctx, notice.subject, notice.body, notice.link)
+        mail = {
+            "subject": subject, "body_text": text, "body_html": html, "attachments": None, "event": notice.event,
+            "key": notice.key,
+            "instance_id": notice.instance_id, "status": "pending", "attempts": 0, "next_attempt_at": now,
+            "created_at": now,
+        }  # fmt: skip
+    store.add_member_notices(session, row, mail, users=sorted(set(notice.users)),
+                             groups=sorted(set(notice.groups)), channels=channels)  # fmt: skip
 
 
 def _plan(

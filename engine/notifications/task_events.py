@@ -38,8 +38,8 @@ def new_tasks(
     session: Session, ctx: Context, business_key: str | None, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """The tasks a save just created (rows given their "id"): its assignee, or else its candidates,
-    hear of each: one INSERT … SELECT for a single task when no mail can go, else one query and one insert
-    per table for all of them."""
+    hear of each: for one task, an INSERT … SELECT per table; for several, one query and one insert per
+    table for all of them."""
     notices = [_notice(ctx, business_key, row) for row in rows if row.get("id") is not None]
     found = [n for n in notices if n is not None]
     if len(found) == 1:  # the usual save: one new task, its notices one INSERT … SELECT when it can be

@@ -76,58 +76,84 @@ _RECIPIENTS = (
 )
 
 
-_NOTICE_COLUMNS = (
-    "recipient",
-    "event",
-    "subject",
-    "body",
-    "link",
-    "instance_id",
-    "task_id",
-    "key",
-    "created_at",
-)
+_NOTICE_COLUMNS = ("event", "subject", "body", "link", "instance_id", "task_id", "key", "created_at")
+_MAIL_COLUMNS = ("subject", "body_text", "body_html", "attachments", "event", "key", "instance_id", "status",
+                 "attempts", "next_attempt_at", "created_at")  # fmt: skip
 _CHANNEL = func.coalesce(_P.c.channel, bindparam("default", type_=_P.c.channel.type))
-_MEMBER_NOTICES = (
-    select(
-        _U.c.username,
-        *(bindparam(name, type_=_N.c[name].type) for name in _NOTICE_COLUMNS[1:-1]),
-        bindparam("created_at", type_=UtcDateTime()),
+_NO_ADDRESS = func.coalesce(_U.c.email, "") == ""
+
+
+def _members(*columns: Any) -> Any:
+    """`columns` for each active user named or member of a group named, with their channel for the event."""
+    return (
+        select(*columns)
+        .select_from(_U)
+        .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event == bindparam("event")))
+        .where(
+            _U.c.active == true(),
+            or_(
+                _U.c.username.in_(bindparam("users", expanding=True)),
+                _U.c.id.in_(
+                    select(_G.c.user_id).where(_G.c.group_code.in_(bindparam("groups", expanding=True)))
+                ),
+            ),
+        )
     )
-    .select_from(_U)
-    .outerjoin(_P, and_(_P.c.username == _U.c.username, _P.c.event == bindparam("event")))
-    .where(
-        _U.c.active == true(),
-        or_(
-            _U.c.username.in_(bindparam("users", expanding=True)),
-            _U.c.id.in_(select(_G.c.user_id).where(_G.c.group_code.in_(bindparam("groups", expanding=True)))),
-        ),
-        _CHANNEL.in_(bindparam("channels", expanding=True)),
-    )
+
+
+def _constants(table: Table, names: Sequence[str]) -> list[Any]:
+    return [bindparam(name, type_=table.c[name].type) for name in names]
+
+
+_MEMBER_NOTICES = _members(_U.c.username, *_constants(_N, _NOTICE_COLUMNS)).where(
+    _CHANNEL.in_(bindparam("app", expanding=True))
+    | (_CHANNEL.in_(bindparam("app_without_address", expanding=True)) & _NO_ADDRESS)
+)
+_MEMBER_MAIL = _members(_U.c.email, _U.c.username, *_constants(_O, _MAIL_COLUMNS)).where(
+    _CHANNEL.in_(bindparam("mail", expanding=True)), ~_NO_ADDRESS
 )
 _INSERT_MEMBER_NOTICES = {
-    dialect: statement.from_select(list(_NOTICE_COLUMNS), _MEMBER_NOTICES).on_conflict_do_nothing(
+    dialect: statement.from_select(["recipient", *_NOTICE_COLUMNS], _MEMBER_NOTICES).on_conflict_do_nothing(
         index_elements=["recipient", "key"]
     )
     for dialect, statement in (("postgresql", postgresql.insert(_N)), ("sqlite", sqlite.insert(_N)))
 }
+_INSERT_MEMBER_MAIL = {
+    dialect: statement.from_select(
+        ["recipient", "username", *_MAIL_COLUMNS], _MEMBER_MAIL
+    ).on_conflict_do_nothing(index_elements=["recipient", "key"])
+    for dialect, statement in (("postgresql", postgresql.insert(_O)), ("sqlite", sqlite.insert(_O)))
+}
 
 
-def add_member_notifications(
+class MemberChannels(NamedTuple):
+    """Which channels (a user's choice for the event, else `default`) mean what."""
+
+    default: str
+    app: Sequence[str]  # a row in the app
+    app_without_address: Sequence[str]  # a row in the app when the user has no e-mail address
+    mail: Sequence[str]  # a message to the user's address, when they have one
+
+
+def add_member_notices(
     session: Session,
     notice: Mapping[str, Any],
+    mail: Mapping[str, Any] | None,
     *,
     users: Sequence[str],
     groups: Sequence[str],
-    default: str,
-    channels: Sequence[str],
+    channels: MemberChannels,
 ) -> None:
-    """One in-app notice (`notice`: its row but the recipient) for each active user named or member of the
-    groups named whose channel for its event (their choice, else `default`) is one of `channels`: a single
-    INSERT … SELECT, not a query for the recipients and an insert from here. A keyed notice reaches each once."""
-    params = {**notice, "users": list(users), "groups": list(groups), "default": default,
-              "channels": list(channels)}  # fmt: skip
-    session.connection().execute(_INSERT_MEMBER_NOTICES[_dialect(session)], params)
+    """One notice for the active users named and the members of the groups named, each by their channel: its
+    in-app rows (`notice`: the row but its recipient) and its outbox rows (`mail`: the row but its address and
+    username; None: no mail) each a single INSERT … SELECT, not a query for the recipients and inserts from
+    here. A keyed notice reaches each recipient, and each address, once."""
+    conn, dialect = session.connection(), _dialect(session)
+    params = {"users": list(users), "groups": list(groups), "default": channels.default}
+    in_app = {"app": list(channels.app), "app_without_address": list(channels.app_without_address)}
+    conn.execute(_INSERT_MEMBER_NOTICES[dialect], {**params, **notice, **in_app})
+    if mail is not None and channels.mail:
+        conn.execute(_INSERT_MEMBER_MAIL[dialect], {**params, **mail, "mail": list(channels.mail)})
 
 
 class Recipient(NamedTuple):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from engine.context import Context
@@ -91,20 +92,26 @@ def test_citizen_addresses_get_mail_only_and_nothing_is_queued_when_mail_is_off(
     assert _rows(ctx) == ([], [("maria@example.co", None)])
 
 
-def test_one_insert_select_writes_the_same_in_app_rows_as_the_recipient_query(ctx: Context) -> None:
-    """notify_members (mail off: one INSERT … SELECT) against notify_many (a query, then rows from Python):
-    the same recipients for every channel, inactive users and named users outside the group."""
+@pytest.mark.parametrize("mail_on", [False, True], ids=["mail_off", "mail_on"])
+def test_one_insert_select_per_table_writes_the_same_rows_as_the_recipient_query(
+    ctx: Context, mail_on: bool
+) -> None:
+    """notify_members (an INSERT … SELECT per table) against notify_many (a query, then rows from Python): the
+    same in-app and outbox rows for every channel, with and without an address, mail on and off, inactive
+    users, named users outside the group and a key sent twice."""
     from engine.notifications.notify import Notice, notify_many, notify_members
 
-    assert ctx.mail is None
+    ctx.mail = MAIL if mail_on else None
     _people(ctx)
-    users.add_user(ctx, "elena", groups="planeacion")
-    users.add_user(ctx, "fabio", groups="planeacion")
+    users.add_user(ctx, "elena", groups="planeacion", email="elena@entidad.gov.co")
+    users.add_user(ctx, "fabio", groups="planeacion", email="fabio@entidad.gov.co")
+    users.add_user(ctx, "gloria", groups="planeacion")  # no address, chose e-mail
     preferences.set_preferences(ctx, "ana", {events.GROUP_TASK: events.NONE})
-    preferences.set_preferences(ctx, "beto", {events.GROUP_TASK: events.EMAIL})  # mail off: in the app
+    preferences.set_preferences(ctx, "beto", {events.GROUP_TASK: events.EMAIL})
     preferences.set_preferences(ctx, "elena", {events.GROUP_TASK: events.BOTH, events.INCIDENT: events.NONE})
+    preferences.set_preferences(ctx, "gloria", {events.GROUP_TASK: events.EMAIL, events.INCIDENT: events.APP})
     user_admin.set_user_active(ctx, "fabio", False, actor="admin")
-    found: dict[str, list[tuple[object, ...]]] = {}
+    found: dict[str, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]] = {}
     ways = (
         ("query", lambda s, n: notify_many(s, ctx, [n])),
         ("insert_select", lambda s, n: notify_members(s, ctx, n)),
@@ -115,19 +122,44 @@ def test_one_insert_select_writes_the_same_in_app_rows_as_the_recipient_query(ct
             (events.INCIDENT, ("planeacion", "juridica"), ()),
             (events.TASK_ASSIGNED, (), ("dario", "nadie")),
         ):
-            notice = Notice(event, f"Aviso {way}", "Cuerpo", "/tareas/1", users=people, groups=groups,
+            notice = Notice(event, "Aviso  de\nprueba", "Cuerpo", "/tareas/1", users=people, groups=groups,
                             instance_id=7, task_id=1, key=f"{way}:{event}")  # fmt: skip
             with UnitOfWork(ctx.db) as uow:
                 write(uow.session, notice)
                 write(uow.session, notice)  # the same key twice: once
                 uow.commit()
+        n, o = Notification, MailOutbox
         with UnitOfWork(ctx.db, write=False) as uow:
-            rows = uow.session.execute(
-                select(Notification.recipient, Notification.event, Notification.link, Notification.task_id)
-                .where(Notification.key.like(f"{way}:%"))
-                .order_by(Notification.event, Notification.recipient)
+            app = uow.session.execute(
+                select(n.recipient, n.event, n.subject, n.body, n.link, n.instance_id, n.task_id, n.read_at)
+                .where(n.key.like(f"{way}:%"))
+                .order_by(n.event, n.recipient)
             )
-            found[way] = [tuple(r) for r in rows]
+            mail = uow.session.execute(
+                select(
+                    o.recipient,
+                    o.username,
+                    o.subject,
+                    o.body_text,
+                    o.body_html,
+                    o.attachments,
+                    o.event,
+                    o.instance_id,
+                    o.status,
+                    o.attempts,
+                    o.last_error,
+                    o.sent_at,
+                )
+                .where(o.key.like(f"{way}:%"))
+                .order_by(o.event, o.recipient)
+            )
+            found[way] = ([tuple(r) for r in app], [tuple(r) for r in mail])
     assert found["query"] == found["insert_select"]
-    assert ("ana", events.GROUP_TASK, "/tareas/1", 1) not in found["query"]
-    assert ("beto", events.GROUP_TASK, "/tareas/1", 1) in found["query"]
+    app_rows = {(r[0], r[1]) for r in found["query"][0]}
+    mail_rows = {(r[1], r[6]) for r in found["query"][1]}
+    assert ("ana", events.GROUP_TASK) not in app_rows and ("carla", events.GROUP_TASK) in app_rows
+    assert ("gloria", events.GROUP_TASK) in app_rows  # e-mail chosen, no address: in the app
+    assert ("beto", events.GROUP_TASK) in (mail_rows if mail_on else app_rows)
+    assert ("beto", events.GROUP_TASK) not in (app_rows if mail_on else mail_rows)
+    assert not any(r[0] == "fabio" for r in found["query"][0])
+    assert len(found["query"][1]) == (5 if mail_on else 0), found["query"][1]

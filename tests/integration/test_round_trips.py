@@ -24,7 +24,9 @@ from engine.config import Settings
 from engine.context import Context
 from engine.errors import Conflict
 from engine.identity import users
+from engine.mail.smtp import SmtpSettings
 from engine.modeling.definitions import SourceFile
+from engine.notifications import events, preferences
 from engine.store.tables import AuditEvent, Task
 from engine.store.uow import UnitOfWork
 from engine.workflow import deployments, instances, start_forms, task_pages, tasks, timers, views
@@ -119,6 +121,28 @@ def test_a_start_takes_at_most_four_round_trips(wired: Wired) -> None:
         ).all()
     assert tuple(row) == ("running", 2, True)  # as the INSERT and the UPDATE left it
     assert [n for (n,) in notices] == ["bench"]
+
+
+def test_a_start_with_mail_on_still_takes_four_round_trips(wired: Wired) -> None:
+    """Mail on, the group task's outbox rows are an INSERT … SELECT too: queued, no query for the members."""
+    ctx, proxy, _ = wired
+    ctx.mail = SmtpSettings(host="127.0.0.1", port=2525, sender="phva@entidad.gov.co")
+    users.add_user(ctx, "correo", groups="bench", email="correo@entidad.gov.co")
+    preferences.set_preferences(ctx, "correo", {events.GROUP_TASK: events.EMAIL})
+    instances.start_process(ctx, "cinco")
+    proxy.reset()
+    with counting(ctx.db) as count:
+        started = instances.start_process(ctx, "cinco")
+    assert proxy.round_trips <= 4, f"{proxy.round_trips} round trips for {count}"
+    with UnitOfWork(ctx.db, write=False) as uow:
+        mail = uow.session.execute(
+            text("SELECT recipient, username FROM mail_outbox WHERE instance_id = :i"), {"i": started.id}
+        ).all()
+        app = uow.session.execute(
+            text("SELECT recipient FROM notifications WHERE instance_id = :i"), {"i": started.id}
+        ).all()
+    assert [tuple(m) for m in mail] == [("correo@entidad.gov.co", "correo")]
+    assert [a for (a,) in app] == ["bench"]
 
 
 def test_a_start_with_its_form_and_next_task_takes_at_most_five_round_trips(wired: Wired) -> None:
