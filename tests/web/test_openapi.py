@@ -28,9 +28,22 @@ def test_every_api_route_is_documented_and_every_documented_path_exists(app: Fla
 
 
 def test_documented_error_statuses_carry_the_error_schema() -> None:
-    for path, item in openapi_document()["paths"].items():
+    document = openapi_document()
+    shared = document["components"]["responses"]
+    for path, item in document["paths"].items():
         for method, operation in item.items():
             for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = shared[response["$ref"].removeprefix("#/components/responses/")]
                 if status.startswith(("4", "5")):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+    # every operation but this document's own says what a database outage answers (web/http.py)
+    unavailable = {"$ref": "#/components/responses/Unavailable"}
+    assert all(
+        operation["responses"].get("503") == unavailable
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if path != "/openapi.json"
+    )
+    assert "Retry-After" in shared["Unavailable"]["headers"]
