@@ -179,8 +179,14 @@ def _case_rows(q: _Sql, where: str) -> str:
     )
 
 
-def _task_rows(q: _Sql, where: str) -> str:
-    """The rows of the ready tasks matching `where` (over `tasks t`), each with its case's term when it has one."""
+_GROUPS = "SELECT x.value FROM task_candidates x WHERE x.task_id = t.id AND x.kind = 'group'"
+_WITH_CASE = (  # a task's case: the first of its instance, if any
+    "FROM tasks t LEFT JOIN pqrsd_cases c ON c.id = (SELECT min(k.id) FROM pqrsd_cases k WHERE k.instance_id = t.instance_id) "
+)
+
+
+def _task_columns(q: _Sql) -> str:
+    """A task row's columns after `first`, over `tasks t` and its case `c`: its case's term when it has one."""
     ce1, ce2, ce3 = _case_moments(q, "c")
     no_due = q.moment(NO_DUE)
     own = q.share_point("t.created_at", "t.due_at", SHARE)
@@ -190,7 +196,17 @@ def _task_rows(q: _Sql, where: str) -> str:
         f"CASE WHEN c.id IS NOT NULL THEN {ce1} WHEN t.due_at IS NULL THEN {no_due} "
         f"WHEN {own} < t.due_at THEN {own} ELSE t.due_at END"
     )
-    groups = "SELECT x.value FROM task_candidates x WHERE x.task_id = t.id AND x.kind = 'group'"
+    return (
+        f"t.instance_id AS instance_id, COALESCE(t.assignee, '{NONE}') AS funcionario, "
+        f"COALESCE(c.kind, '{NONE}') AS tipo, COALESCE(c.channel, '{NONE}') AS canal, t.process_key AS proceso, "
+        "CASE WHEN c.id IS NOT NULL THEN (CASE WHEN c.due_at IS NULL THEN 'suspendida' ELSE '' END) "
+        "WHEN t.due_at IS NULL THEN 'sin_termino' ELSE '' END AS no_term, "
+        f"{e1} AS e1, {e2} AS e2, {e3} AS e3 "
+    )
+
+
+def _task_rows(q: _Sql, where: str) -> str:
+    """The rows of the ready tasks matching `where` (over `tasks t`), each with its case's term when it has one."""
     scopes = (
         f"SELECT t.id AS sid, '' AS scope FROM tasks t WHERE {where} "
         f"UNION SELECT t.id, x.value FROM tasks t JOIN task_candidates x ON x.task_id = t.id AND x.kind = 'group' "
@@ -201,19 +217,12 @@ def _task_rows(q: _Sql, where: str) -> str:
     deps = (
         f"SELECT t.id AS sid, x.value AS dep FROM tasks t JOIN task_candidates x ON x.task_id = t.id "
         f"AND x.kind = 'group' WHERE {where} "
-        f"UNION ALL SELECT t.id, '{NONE}' FROM tasks t WHERE {where} AND NOT EXISTS ({groups})"
+        f"UNION ALL SELECT t.id, '{NONE}' FROM tasks t WHERE {where} AND NOT EXISTS ({_GROUPS})"
     )
     return (
         f"SELECT 'tarea' AS section, t.id AS item_id, s.scope AS scope, d.dep AS dependencia, "
-        f"d.dep = COALESCE((SELECT min(x.value) FROM task_candidates x WHERE x.task_id = t.id AND x.kind = 'group'), "
-        f"'{NONE}') AS first, t.instance_id AS instance_id, COALESCE(t.assignee, '{NONE}') AS funcionario, "
-        f"COALESCE(c.kind, '{NONE}') AS tipo, COALESCE(c.channel, '{NONE}') AS canal, t.process_key AS proceso, "
-        "CASE WHEN c.id IS NOT NULL THEN (CASE WHEN c.due_at IS NULL THEN 'suspendida' ELSE '' END) "
-        "WHEN t.due_at IS NULL THEN 'sin_termino' ELSE '' END AS no_term, "
-        f"{e1} AS e1, {e2} AS e2, {e3} AS e3 "
-        "FROM tasks t LEFT JOIN pqrsd_cases c ON c.id = "
-        "(SELECT min(k.id) FROM pqrsd_cases k WHERE k.instance_id = t.instance_id) "
-        f"JOIN ({scopes}) s ON s.sid = t.id JOIN ({deps}) d ON d.sid = t.id "
+        f"d.dep = COALESCE((SELECT min(x.value) FROM ({_GROUPS}) x), '{NONE}') AS first, {_task_columns(q)}"
+        f"{_WITH_CASE}JOIN ({scopes}) s ON s.sid = t.id JOIN ({deps}) d ON d.sid = t.id "
         f"WHERE {where} AND t.state = 'ready'"
     )
 
@@ -222,30 +231,13 @@ def _task_rows_per_task(q: _Sql, where: str) -> str:
     """`_task_rows` for PostgreSQL's refresh: each task's scopes and dependencias by LATERAL index lookups, so an
     instance with 3,333 open tasks costs 3,333 lookups (the set form's joins, planned for one task, went cubic).
     The property test checks it against `_task_rows`, which `expected_rows_sql` keeps."""
-    ce1, ce2, ce3 = _case_moments(q, "c")
-    no_due = q.moment(NO_DUE)
-    own = q.share_point("t.created_at", "t.due_at", SHARE)
-    e3 = f"CASE WHEN c.id IS NOT NULL THEN {ce3} ELSE COALESCE(t.due_at, {no_due}) END"
-    e2 = f"CASE WHEN c.id IS NOT NULL THEN {ce2} ELSE COALESCE(t.due_at, {no_due}) END"
-    e1 = (
-        f"CASE WHEN c.id IS NOT NULL THEN {ce1} WHEN t.due_at IS NULL THEN {no_due} "
-        f"WHEN {own} < t.due_at THEN {own} ELSE t.due_at END"
-    )
-    groups = "SELECT x.value FROM task_candidates x WHERE x.task_id = t.id AND x.kind = 'group'"
     return (
         f"SELECT 'tarea' AS section, t.id AS item_id, s.scope AS scope, d.dep AS dependencia, "
-        f"d.dep = COALESCE(g.first_group, '{NONE}') AS first, t.instance_id AS instance_id, "
-        f"COALESCE(t.assignee, '{NONE}') AS funcionario, COALESCE(c.kind, '{NONE}') AS tipo, "
-        f"COALESCE(c.channel, '{NONE}') AS canal, t.process_key AS proceso, "
-        "CASE WHEN c.id IS NOT NULL THEN (CASE WHEN c.due_at IS NULL THEN 'suspendida' ELSE '' END) "
-        "WHEN t.due_at IS NULL THEN 'sin_termino' ELSE '' END AS no_term, "
-        f"{e1} AS e1, {e2} AS e2, {e3} AS e3 "
-        "FROM tasks t LEFT JOIN pqrsd_cases c ON c.id = "
-        "(SELECT min(k.id) FROM pqrsd_cases k WHERE k.instance_id = t.instance_id) "
-        f"CROSS JOIN LATERAL (SELECT min(x.value) AS first_group FROM ({groups}) x) g "
-        f"CROSS JOIN LATERAL (SELECT ''::text AS scope UNION {groups} UNION SELECT k.dependencia FROM pqrsd_cases k "
+        f"d.dep = COALESCE(g.first_group, '{NONE}') AS first, {_task_columns(q)}{_WITH_CASE}"
+        f"CROSS JOIN LATERAL (SELECT min(x.value) AS first_group FROM ({_GROUPS}) x) g "
+        f"CROSS JOIN LATERAL (SELECT ''::text AS scope UNION {_GROUPS} UNION SELECT k.dependencia FROM pqrsd_cases k "
         "WHERE k.instance_id = t.instance_id AND k.dependencia IS NOT NULL) s "
-        f"CROSS JOIN LATERAL ({groups} UNION ALL SELECT '{NONE}' WHERE g.first_group IS NULL) d(dep) "
+        f"CROSS JOIN LATERAL ({_GROUPS} UNION ALL SELECT '{NONE}' WHERE g.first_group IS NULL) d(dep) "
         f"WHERE {where} AND t.state = 'ready'"
     )
 
