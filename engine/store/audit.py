@@ -9,10 +9,11 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.store.prepared import Prepared
 from engine.store.tables import AuditEvent
 
 _A = cast(Table, AuditEvent.__table__)
-_INSERT_AUDIT = insert(_A).inline()  # no RETURNING id: pipelined, it is sent with the commit
+_INSERT_AUDIT = Prepared(insert(_A).inline())  # no RETURNING id: pipelined, it is sent with the commit
 _RELINK = update(_A).where(_A.c.id == bindparam("aid")).values(instance_id=bindparam("iid"))
 _MISSING = object()
 
@@ -34,8 +35,8 @@ def audit(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
 ) -> None:
-    session.connection().execute(
-        _INSERT_AUDIT,
+    _INSERT_AUDIT.execute(
+        session,
         {
             "instance_id": instance_id,
             "task_id": task_id,

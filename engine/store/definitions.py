@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.store.prepared import Prepared
 from engine.store.tables import Deployment, DeploymentSource, FormDefinition, ProcessDefinition
 
 _D = cast(Table, ProcessDefinition.__table__)
@@ -39,7 +40,7 @@ class DefinitionHead(Protocol):
 
 # Built once, as a plain row: the ORM's loading cost more than the query. Without the spec's JSON (the
 # largest column, needed only when the spec cache misses: `spec_json`).
-_LATEST = (
+_LATEST = Prepared(
     select(*(c for c in _D.c if c.name != "spec_json"))
     .where(_D.c.key == bindparam("key"))
     .order_by(_D.c.version.desc())
@@ -49,7 +50,9 @@ _LATEST = (
 
 def latest_definition(session: Session, key: str) -> DefinitionHead:
     """The latest version of `key`, every column but `spec_json`."""
-    row = session.execute(_LATEST, {"key": key}).first()
+    session.flush()
+    found = _LATEST.rows(session, {"key": key})
+    row = found[0] if found else None
     if row is None:
         raise NotFound(f"No hay un proceso desplegado con la clave '{key}'.")
     return cast(DefinitionHead, row)

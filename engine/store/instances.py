@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import JSON, CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import utc
 from engine.errors import Conflict
 from engine.store.event_tables import SignalWait
+from engine.store.prepared import Prepared
 from engine.store.tables import (
     Incident,
     MessageWait,
@@ -50,9 +51,9 @@ _INSTANCE_COLUMNS = (
     _I.c.waits,
     _I.c.business_key,
 )
-_SELECT_INSTANCE = select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid"))
-_LOCK_INSTANCE = _SELECT_INSTANCE.with_for_update()
-_INSERT_INSTANCE = insert(_I).returning(_I.c.id)
+_SELECT_INSTANCE = Prepared(select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid")))
+_LOCK_INSTANCE = Prepared(select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid")).with_for_update())
+_INSERT_INSTANCE = Prepared(insert(_I).returning(_I.c.id))
 _TASK_COLUMNS = (
     _T.c.id.label("t_id"),
     _T.c.spiff_id.label("t_spiff_id"),
@@ -82,8 +83,9 @@ _TASK_CHANGE = (
     .outerjoin(_U, _U.c.username == bindparam("acting"))
     .where(_T.c.id == bindparam("task_id"))
 )
-_LOCK_TASK_CHANGE = _TASK_CHANGE.with_for_update(of=_I)
-_UPDATE_INSTANCE = (
+_LOCK_TASK_CHANGE = Prepared(_TASK_CHANGE.with_for_update(of=_I))
+_TASK_CHANGE_ROW = Prepared(_TASK_CHANGE)
+_UPDATE_INSTANCE = Prepared(
     update(_I)
     .where(_I.c.id == bindparam("iid"), _I.c.row_version == bindparam("expected"))
     .values(
@@ -116,7 +118,9 @@ _CANCEL_KNOWN_TASKS = (
 # Matched back by spiff_id rather than by parameter order: SQLite can only keep the order one row per INSERT
 # (a 3,333-branch split started with 3,333 statements); unordered, both databases take them in one.
 _INSERT_TASKS = insert(_T).returning(_T.c.spiff_id, _T.c.id)
+_INSERT_TASK = Prepared(_INSERT_TASKS)  # one row: the usual case
 _INSERT_CANDIDATES = insert(_C)
+_INSERT_CANDIDATE = Prepared(_INSERT_CANDIDATES)
 _WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind, _TM.c.name).where(
     _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
 )
@@ -284,13 +288,13 @@ def insert_instance(
 
 
 def _insert(session: Session, values: dict[str, Any]) -> int:
-    return int(session.execute(_INSERT_INSTANCE, values).scalar_one())  # autoflush: a case added before
+    session.flush()  # a case added to the session before
+    return int(_INSERT_INSTANCE.scalar_one(session, values))
 
 
 def load_instance(session: Session, instance_id: int, *, lock: bool = False) -> InstanceRef | None:
     """With `lock`, the row stays locked until commit (PostgreSQL; SQLite's writer holds the file)."""
-    row = session.connection().execute(_LOCK_INSTANCE if lock else _SELECT_INSTANCE, {"iid": instance_id})
-    found = row.one_or_none()
+    found = (_LOCK_INSTANCE if lock else _SELECT_INSTANCE).one_or_none(session, {"iid": instance_id})
     return None if found is None else _ref(found, lock)
 
 
@@ -306,9 +310,9 @@ def load_task_change(
 ) -> TaskChange | None:
     """The task with its instance (locked with `lock`), whether `draft_of` keeps a draft of it, and the
     user named `acting` — one statement. None when there is no such task."""
-    query = _LOCK_TASK_CHANGE if lock else _TASK_CHANGE
+    query = _LOCK_TASK_CHANGE if lock else _TASK_CHANGE_ROW
     params = {"task_id": task_id, "draft_of": draft_of, "acting": acting}
-    row = session.connection().execute(query, params).one_or_none()
+    row = query.one_or_none(session, params)
     if row is None:
         return None
     task = TaskRow(
@@ -375,25 +379,22 @@ def save_instance(
         for row in change.tasks:  # built before the row had its id
             row["instance_id"] = ref.id
     else:
-        result = cast(
-            CursorResult[Any],
-            conn.execute(
-                _UPDATE_INSTANCE,
-                {
-                    "iid": ref.id,
-                    "expected": ref.row_version,
-                    "p_state": change.state,
-                    "p_version": ref.row_version + 1,
-                    "p_status": change.status,
-                    "p_now": now,
-                    "p_activities": change.completed_activities,
-                    "p_waits": waits,
-                    "p_ended": ended,
-                },
-            ),
+        rowcount = _UPDATE_INSTANCE.execute(
+            session,
+            {
+                "iid": ref.id,
+                "expected": ref.row_version,
+                "p_state": change.state,
+                "p_version": ref.row_version + 1,
+                "p_status": change.status,
+                "p_now": now,
+                "p_activities": change.completed_activities,
+                "p_waits": waits,
+                "p_ended": ended,
+            },
         )
         # a row this transaction locked cannot have moved: its count is not waited for (pipelined, store.db)
-        if not ref.locked and result.rowcount != 1:
+        if not ref.locked and rowcount != 1:
             raise Conflict("Otro usuario cambió este proceso al mismo tiempo; vuelva a intentarlo.")
     ref.row_version += 1
     ref.status = change.status
@@ -469,13 +470,16 @@ def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]]
     new = [row for row in values if row["spiff_id"] not in known]
     if not new:
         return
-    ids: dict[str, int] = {spiff_id: task_id for spiff_id, task_id in conn.execute(_INSERT_TASKS, new)}
+    inserted = _INSERT_TASK.rows(session, new[0]) if len(new) == 1 else conn.execute(_INSERT_TASKS, new)
+    ids: dict[str, int] = {spiff_id: task_id for spiff_id, task_id in inserted}
     candidates = []
     for row in new:  # the save's caller arms what a new task needs (escalation ladders)
         task_id = row["id"] = ids[row["spiff_id"]]
         candidates += [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
         candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
-    if candidates:
+    if len(candidates) == 1:
+        _INSERT_CANDIDATE.execute(session, candidates[0])
+    elif candidates:
         conn.execute(_INSERT_CANDIDATES, candidates)
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.store.prepared import Prepared
 from engine.store.tables import Task, UtcDateTime
 from engine.store.web_tables import TaskDraft
 
@@ -29,7 +30,7 @@ _SELECT_TASK = select(
 _SELECT_TASK_AND_DRAFT = _SELECT_TASK.add_columns(_D.c.saved_at.label("draft_saved_at")).outerjoin(
     _D, (_D.c.task_id == _T.c.id) & (_D.c.username == bindparam("username"))
 )
-_COMPLETE_TASK = (
+_COMPLETE_TASK = Prepared(
     update(_T)
     .where(_T.c.id == bindparam("task_id"), _T.c.state == "ready")
     .values(
@@ -98,8 +99,8 @@ def mark_completed(session: Session, task: TaskRow, by: str, now: datetime, *, l
     """False when someone completed it first. `locked`: the caller holds the instance's row lock and found
     the task ready in its state, so no one can have — the count is not waited for (pipelined, see store.db)."""
     params = {"task_id": task.id, "now": now, "user": by, "new_assignee": task.assignee or by}
-    result = cast(CursorResult[Any], session.connection().execute(_COMPLETE_TASK, params))
-    return locked or result.rowcount == 1
+    done = _COMPLETE_TASK.execute(session, params)
+    return locked or done == 1
 
 
 def set_assignee(

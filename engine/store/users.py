@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import CursorResult, Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.store.prepared import Prepared
 from engine.store.tables import ApiToken, User, UtcDateTime
 from engine.store.web_tables import LoginAttempt
 
@@ -37,7 +38,7 @@ _SET_PASSWORD_HASH = (  # a new password ends the sessions opened with the old o
 )
 _END_SESSIONS = update(_U).where(_BY_NAME).values(session_version=_U.c.session_version + 1)
 _INSERT_TOKEN = insert(_K)
-_SELECT_USER_BY_TOKEN = (
+_SELECT_USER_BY_TOKEN = Prepared(
     select(*_USER_COLUMNS)
     .join(_K, _K.c.user_id == _U.c.id)
     .where(_K.c.token_hash == bindparam("hash"), _K.c.expires_at > bindparam("now", type_=UtcDateTime()))
@@ -170,7 +171,7 @@ def delete_token(session: Session, token_id: int) -> int | None:
 def user_for_token_hash(session: Session, token_hash: str, now: datetime) -> UserRow | None:
     """The user of a token that has not expired."""
     params = {"hash": token_hash, "now": now}
-    row = session.connection().execute(_SELECT_USER_BY_TOKEN, params).one_or_none()
+    row = _SELECT_USER_BY_TOKEN.one_or_none(session, params)
     return _user(row) if row is not None else None
 
 
