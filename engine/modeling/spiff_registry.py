@@ -20,16 +20,11 @@ from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverte
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
-    TaskConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.deep_merge import DeepMerge
-from SpiffWorkflow.util.task import TaskState
 
 STATE_FORMAT = "phva-1"
 
@@ -48,65 +43,6 @@ def parents_first(tasks: dict[str, Any], root: str) -> dict[str, Any]:
     for task_id, dct in tasks.items():  # unreachable leftovers keep their place at the end
         ordered.setdefault(task_id, dct)
     return ordered
-
-
-class StateTaskConverter(TaskConverter):  # type: ignore[misc]
-    """SpiffWorkflow's task converter, same dict, minus the per-task costs it pays for nothing.
-
-    The parent is looked up once, not four times, and empty internal data and empty deltas skip the
-    registry's recursive convert/restore (most tasks have both empty). Output is key for key what the
-    stock converter writes (tests/unit/test_spiff_registry_fast.py compares them)."""
-
-    def to_dict(self, task: Any) -> dict[str, Any]:
-        parent = task.parent
-        if parent is None:
-            data, delta = task.data, {}
-        else:
-            data = {}
-            delta = {
-                "updates": DeepMerge.get_updated_keys(parent.data, task.data),
-                "deletions": DeepMerge.get_deleted_keys(parent.data, task.data),
-            }
-        internal = task.internal_data
-        return {
-            "id": str(task.id),
-            "parent": str(task._parent) if parent is not None else None,
-            "children": [str(child) for child in task._children],
-            "last_state_change": task.last_state_change,
-            "state": task.state,
-            "task_spec": task.task_spec.name,
-            "triggered": task.triggered,
-            "internal_data": self.registry.convert(internal) if internal else {},
-            "data": data,
-            "delta": delta,
-        }
-
-    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
-        restore = self.registry.restore
-        task_spec = workflow.spec.task_specs.get(dct["task_spec"])
-        task = self.target_class(workflow, task_spec, state=dct["state"], id=UUID(dct["id"]))
-        task._parent = UUID(dct["parent"]) if dct["parent"] is not None else None
-        task._children = [UUID(child) for child in dct["children"]]
-        task.last_state_change = dct["last_state_change"]
-        task.triggered = dct["triggered"]
-        internal = dct["internal_data"]
-        task.internal_data = restore(internal) if internal else {}
-        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-            task.workflow.top_workflow.event_manager.add_task(task)
-        delta: dict[str, Any] = dct.get("delta") or {}
-        parent = task.parent if delta else None
-        if parent is not None:
-            data = DeepMerge.merge({}, parent.data)
-            updates = delta.get("updates", {})
-            if updates:
-                data.update(restore(updates))
-            for key in delta.get("deletions", {}):
-                if key in data:
-                    del data[key]
-        else:
-            data = restore(dct["data"])
-        task.data = data
-        return task
 
 
 class StateWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -156,7 +92,6 @@ class StateSubWorkflowConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]
 def _config() -> dict[Any, Any]:
     cfg: dict[Any, Any] = copy(CAMUNDA_CONFIG)
     cfg[ServiceTask] = BpmnTaskSpecConverter
-    cfg[Task] = StateTaskConverter
     cfg[BpmnWorkflow] = StateWorkflowConverter
     cfg[BpmnSubWorkflow] = StateSubWorkflowConverter
     return cfg
