@@ -50,9 +50,8 @@ _LATEST = Prepared(
 
 def latest_definition(session: Session, key: str) -> DefinitionHead:
     """The latest version of `key`, every column but `spec_json`."""
-    session.flush()
-    found = _LATEST.rows(session, {"key": key})
-    row = found[0] if found else None
+    session.flush()  # as session.execute did: a definition added to this session is found
+    row = _LATEST.one_or_none(session, {"key": key})
     if row is None:
         raise NotFound(f"No hay un proceso desplegado con la clave '{key}'.")
     return cast(DefinitionHead, row)

@@ -51,8 +51,8 @@ _INSTANCE_COLUMNS = (
     _I.c.waits,
     _I.c.business_key,
 )
-_SELECT_INSTANCE = Prepared(select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid")))
-_LOCK_INSTANCE = Prepared(select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid")).with_for_update())
+_INSTANCE_BY_ID = select(*_INSTANCE_COLUMNS).where(_I.c.id == bindparam("iid"))
+_SELECT_INSTANCE, _LOCK_INSTANCE = Prepared(_INSTANCE_BY_ID), Prepared(_INSTANCE_BY_ID.with_for_update())
 _INSERT_INSTANCE = Prepared(insert(_I).returning(_I.c.id))
 _TASK_COLUMNS = (
     _T.c.id.label("t_id"),
@@ -117,10 +117,8 @@ _CANCEL_KNOWN_TASKS = (
 )
 # Matched back by spiff_id rather than by parameter order: SQLite can only keep the order one row per INSERT
 # (a 3,333-branch split started with 3,333 statements); unordered, both databases take them in one.
-_INSERT_TASKS = insert(_T).returning(_T.c.spiff_id, _T.c.id)
-_INSERT_TASK = Prepared(_INSERT_TASKS)  # one row: the usual case
-_INSERT_CANDIDATES = insert(_C)
-_INSERT_CANDIDATE = Prepared(_INSERT_CANDIDATES)
+_INSERT_TASKS = Prepared(insert(_T).returning(_T.c.spiff_id, _T.c.id))
+_INSERT_CANDIDATES = Prepared(insert(_C))
 _WAITING_TIMERS = select(_TM.c.id, _TM.c.spiff_id, _TM.c.bpmn_id, _TM.c.due_at, _TM.c.kind, _TM.c.name).where(
     _TM.c.instance_id == bindparam("iid"), _TM.c.status == "waiting"
 )
@@ -470,17 +468,14 @@ def _sync_tasks(session: Session, ref: InstanceRef, values: list[dict[str, Any]]
     new = [row for row in values if row["spiff_id"] not in known]
     if not new:
         return
-    inserted = _INSERT_TASK.rows(session, new[0]) if len(new) == 1 else conn.execute(_INSERT_TASKS, new)
-    ids: dict[str, int] = {spiff_id: task_id for spiff_id, task_id in inserted}
+    ids: dict[str, int] = dict(_INSERT_TASKS.rows(session, new))
     candidates = []
     for row in new:  # the save's caller arms what a new task needs (escalation ladders)
         task_id = row["id"] = ids[row["spiff_id"]]
         candidates += [{"task_id": task_id, "kind": "user", "value": u} for u in row["candidate_users"]]
         candidates += [{"task_id": task_id, "kind": "group", "value": g} for g in row["candidate_groups"]]
-    if len(candidates) == 1:
-        _INSERT_CANDIDATE.execute(session, candidates[0])
-    elif candidates:
-        conn.execute(_INSERT_CANDIDATES, candidates)
+    if candidates:
+        _INSERT_CANDIDATES.execute(session, candidates)
 
 
 def _sync_timers(

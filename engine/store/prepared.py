@@ -9,15 +9,15 @@ cursor of the session's connection.
 What SQLAlchemy does around a statement still happens: `before_cursor_execute` and `after_cursor_execute`
 listeners run (statement counts, the outage log, pipeline mode — `engine.store.db`), and a driver error
 goes through the connection's error handling (wrapped as SQLAlchemy's error, `handle_error` listeners,
-invalidation of a broken connection). Only single-row statements with plain bind parameters run here; a
-shape with expanding IN lists, Python-side column defaults or a missing parameter is run by SQLAlchemy, and
-multi-row inserts are left to it by their callers.
+invalidation of a broken connection). Only one set of plain bind parameters runs here: several rows (a
+list of more than one), expanding IN lists, Python-side column defaults or a missing parameter are run by
+SQLAlchemy, which batches several rows into one statement.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn, cast
 
 from sqlalchemy import CursorResult
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 _Processor = Callable[[Any], Any] | None
+_Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]  # one row, or several
 
 
 class _Compiled(NamedTuple):
@@ -62,7 +63,7 @@ class Prepared:
         self.statement = statement
         self._by_shape: dict[tuple[str, frozenset[str]], _Compiled | None] = {}
 
-    def rows(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+    def rows(self, session: Session, params: _Params) -> list[Any]:
         ran = self._run(session, params)
         if ran is None:
             return list(session.connection().execute(self.statement, params))
@@ -73,19 +74,19 @@ class Prepared:
         make = compiled.row._make
         return [make(r) for r in found]
 
-    def one_or_none(self, session: Session, params: Mapping[str, Any]) -> Any:
+    def one_or_none(self, session: Session, params: _Params) -> Any:
         found = self.rows(session, params)
         if len(found) > 1:
             raise ValueError("se esperaba una fila o ninguna")
         return found[0] if found else None
 
-    def scalar_one(self, session: Session, params: Mapping[str, Any]) -> Any:
+    def scalar_one(self, session: Session, params: _Params) -> Any:
         found = self.rows(session, params)
         if len(found) != 1:
             raise ValueError(f"se esperaba exactamente una fila, hubo {len(found)}")
         return found[0][0]
 
-    def execute(self, session: Session, params: Mapping[str, Any]) -> Any:
+    def execute(self, session: Session, params: _Params) -> Any:
         """A write without RETURNING: its rowcount (pipelined, a count read only when compared)."""
         ran = self._run(session, params)
         if ran is None:
@@ -93,8 +94,12 @@ class Prepared:
         _, cursor, context = ran
         return context._rowcount if context._rowcount is not None else cursor.rowcount
 
-    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any, _Context] | None:
+    def _run(self, session: Session, params: _Params) -> tuple[_Compiled, Any, _Context] | None:
         """None: a shape this module does not run (SQLAlchemy runs it)."""
+        if not isinstance(params, Mapping):
+            if len(params) != 1:
+                return None
+            params = params[0]
         conn = session.connection()
         dialect = conn.dialect
         key = (dialect.name, frozenset(params))

@@ -99,7 +99,7 @@ def mark_completed(session: Session, task: TaskRow, by: str, now: datetime, *, l
     """False when someone completed it first. `locked`: the caller holds the instance's row lock and found
     the task ready in its state, so no one can have — the count is not waited for (pipelined, see store.db)."""
     params = {"task_id": task.id, "now": now, "user": by, "new_assignee": task.assignee or by}
-    done = _COMPLETE_TASK.execute(session, params)
+    done = _COMPLETE_TASK.execute(session, params)  # sent whatever `locked` says; only the count is not read
     return locked or done == 1
 
 

@@ -76,3 +76,11 @@ def test_shapes_it_does_not_run_go_to_sqlalchemy(ctx: Context) -> None:
     with UnitOfWork(ctx.db, write=False) as uow:
         found = expanding.rows(uow.session, {"names": ["ana", "beto", "nadie"]})
     assert sorted(r.username for r in found) == ["ana", "beto"]
+    several = Prepared(insert(_U).returning(_U.c.username))
+    row: dict[str, Any] = {"display_name": "X", "email": None, "password_hash": "x", "roles": [], "groups": [],
+                           "active": True, "session_version": 1, "created_at": datetime.now(UTC)}  # fmt: skip
+    with UnitOfWork(ctx.db) as uow:  # one row runs prepared, several are one batched statement by SQLAlchemy
+        assert [r.username for r in several.rows(uow.session, [{**row, "username": "caro"}])] == ["caro"]
+        many = several.rows(uow.session, [{**row, "username": "dani"}, {**row, "username": "eli"}])
+        uow.commit()
+    assert sorted(r.username for r in many) == ["dani", "eli"]
