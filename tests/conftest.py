@@ -111,6 +111,14 @@ def sqlite_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenCloc
     context.db.dispose()
 
 
+@pytest.fixture
+def pg_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> Iterator[Context]:
+    """PostgreSQL only: for behaviour that needs its row locks."""
+    context = build_context(make_database_url("postgres", request, tmp_path), tmp_path, clock)
+    yield context
+    context.db.dispose()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
     """Tests hash hundreds of passwords; production cost stays in users._SCRYPT (hashes carry their cost)."""

@@ -13,9 +13,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def find_task(workflow: Any, spiff_id: str) -> Any:
+    """The task with this id, or None: compaction (or a finished instance's saved state) may no longer
+    hold a task a concurrent request read as open before it waited on the instance's lock."""
+    try:
+        return workflow.get_task_from_id(UUID(spiff_id))
+    except TaskNotFoundException:
+        return None
 
 
 def compact(workflow: Any) -> int:

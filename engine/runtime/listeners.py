@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.util.task import TaskState
 
+from engine.runtime.compaction import find_task
 from engine.runtime.execution import DelegateTask, Execution, json_native
 
 Handlers = Callable[[str], Callable[[dict[str, Any]], Mapping[str, Any] | None] | None]
@@ -183,7 +183,7 @@ def has_task_listener(extensions: Mapping[str, Any], event: str) -> bool:
 
 def task_assigned(workflow: Any, spiff_id: str, assignee: str, handlers: Handlers) -> str | None:
     """Run a user task's `assignment` listeners (claimed, assigned, reassigned); the failure's message."""
-    task = workflow.get_task_from_id(UUID(spiff_id))
+    task = find_task(workflow, spiff_id)
     if task is None:
         return None
     try:

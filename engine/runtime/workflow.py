@@ -36,7 +36,7 @@ from engine.runtime import (
 )
 from engine.runtime import signals as signal_events
 from engine.runtime.bindings import Definitions
-from engine.runtime.compaction import compact
+from engine.runtime.compaction import compact, find_task
 from engine.runtime.script_limits import limited_step
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ class ProcessRun:
         return [_human(t) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
 
     def _ready_human(self, spiff_id: str) -> Any:
-        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        task = find_task(self.workflow, spiff_id)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(spiff_id)
         return task
@@ -308,7 +308,7 @@ class ProcessRun:
     def correct(self, spiff_id: str | None, values: Mapping[str, Any]) -> None:
         """Replace variables on a failed task (and the instance's data) before it runs again."""
         check_json_native(values)
-        task = self.workflow.get_task_from_id(UUID(spiff_id)) if spiff_id else None
+        task = find_task(self.workflow, spiff_id) if spiff_id else None
         if task is not None:
             task.data.update(copy.deepcopy(dict(values)))
         self.workflow.data.update(copy.deepcopy(dict(values)))
@@ -321,7 +321,7 @@ class ProcessRun:
         """Put a failed task back to READY so the next advance runs it again."""
         if spiff_id is None:
             return
-        task = self.workflow.get_task_from_id(UUID(spiff_id))
+        task = find_task(self.workflow, spiff_id)
         if task is not None and task.state == TaskState.ERROR and multi_instance.is_multi_instance(task):
             multi_instance.restart(task)
         elif task is not None and task.state == TaskState.ERROR and call_activity.restart(task):

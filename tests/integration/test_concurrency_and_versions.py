@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
+from sqlalchemy import text
 
 from engine.context import Context
 from engine.errors import Conflict, PhvaError
@@ -92,3 +94,62 @@ def test_check_only_stores_nothing_and_bad_files_change_nothing(ctx: Context) ->
     assert not refused.report.ok
     assert any(p.file == "q.bpmn" for p in refused.report.errors)
     assert views.definitions(ctx) == []
+
+
+ONE_TASK = process_xml(
+    """    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="t" name="Revisar" camunda:candidateGroups="atencion_ciudadano"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>""",
+    pid="una_tarea",
+)
+
+
+@pytest.mark.postgres
+def test_completions_queued_on_the_instance_lock_give_one_success_and_conflicts(pg_ctx: Context) -> None:
+    """Two users complete the same task while a third transaction holds the instance's row: both read the
+    task as ready, then wait. The one served second finds the task gone from the state the first saved (a
+    finished instance keeps no tasks) and gets a conflict, not an error."""
+    ctx = pg_ctx
+    deploy_xml(ctx, "una_tarea.bpmn", ONE_TASK)
+    staff(ctx)
+    started = instances.start_process(ctx, "una_tarea")
+    [task] = [t for t in views.instance(ctx, started.id)["tasks"] if t["state"] == "ready"]
+    outcomes: list[str] = []
+
+    def complete(user: str) -> None:
+        try:
+            tasks.complete_task(ctx, task["id"], user, {})
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+        except Exception as error:  # anything else is a failure of this test
+            outcomes.append(f"unexpected {type(error).__name__}: {error}")
+
+    holder = ctx.db.write_engine.connect()
+    try:
+        holder.execute(text("SELECT id FROM process_instances WHERE id = :i FOR UPDATE"), {"i": started.id})
+        threads = [threading.Thread(target=complete, args=(u,)) for u in ("ana", "beto")]
+        for thread in threads:
+            thread.start()
+        with ctx.db.write_engine.connect() as watcher:
+            deadline = time.monotonic() + 20
+            while watcher.scalar(WAITING_ON_LOCKS) != 2:  # both have read the task and wait on the lock
+                assert time.monotonic() < deadline, "the completions never queued on the instance lock"
+                time.sleep(0.02)
+                watcher.rollback()
+        holder.commit()
+    finally:
+        holder.close()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert views.instance(ctx, started.id)["status"] == "completed"
+    history = views.instance(ctx, started.id)["history"]
+    assert [h["action"] for h in history].count("task_completed") == 1
+
+
+WAITING_ON_LOCKS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)

@@ -4,10 +4,9 @@ two senders on PostgreSQL, and a final failure recorded as an incident of kind "
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from engine.notifications.notify import notify
 from engine.store.notification_tables import MailOutbox
 from engine.store.tables import Incident
 from engine.store.uow import UnitOfWork
-from tests.conftest import build_context, make_database_url
 from tests.smtp_server import SENDER, Inbox, Server, free_port
 
 
@@ -123,13 +121,6 @@ def test_the_last_failed_attempt_opens_a_mail_incident_and_retrying_it_sends_aga
     assert outbox.send_due(ctx).sent == 1
     [row] = _outbox(ctx)
     assert row.status == "sent"
-
-
-@pytest.fixture
-def pg_ctx(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> Iterator[Context]:
-    context = build_context(make_database_url("postgres", request, tmp_path), tmp_path, clock)
-    yield context
-    context.db.dispose()
 
 
 @pytest.mark.postgres
