@@ -136,8 +136,8 @@ class InboxPage(TypedDict):
 
 
 def inbox(ctx: Context, user: UserView, q: InboxQuery) -> InboxPage:
-    """One page of tasks: two SELECTs (a count capped at task_pages.CAP, and the page) whatever the page or
-    the page size; "Siguiente" seeks from the page's last row (`desde`), so deep pages cost the same."""
+    """One page of tasks: the page, then a count capped at task_pages.CAP unless the page ended before its
+    size (its rows are then the rest of the list), whatever the page or the page size; "Siguiente" seeks from the page's last row (`desde`), so deep pages cost the same."""
     now = ctx.clock.now()
     criteria: dict[str, Any] = {
         "assignee_me": q.view == "mias",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.errors import BadInput
 from engine.limits import BIGINT_MAX
 from engine.store.legal_tables import PqrsdCase
+from engine.store.prepared import Prepared
 from engine.store.tables import Task
 from engine.store.visibility_tables import TaskVisibility as V
 
@@ -195,35 +196,34 @@ def _union(shape: _Shape) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _count_statement(shape: _Shape) -> Any:
-    return select(func.count()).select_from(_union(shape))
+def _count_statement(shape: _Shape) -> Prepared:
+    return Prepared(select(func.count()).select_from(_union(shape)))
 
 
 def count_capped(session: Session, who: Principals, n: Narrowing) -> tuple[int, bool]:
     """How many tasks the list holds, counting no further than CAP; True when there are more."""
     statement = _count_statement(_shape(who, n, "due", None))
-    found = session.scalar(statement, _params(who, n, "due", None, CAP + 1)) or 0
+    found = statement.scalar_one(session, _params(who, n, "due", None, CAP + 1)) or 0
     return min(found, CAP), found > CAP
 
 
 @dataclass(frozen=True)
 class SeekPage:
-    rows: list[Any]  # (Task, *case_columns) in list order
+    rows: list[Any]  # the columns asked for, in list order
     next: Seek | None  # where the following page starts; None on the last page
 
 
 @functools.lru_cache(maxsize=512)
-def _page_statement(shape: _Shape, case_columns: tuple[Any, ...]) -> Any:
+def _page_statement(shape: _Shape, columns: tuple[Any, ...]) -> Prepared:
     seen = _union(shape)
     keys = (
         (seen.c.neg_priority, seen.c.due_key, seen.c.task_id)
         if shape.order == "priority"
         else (seen.c.due_key, seen.c.neg_priority, seen.c.task_id)
     )
-    return (
-        select(
-            Task, *case_columns, seen.c.due_key.label("seek_due"), seen.c.neg_priority.label("seek_priority")
-        )
+    return Prepared(
+        select(*columns, seen.c.due_key.label("seek_due"), seen.c.neg_priority.label("seek_priority"))
+        .select_from(Task)
         .join(seen, seen.c.task_id == Task.id)
         .outerjoin(PqrsdCase, PqrsdCase.instance_id == Task.instance_id)
         .order_by(*keys)
@@ -236,23 +236,45 @@ def page(
     session: Session,
     who: Principals,
     n: Narrowing,
-    case_columns: tuple[Any, ...],
+    columns: tuple[Any, ...],
     *,
     order: str,
     after: Seek | None,
     limit: int,
     offset: int = 0,
 ) -> SeekPage:
-    """One page in one statement: the union of the principals' ranges, joined to the task and its case."""
-    statement = _page_statement(_shape(who, n, order, after), case_columns)
+    """One page in one statement: the union of the principals' ranges, joined to the task and its case.
+    `columns` are of the task and its case, and include the task's `id`."""
+    statement = _page_statement(_shape(who, n, order, after), columns)
     params = _params(who, n, order, after, offset + limit + 1)
     params.update(page_limit=limit + 1, page_offset=offset)
-    rows = list(session.execute(statement, params).all())
+    rows = statement.rows(session, params)
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
-    following = Seek(last.seek_due, last.seek_priority, last[0].id) if more and last is not None else None
+    following = Seek(last.seek_due, last.seek_priority, last.id) if more and last is not None else None
     return SeekPage(rows, following)
+
+
+def page_and_total(
+    session: Session,
+    who: Principals,
+    n: Narrowing,
+    columns: tuple[Any, ...],
+    *,
+    order: str,
+    after: Seek | None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[SeekPage, int, bool]:
+    """The page, and the capped total (`count_capped`). A first page, or an offset page with rows, that ends
+    before `limit` already holds the rest of the list, so its total is known without the count."""
+    found = page(session, who, n, columns, order=order, after=after, limit=limit, offset=offset)
+    if after is None and found.next is None and (offset == 0 or found.rows):
+        known = offset + len(found.rows)
+        return found, min(known, CAP), known > CAP
+    total, capped = count_capped(session, who, n)
+    return found, total, capped
 
 
 def narrowing(

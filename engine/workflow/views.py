@@ -53,8 +53,17 @@ _CASE_COLUMNS = (
 )
 
 
-def task_dict(task: Task, case: Any = None) -> TaskRecord:
-    """`case`: the row of `_CASE_COLUMNS` for a task of a PQRSD case (None otherwise)."""
+# What a task list reads of a task: what `task_dict` shows.
+_TASK_COLUMNS = (
+    Task.id, Task.instance_id, Task.process_key, Task.name, Task.state, Task.assignee, Task.candidate_groups,
+    Task.candidate_users, Task.due_at, Task.priority, Task.form, Task.bpmn_id, Task.lane, Task.created_at,
+    Task.follow_up_at, Task.claimed_at, Task.completed_at, Task.completed_by,
+)  # fmt: skip
+
+
+def task_dict(task: Any, case: Any = None) -> TaskRecord:
+    """`task`: a `Task`, or a row of `_TASK_COLUMNS`; `case`: the row of `_CASE_COLUMNS` for a task of a
+    PQRSD case (None otherwise)."""
     return {
         "id": task.id,
         "instance_id": task.instance_id,
@@ -179,12 +188,11 @@ def task_list(session: Session, f: TaskFilter) -> TaskList:
             "siga el enlace «siguiente» (cursor) para ir más allá.".replace(",", "."),
             {"offset": "Use el cursor de la página anterior."},
         )
-    total, capped = task_pages.count_capped(session, who, narrow)
-    found = task_pages.page(
-        session, who, narrow, _CASE_COLUMNS, order=order, after=after, limit=f.limit,
+    found, total, capped = task_pages.page_and_total(
+        session, who, narrow, _TASK_COLUMNS + _CASE_COLUMNS, order=order, after=after, limit=f.limit,
         offset=0 if after is not None else f.offset,
     )  # fmt: skip
-    items = [task_dict(row[0], row if row.radicado is not None else None) for row in found.rows]
+    items = [task_dict(row, row if row.radicado is not None else None) for row in found.rows]
     following = task_pages.encode_cursor(order, found.next) if found.next is not None else None
     return TaskList(items=items, total=total, capped=capped, next=following)
 

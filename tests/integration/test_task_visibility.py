@@ -169,6 +169,24 @@ def test_totals_stop_at_the_cap_and_say_there_are_more(
     assert (capped["total"], capped["capped"], len(capped["items"])) == (5, True, 2)
 
 
+@pytest.mark.parametrize("cap", [1000, 5])
+def test_every_page_size_and_offset_gives_the_counted_total(
+    people: Context, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """A page that ends before its limit takes its total from its own rows; any other page counts. Both
+    give the same total, capped the same way."""
+    ctx = people
+    _start(ctx, 3)
+    root = users.get_user(ctx, "root")
+    monkeypatch.setattr(task_pages, "CAP", cap)
+    expected = (min(9, cap), cap < 9)
+    for limit in (1, 4, 8, 9, 10, 50):
+        for offset in (0, 2, 8, 9, 12):
+            found = views.task_page(ctx, views.task_filter_for(root, limit=limit, offset=offset))
+            assert (found["total"], found["capped"]) == expected, (limit, offset)
+            assert len(found["items"]) == max(0, min(limit, 9 - offset)), (limit, offset)
+
+
 def test_a_forged_cursor_is_refused_in_spanish(people: Context) -> None:
     ctx = people
     _start(ctx, 1)
