@@ -52,6 +52,7 @@ def handled(func: F) -> F:
         except Exception as error:
             if os.environ.get("PHVA_DEBUG"):
                 raise
+            _exit_if_unavailable(error)
             log.debug("unexpected error", exc_info=True)
             first_line = str(error).splitlines()[0] if str(error) else ""
             click.echo(
@@ -62,6 +63,26 @@ def handled(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+UNAVAILABLE_EXIT = 75  # EX_TEMPFAIL: try again later
+
+
+def _exit_if_unavailable(error: Exception) -> None:
+    """The database down, or busy past its timeout, is said as such, not as an unexpected error."""
+    from engine.store.availability import unavailable
+
+    found = unavailable(error)
+    if found is None:
+        return
+    if found.outage:
+        click.echo(f"Error: la base de datos no responde ({found.reason}). Revise PHVA_DATABASE_URL y que el "
+                   "servidor esté en marcha; si el comando cambiaba datos, compruebe si quedó hecho antes de "
+                   "repetirlo.", err=True)  # fmt: skip
+    else:
+        click.echo("Error: la base de datos está ocupada con los cambios de otro proceso y no respondió a "
+                   f"tiempo. No se cambió nada. Vuelva a intentarlo en {found.retry_after} s.", err=True)  # fmt: skip
+    sys.exit(UNAVAILABLE_EXIT)
 
 
 def emit(record: Any, as_json: bool, text: Callable[[Any], Iterable[str]] | None = None) -> None:

@@ -52,6 +52,8 @@ class UnitOfWork:
 
 
 def _is_serialization_failure(error: object) -> bool:
-    """Also the driver's own error: a pipelined COMMIT raises it unwrapped."""
-    code = getattr(error, "sqlstate", None)
-    return code in {"40001", "40P01"} or "database is locked" in str(error)
+    """A serialization failure or deadlock (PostgreSQL); also the driver's own error, as a pipelined COMMIT
+    raises it unwrapped. SQLite still locked after its busy timeout is not one: writes start with BEGIN
+    IMMEDIATE, so only another process's long write causes it, and it goes on as the busy database it is
+    (`engine.store.availability`: a 503 with Retry-After on the web, a clear line in the CLI)."""
+    return getattr(error, "sqlstate", None) in {"40001", "40P01"}

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine.store import db
 from tests.conftest import make_empty_database_url
 from tests.helpers import DATA, SOLICITUD, TASK_FIELDS, phva_runner
 
@@ -120,3 +124,43 @@ def test_tokens_are_listed_and_revoked_from_the_cli(phva) -> None:
     unknown = phva("users", "revoke", str(token["id"]))
     assert unknown.exit_code == 2 and "No existe el token" in unknown.output
     assert phva("users", "token", "bus", "--days", "0").exit_code == 2
+
+
+def test_an_unreachable_database_is_said_so_with_exit_75_not_as_an_unexpected_error(tmp_path: Path) -> None:
+    run = phva_runner(
+        PHVA_DATABASE_URL="postgresql+psycopg://phva@127.0.0.1:1/phva",  # nothing listens on port 1
+        PHVA_INSTANCE_DIR=str(tmp_path / "instance"),
+    )
+    done = run("tasks", "--all")
+    assert done.exit_code == 75, done.output
+    assert "la base de datos no responde" in done.output and "PHVA_DATABASE_URL" in done.output
+    assert "inesperado" not in done.output and "Traceback" not in done.output
+
+
+def test_a_sqlite_database_locked_by_another_process_is_busy_and_nothing_changes(
+    phva_sqlite_locked: tuple[Callable[..., Any], sqlite3.Connection],
+) -> None:
+    run, holder = phva_sqlite_locked
+    done = run("users", "add", "carla", "--groups", "juridica", "--create")
+    assert done.exit_code == 75, done.output
+    assert "ocupada con los cambios de otro proceso" in done.output and "No se cambió nada" in done.output
+    assert "Otro usuario" not in done.output and "inesperado" not in done.output
+    holder.execute("ROLLBACK")
+    assert "carla" not in run("users", "list").output
+
+
+@pytest.fixture
+def phva_sqlite_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Callable[..., Any], sqlite3.Connection]]:
+    """`phva` on a SQLite file whose write lock another connection holds (BEGIN IMMEDIATE), with a busy
+    timeout of 0.2 s instead of 15."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "phva.db"
+    run = phva_runner(PHVA_DATABASE_URL=f"sqlite:///{path}", PHVA_INSTANCE_DIR=str(tmp_path / "instance"),
+                      PHVA_BPMN_DIR=str(tmp_path / "none"), PHVA_ADMIN_PASSWORD="clave-de-prueba")  # fmt: skip
+    assert run("init").exit_code == 0
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    yield run, holder
+    holder.close()

@@ -174,7 +174,8 @@ def test_a_page_of_the_inbox_takes_two_round_trips_and_a_full_one_three(wired: W
     proxy.reset()
     with counting(ctx.db) as count:
         found = views.task_page(ctx, views.task_filter_for(user, candidate_me=True, limit=10))
-    assert proxy.round_trips <= 2, f"{proxy.round_trips} for {count}"  # page, end: BEGIN and JIT off ride along
+    # page, end: BEGIN and JIT off ride along
+    assert proxy.round_trips <= 2, f"{proxy.round_trips} for {count}"
     assert not any("count(" in s.lower() for s in count.statements), count
     assert found["total"] == len(found["items"]) >= 1
     instances.start_process(ctx, "cinco")

@@ -19,8 +19,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from engine.bootstrap import create_context
 from engine.config import Settings
+from engine.store import db
 from engine.store.availability import Availability, unavailable
 from engine.store.db import Database
+from engine.workflow import views
 from tests.pg import PostgresServer
 from tests.pgbouncer import PgBouncer, pgbouncer_unavailable_reason
 from tests.processes import free_port
@@ -217,3 +219,36 @@ def test_one_warning_per_outage_one_line_when_back_and_busy_at_most_once_a_minut
     assert [r.getMessage().split(": ")[1][:1] for r in caplog.records] == ["1", "3"]  # counts per warning
     assert not watch.down
     gone.dispose()
+
+
+def test_a_write_on_sqlite_locked_by_another_process_is_a_busy_503_and_changes_nothing(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds SQLite's write lock past the busy timeout: the database is busy, said as such
+    with Retry-After, not a 409 "another user changed these data"."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    shutil.copy(sqlite_template, tmp_path / "phva.db")
+    ctx = create_context(
+        Settings(database_url=f"sqlite:///{tmp_path / 'phva.db'}", instance_dir=tmp_path / "i")
+    )
+    deploy_solicitud(ctx)
+    add_staff(ctx)
+    token = bearer(ctx, "ana")
+    api = create_app({"TESTING": True, "SECRET_KEY": "test"}, context=ctx).test_client()
+    start = {
+        "process_key": "atender_solicitud",
+        "data": {"solicitante": "ana", "asunto": "Certificado", "tipo": "peticion"},
+    }
+    holder = sqlite3.connect(tmp_path / "phva.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        refused = api.post("/api/v1/process-instances", headers=token, json=start)
+        assert refused.status_code == 503, refused.json
+        assert refused.headers["Retry-After"] == "2"
+        assert refused.json is not None and "no hayan quedado guardados" in refused.json["error"]
+        holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+    assert views.instances(ctx) == []
+    assert api.post("/api/v1/process-instances", headers=token, json=start).status_code == 201
+    ctx.db.dispose()
