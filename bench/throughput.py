@@ -8,6 +8,10 @@ its own PostgreSQL cluster, so the web workers and the database share exactly th
 too: they are light, and their CPU is not counted). A client loop is start → list `candidate=me` → complete
 over the JSON API with a bearer token. CPU is read from /proc (utime + stime of the gunicorn workers and the
 PostgreSQL processes). The last lines extrapolate from the CPU per completion to more cores.
+
+`--floor` runs every configuration a second time against `bench.floor_app`: the same three calls served by
+Flask, SpiffWorkflow and psycopg alone, in the same harness, so the table shows what the stack costs before
+anything phva does, and what phva adds to it.
 """
 
 from __future__ import annotations
@@ -70,34 +74,51 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
     return out
 
 
-def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
-    """One configuration, in this process (already under taskset)."""
+def _phva_setup(url: str, tmp: Path, threads: int) -> list[str]:
+    """phva's schema, the bench model deployed, and a user with a token per client thread."""
     from engine.bootstrap import create_context
     from engine.config import Settings
     from engine.identity import users
     from engine.modeling.definitions import SourceFile
     from engine.store.metadata import metadata
     from engine.workflow import deployments
+
+    ctx = create_context(Settings(database_url=url, instance_dir=tmp / "instance"))
+    metadata.create_all(ctx.db.write_engine)
+    outcome = deployments.deploy(ctx, [SourceFile("rendimiento.bpmn", MODEL.encode())])
+    assert outcome.report.ok, outcome.report.format()
+    tokens = []
+    for n in range(threads):
+        users.add_user(ctx, f"carga{n}", groups="bench", create_groups=True)
+        tokens.append(users.issue_token(ctx, f"carga{n}"))
+    ctx.db.dispose()
+    return tokens
+
+
+def one(seconds: float, workers: int, threads: int, floor: bool = False) -> dict[str, Any]:
+    """One configuration, in this process (already under taskset): phva, or with `floor` the bare stack."""
     from tests.pg import PostgresServer
-    from tests.processes import Processes, call, free_port
+    from tests.processes import GUNICORN, Processes, call, free_port
 
     server = PostgresServer.start()
     processes: Processes | None = None
+    port = free_port()
     try:
         url = server.empty_database("rendimiento")
         tmp = Path(tempfile.mkdtemp())
-        ctx = create_context(Settings(database_url=url, instance_dir=tmp / "instance"))
-        metadata.create_all(ctx.db.write_engine)
-        outcome = deployments.deploy(ctx, [SourceFile("rendimiento.bpmn", MODEL.encode())])
-        assert outcome.report.ok, outcome.report.format()
-        tokens = []
-        for n in range(threads):
-            users.add_user(ctx, f"carga{n}", groups="bench", create_groups=True)
-            tokens.append(users.issue_token(ctx, f"carga{n}"))
-        ctx.db.dispose()
-        port = free_port()
-        processes = Processes(url, tmp)
-        web = processes.web("web", port, workers)
+        if floor:
+            from bench import floor_app
+
+            libpq = url.replace("postgresql+psycopg://", "postgresql://")
+            floor_app.create_schema(libpq)
+            tokens = [f"suelo{n}" for n in range(threads)]
+            processes = Processes(url, tmp, FLOOR_DATABASE_URL=libpq, FLOOR_TOKENS=",".join(tokens))
+            web = processes.spawn("web", GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                                  "--no-control-socket", "bench.floor_app:create_app()")  # fmt: skip
+        else:
+            tokens = _phva_setup(url, tmp, threads)
+            processes = Processes(url, tmp)
+            web = processes.web("web", port, workers)
         processes.wait_ready([port], schedulers=[])
         postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])  # type: ignore[operator]
         counts = {"complete": 0, "errors": 0}
@@ -150,7 +171,7 @@ def one(seconds: float, workers: int, threads: int) -> dict[str, Any]:
         app = sum(v for p, v in spent.items() if p in app_pids)
         done = counts["complete"]
         per = (lambda seconds: 1000 * seconds / done) if done else (lambda _s: float("nan"))
-        return {"workers": workers, "threads": threads, "completions": done, "errors": counts["errors"],
+        return {"floor": floor, "workers": workers, "threads": threads, "completions": done, "errors": counts["errors"],
                 "per_second": done / wall, "cpu_ms": per(cpu), "app_ms": per(app), "db_ms": per(cpu - app),
                 "cpu_busy": cpu / wall}  # fmt: skip
     finally:
@@ -167,51 +188,80 @@ def main() -> None:
     parser.add_argument("--workers", default="2,4")
     parser.add_argument("--threads", default="8")
     parser.add_argument("--cores", default="1,2")
+    parser.add_argument("--floor", action="store_true", help="también el suelo de la pila (bench.floor_app)")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.seconds, int(args.workers), int(args.threads))))
+        print(json.dumps(one(args.seconds, int(args.workers), int(args.threads), args.floor)))
         return
     rows = []
     available = len(os.sched_getaffinity(0))
     for cores in [int(c) for c in args.cores.split(",") if int(c) <= available]:
         for workers in [int(w) for w in args.workers.split(",")]:
             for threads in [int(t) for t in args.threads.split(",")]:
-                command = ["taskset", "-c", f"0-{cores - 1}", sys.executable, "-m", "bench.throughput", "--one",
-                           "--seconds", str(args.seconds), "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
-                done = subprocess.run(command, capture_output=True, text=True)
-                if done.returncode != 0:
-                    print(done.stderr[-2000:], file=sys.stderr)
-                    continue
-                row = json.loads(done.stdout.strip().splitlines()[-1])
-                row["cores"] = cores
-                rows.append(row)
-                print(
-                    f"{cores} núcleo(s)  {workers} workers × {threads} hilos: {row['per_second']:7.1f} "
-                    f"completadas/s  CPU {row['cpu_ms']:5.2f} ms/completada (app {row['app_ms']:.2f}, BD {row['db_ms']:.2f})  "
-                    f"errores {row['errors']}",
-                    flush=True,
-                )
+                for floor in [False, True] if args.floor else [False]:
+                    row = _run_one(args.seconds, cores, workers, threads, floor)
+                    if row is not None:
+                        rows.append(row)
+    _print_table(rows)
+    for floor in [False, True]:
+        _print_scaling([r for r in rows if r["floor"] == floor], "suelo: " if floor else "")
+
+
+def _label(row: dict[str, Any]) -> str:
+    return "suelo (Flask + SpiffWorkflow + psycopg)" if row["floor"] else "phva"
+
+
+def _run_one(seconds: float, cores: int, workers: int, threads: int, floor: bool) -> dict[str, Any] | None:
+    command = ["taskset", "-c", f"0-{cores - 1}", sys.executable, "-m", "bench.throughput", "--one",
+               "--seconds", str(seconds), "--workers", str(workers), "--threads", str(threads)]  # fmt: skip
+    done = subprocess.run(command + (["--floor"] if floor else []), capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return None
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    row["cores"] = cores
     print(
-        "\n| núcleos | workers × hilos | completadas/s | CPU ms por completada (app + BD) | app | BD | errores |"
+        f"{_label(row)}: {cores} núcleo(s)  {workers} workers × {threads} hilos: {row['per_second']:7.1f} "
+        f"completadas/s  CPU {row['cpu_ms']:5.2f} ms/completada (app {row['app_ms']:.2f}, BD {row['db_ms']:.2f})  "
+        f"errores {row['errors']}",
+        flush=True,
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    return row
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        "\n| pila | núcleos | workers × hilos | completadas/s | CPU ms por completada (app + BD) | app | BD | errores |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
-            f"| {r['cores']} | {r['workers']} × {r['threads']} | {r['per_second']:.0f} | {r['cpu_ms']:.2f} | "
-            f"{r['app_ms']:.2f} | {r['db_ms']:.2f} | {r['errors']} |"
+            f"| {_label(r)} | {r['cores']} | {r['workers']} × {r['threads']} | {r['per_second']:.0f} | "
+            f"{r['cpu_ms']:.2f} | {r['app_ms']:.2f} | {r['db_ms']:.2f} | {r['errors']} |"
         )
+    for r in rows:
+        twin = next((f for f in rows if f["floor"] and not r["floor"] and
+                     (f["cores"], f["workers"], f["threads"]) == (r["cores"], r["workers"], r["threads"])), None)  # fmt: skip
+        if twin is not None and twin["cpu_ms"]:
+            print(
+                f"{r['cores']} núcleo(s), {r['workers']} × {r['threads']}: phva cuesta {r['cpu_ms'] / twin['cpu_ms']:.2f}× "
+                f"la CPU del suelo y logra {r['per_second'] / twin['per_second']:.0%} de sus completadas/s"
+            )
+
+
+def _print_scaling(rows: list[dict[str, Any]], prefix: str) -> None:
     best = {
         c: max((r for r in rows if r["cores"] == c), key=lambda r: r["per_second"])
         for c in {r["cores"] for r in rows}
     }
     if 1 in best and 2 in best and best[1]["per_second"]:
         gain = best[2]["per_second"] / best[1]["per_second"]
-        print(f"\n2 núcleos / 1 núcleo: {gain:.2f}× (lineal: 2×)")
+        print(f"\n{prefix}2 núcleos / 1 núcleo: {gain:.2f}× (lineal: 2×)")
     if rows:
         cpu = min(r["cpu_ms"] for r in rows)
         print(
-            f"Extrapolación por CPU: {1000 / cpu:.0f} completadas/s por núcleo; "
+            f"{prefix}extrapolación por CPU: {1000 / cpu:.0f} completadas/s por núcleo; "
             f"{2000 / cpu:.0f} en 2, {4000 / cpu:.0f} en 4, {8000 / cpu:.0f} en 8 (si la BD escala igual)."
         )
 
