@@ -1,7 +1,7 @@
 """Throughput on PostgreSQL: completions per second with N gunicorn workers × M client threads, and the CPU
 (application + database) one completion costs, counting its share of the start and the list before it.
 
-    python -m bench.throughput [--seconds 15] [--workers 2,4] [--threads 8] [--cores 1,2]
+    python -m bench.throughput [--seconds 15] [--workers 2,4] [--threads 8] [--cores 1,2] [--floor] [--repeat N]
 
 Each configuration runs in its own process under `taskset` (the cores given: 1 → CPU 0, 2 → CPUs 0-1), with
 its own PostgreSQL cluster, so the web workers and the database share exactly those cores (the client threads
@@ -11,7 +11,8 @@ PostgreSQL processes). The last lines extrapolate from the CPU per completion to
 
 `--floor` runs every configuration a second time against `bench.floor_app`: the same three calls served by
 Flask, SpiffWorkflow and psycopg alone, in the same harness, so the table shows what the stack costs before
-anything phva does, and what phva adds to it.
+anything phva does, and what phva adds to it. `--repeat N` alternates the runs N times: on a shared VM whose
+speed drifts, only runs taken side by side compare.
 """
 
 from __future__ import annotations
@@ -189,6 +190,7 @@ def main() -> None:
     parser.add_argument("--threads", default="8")
     parser.add_argument("--cores", default="1,2")
     parser.add_argument("--floor", action="store_true", help="también el suelo de la pila (bench.floor_app)")
+    parser.add_argument("--repeat", type=int, default=1, help="corridas alternadas de cada configuración")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -199,7 +201,7 @@ def main() -> None:
     for cores in [int(c) for c in args.cores.split(",") if int(c) <= available]:
         for workers in [int(w) for w in args.workers.split(",")]:
             for threads in [int(t) for t in args.threads.split(",")]:
-                for floor in [False, True] if args.floor else [False]:
+                for floor in ([False, True] if args.floor else [False]) * args.repeat:
                     row = _run_one(args.seconds, cores, workers, threads, floor)
                     if row is not None:
                         rows.append(row)
@@ -240,8 +242,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             f"| {_label(r)} | {r['cores']} | {r['workers']} × {r['threads']} | {r['per_second']:.0f} | "
             f"{r['cpu_ms']:.2f} | {r['app_ms']:.2f} | {r['db_ms']:.2f} | {r['errors']} |"
         )
-    for r in rows:
-        twin = next((f for f in rows if f["floor"] and not r["floor"] and
+    for i, r in enumerate(rows):  # each phva run against the floor's run taken right after it
+        twin = next((f for f in rows[i + 1:] if f["floor"] and not r["floor"] and
                      (f["cores"], f["workers"], f["threads"]) == (r["cores"], r["workers"], r["threads"])), None)  # fmt: skip
         if twin is not None and twin["cpu_ms"]:
             print(
