@@ -60,7 +60,9 @@ def populate(ctx: Context, n: int) -> float:
     legal.ensure_legal_data(ctx, actor="bench")
     with ctx.db.write_engine.begin() as conn:
         term_version = conn.execute(text("SELECT max(version) FROM term_versions")).scalar_one()
-        ids = dict(conn.execute(text("SELECT key, min(id) FROM process_definitions GROUP BY key")).all())
+        ids: dict[str, int] = dict(
+            conn.execute(text("SELECT key, min(id) FROM process_definitions GROUP BY key")).all()
+        )
         params = {
             "n": n,
             "now": NOW,

@@ -13,9 +13,10 @@ import re
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import func, insert, select
@@ -51,7 +52,7 @@ def seed_waiting_instances(ctx: Context, dues: Sequence[datetime]) -> list[int]:
         timer = session.scalar(select(Timer).where(Timer.instance_id == template.id))
         assert row is not None and timer is not None
         clones = [_clone(row.state, template_due, due, timer.spiff_id or "") for due in dues[1:]]
-        values = [
+        values: list[dict[str, Any]] = [
             {
                 "definition_id": row.definition_id,
                 "process_key": row.process_key,
@@ -124,7 +125,7 @@ def fired_count(ctx: Context) -> int:
 def lateness(ctx: Context) -> list[float]:
     with UnitOfWork(ctx.db, write=False) as uow:
         rows = uow.session.execute(select(Timer.due_at, Timer.fired_at).where(Timer.status == "fired"))
-        return sorted((fired - due).total_seconds() * 1000 for due, fired in rows)
+        return sorted((fired - due).total_seconds() * 1000 for due, fired in rows if fired is not None)
 
 
 def on_time(ctx: Context, n: int, spread: float) -> list[float]:
@@ -171,7 +172,9 @@ def run(n: int, spread: float, with_postgres: bool) -> None:
     print(f"{n} timers per backend due over {spread:g} s; one scheduler; lateness = fired_at − due_at")
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        targets = [("SQLite", lambda name: f"sqlite:///{tmp / name}.db")]
+        targets: list[tuple[str, Callable[[str], str]]] = [
+            ("SQLite", lambda name: f"sqlite:///{tmp / name}.db")
+        ]
         server = None
         if with_postgres:
             from tests.pg import PostgresServer, postgres_unavailable_reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +54,12 @@ def counting(db: Database) -> Iterator[SqlCount]:
         end(conn)
 
     engines = {db.write_engine, db.read_engine}
-    hooks = [("begin", begin), ("before_cursor_execute", statement), ("commit", commit), ("rollback", end)]
+    hooks: list[tuple[str, Callable[..., Any]]] = [
+        ("begin", begin),
+        ("before_cursor_execute", statement),
+        ("commit", commit),
+        ("rollback", end),
+    ]
     for engine in engines:
         for name, hook in hooks:
             event.listen(engine, name, hook)
