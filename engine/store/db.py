@@ -161,8 +161,13 @@ class _Pipelines:
         try:
             driver.execute("COMMIT")
             state[0].__exit__(None, None, None)
-        except BaseException:
+        except BaseException as error:
             _end(driver, "ROLLBACK")
+            if isinstance(error, conn.dialect.loaded_dbapi.Error):
+                # This listener runs outside SQLAlchemy's own error handling of COMMIT: hand the driver's
+                # error to it, so it comes out wrapped, `handle_error` runs, and a lost connection is
+                # invalidated instead of going back to the pool for a rollback that fails there.
+                conn._handle_dbapi_exception(error, "COMMIT", None, None, None)  # raises
             raise
         _end(driver, None)
 

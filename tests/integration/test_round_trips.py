@@ -7,6 +7,7 @@ session kept in process a few seconds, forgotten at once when this process revok
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bench.complete_task import FIVE
 from engine.bootstrap import create_context
@@ -248,6 +250,28 @@ def test_a_killed_connection_is_replaced_without_an_error(wired: Wired) -> None:
     tasks.complete_task(ctx, task_id, "bench", DATA)
     assert proxy.connections >= 1
     assert _names(ctx, instance_id)[-1] == ("Paso 2", "ready")
+
+
+def test_a_connection_lost_at_a_pipelined_commit_is_dropped_not_handed_back_to_the_pool(
+    wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server goes away between a transaction's last statement and its COMMIT (a restart, a failover): the
+    error comes out as SQLAlchemy's, with the connection invalidated like any other statement's, so the pool
+    does not try to roll a dead connection back and log a traceback, and the next action gets a new one."""
+    ctx, _, server = wired
+    instance_id, task_id = _open_task(ctx)
+    caplog.set_level(logging.WARNING, logger="sqlalchemy.pool")
+    with pytest.raises(DBAPIError) as lost, UnitOfWork(ctx.db, pipelined=True) as uow:
+        pid = uow.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        uow.session.execute(text("UPDATE tasks SET name = name WHERE id = :t"), {"t": task_id})  # queued
+        with server._admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.2)
+        uow.commit()
+    assert lost.value.connection_invalidated
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy.pool")] == []
+    tasks.complete_task(ctx, task_id, "bench", DATA)
+    assert _names(ctx, instance_id)[-1] == ("Paso 1", "ready")
 
 
 def test_a_restarted_server_is_survived_without_an_error(wired: Wired) -> None:
