@@ -55,8 +55,19 @@ _TIMERS = """INSERT INTO timers (instance_id, spiff_id, bpmn_id, name, kind, tim
   FROM generate_series(1, :n) g"""
 
 
-def populate(ctx: Context, n: int) -> float:
+def populate(ctx: Context, n: int) -> tuple[float, list[str]]:
+    """Seconds in all, and a line per step with its seconds (where the 10 minutes go)."""
     began = time.perf_counter()
+    steps: list[str] = []
+    mark = began
+
+    def step(label: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        steps.append(f"    {label:58} {now - mark:7.1f} s")
+        print(steps[-1], flush=True)
+        mark = now
+
     legal.ensure_legal_data(ctx, actor="bench")
     with ctx.db.write_engine.begin() as conn:
         term_version = conn.execute(text("SELECT max(version) FROM term_versions")).scalar_one()
@@ -73,18 +84,24 @@ def populate(ctx: Context, n: int) -> float:
         conn.execute(text("SET LOCAL session_replication_role = replica"))  # triggers off for the clone
         for statement in (*_SEED, _TIMERS):
             conn.execute(text(statement), params)
+            step(statement.split("(")[0].strip().lower())
         conn.execute(text(backfill_sql("postgresql")))
+        step("task_visibility (como la migración 0016)")
         conn.execute(text(case_visibility_tables.backfill_sql("postgresql")))  # as migration 0028 does
+        step("case_visibility (como la migración 0028)")
         supervision_tables.rebuild(conn, ctx.settings.semaforo_amarillo, hour_of(NOW))  # rows and counters
+        step("tablero: filas y contadores (como la migración 0023)")
         for table in ("process_instances", "pqrsd_cases", "tasks", "audit_events", "timers"):
             conn.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             )
+    step("commit")
     for _ in range(5):  # and a few through the engine, triggers on, on top of the clone
         instances.start_process(ctx, "accion_mejora", data={}, actor="root")
     with ctx.db.write_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    return time.perf_counter() - began
+    step("5 instancias por el motor, VACUUM ANALYZE")
+    return time.perf_counter() - began, steps
 
 
 def deep_cursor(ctx: Context, offset: int) -> str:
@@ -185,6 +202,7 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool, groups: set[s
     settings = Settings(database_url=url, instance_dir=workdir / "instance")
     ctx = create_context(settings, clock=FrozenClock(NOW))
     seeded = ""
+    steps: list[str] = []
     if not reuse:
         metadata.create_all(ctx.db.write_engine)
         outcome = deployments.deploy(
@@ -193,13 +211,15 @@ def run(n: int, rounds: int, url: str, workdir: Path, reuse: bool, groups: set[s
         assert outcome.report.ok, outcome.report.format()
         add_people(ctx)
         users.add_user(ctx, "root", password=PASSWORD, roles="admin")
-        seeded = f" (poblado en {populate(ctx, n):.0f} s)"
+        seconds, steps = populate(ctx, n)
+        seeded = f" (poblado en {seconds:.0f} s)"
     with ctx.db.read_engine.connect() as conn:
         open_tasks = conn.execute(text("SELECT count(*) FROM tasks WHERE state = 'ready'")).scalar_one()
     lines = [
         f"{open_tasks:,} tareas abiertas en PostgreSQL{seeded}; mediana de {rounds} rondas".replace(",", ".")
     ]
     print(lines[0], flush=True)
+    lines.extend(steps)
     from web import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}, context=ctx)

@@ -113,9 +113,13 @@ class TimerScheduler:
 
     def _fold_counters(self) -> None:
         """Fold the dashboard's counters of the hours over, once an hour, so the first page after a quiet
-        night or weekend does not fold them all itself (several schedulers: the first one does it)."""
-        hour = counters.hour_of(self.ctx.clock.now())
+        night or weekend does not fold them all itself (several schedulers: the first one does it). The first
+        round also rebuilds them if PHVA_SEMAFORO_AMARILLO changed, so no page has to (minutes at 1M)."""
+        now = self.ctx.clock.now()
+        hour = counters.hour_of(now)
         if self._folded != hour:
+            if self._folded is None:
+                counters.ensure_state(self.ctx.db, self.ctx.settings.semaforo_amarillo, now)
             counters.compact(self.ctx.db, hour)
             self._folded = hour
 

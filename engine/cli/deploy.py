@@ -12,6 +12,7 @@ from engine.cli.base import actor, cli, context, emit, handled, json_option, saf
 from engine.identity import users
 from engine.pqrsd import legal_data
 from engine.store import schema
+from engine.supervision import counters
 from engine.workflow import deployments
 
 
@@ -23,6 +24,7 @@ def init_command() -> None:
     ctx = context()
     schema.upgrade(ctx.db)
     legal_data.ensure_legal_data(ctx, actor="init")
+    counters.ensure_state(ctx.db, ctx.settings.semaforo_amarillo, ctx.clock.now())  # a changed share, here
     click.echo(f"Base de datos lista ({safe_url(ctx.settings.database_url)}).")
     dirs = [d for d in (ctx.settings.bpmn_dir, ctx.settings.forms_dir) if d.is_dir()]
     files = deployments.read_sources(dirs) if dirs else []

@@ -29,9 +29,10 @@ def hour_of(now: datetime) -> datetime:
 
 
 def ensure_state(db: Database, share: float, now: datetime) -> None:
-    """Rebuild the rows and counters when they were computed with another amarillo share (or never)."""
+    """Rebuild the rows and counters when they were computed with another amarillo share (or never). The
+    state row is locked first: a second page that found the same stale share waits, then finds it rebuilt."""
     with UnitOfWork(db) as uow:
-        stored = uow.session.scalar(select(S.amarillo_share).where(S.id == 1))
+        stored = uow.session.scalar(select(S.amarillo_share).where(S.id == 1).with_for_update())
         if stored is None or abs(stored - share) > 1e-9:
             st.rebuild(uow.session.connection(), share, hour_of(now))
         uow.commit()

@@ -10,6 +10,7 @@ between — equal the exact grouped statements, for the entity and for one depen
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -305,3 +306,90 @@ def test_each_dashboard_page_costs_the_same_few_statements_with_50_or_250_writes
     for costs in (*few, *many):
         assert {page: n for page, n in costs.items() if n not in (2, full(page))} == {}
     assert sum(n == full(page) for page, n in many[0].items()) > len(LISTS) // 2  # most pages had rows
+
+
+def _indexes(ctx: Context) -> list[tuple[str, str]]:
+    with UnitOfWork(ctx.db, write=False) as uow:
+        return [
+            tuple(r)
+            for r in uow.session.execute(
+                text(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'supervision%' ORDER BY 1"
+                )
+                if not ctx.db.is_sqlite
+                else text("SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'supervision%' ORDER BY 1")
+            )
+        ]
+
+
+def test_a_changed_amarillo_share_rebuilds_rows_and_counters_that_equal_the_exact_counts(
+    ctx: Context, writer: Writer
+) -> None:
+    """PHVA_SEMAFORO_AMARILLO changed: the first page rebuilds every row and counter (on PostgreSQL with the
+    indexes dropped and built again) and the counts are those of the new share, with the past written folded."""
+    users.add_user(ctx, "jefa", groups="d1", roles="supervisor")
+    jefa = users.get_user(ctx, "jefa")
+    for _ in range(120):
+        writer.step()
+    before = _indexes(ctx)
+    assert before
+    now = writer.now + timedelta(hours=3)
+    half = Watch(jefa, now, None, 0.5)
+    assert _counted(ctx, half) == _exact(ctx, half)
+    third = Watch(jefa, now, None, 0.3)
+    assert _exact(ctx, third) != _exact(ctx, half)  # the share moves rows between colours here
+    assert _counted(ctx, third) == _exact(ctx, third)  # the page that found the share changed rebuilt
+    kept, expected = _rows(ctx)
+    assert kept == expected
+    assert _indexes(ctx) == before  # every index back, as it was
+    hour = counters.hour_of(ctx.clock.now())
+    with UnitOfWork(ctx.db, write=False) as uow:
+        past = uow.session.execute(
+            text("SELECT DISTINCT bucket FROM supervision_counts WHERE bucket < :hour"),
+            {"hour": hour.strftime("%Y-%m-%d %H:%M:%S.%f") if ctx.db.is_sqlite else hour},
+        ).all()
+    assert len(past) == 1  # the hours before the rebuild's, in one bucket (PAST) per key
+    for groups in (("d1",), ("d2",)):
+        watch = Watch(jefa, now + timedelta(days=2), groups, 0.3)
+        assert _counted(ctx, watch) == _exact(ctx, watch), groups
+
+
+@pytest.mark.postgres
+def test_a_summary_reading_while_the_share_rebuild_starts_finishes_and_is_not_deadlocked(
+    pg_ctx: Context,
+) -> None:
+    """The rebuild needs the tables to itself while it drops their indexes; a summary that already read the
+    counters goes on to read the rows before the rebuild takes them (it would deadlock the other way round)."""
+    import threading
+
+    ctx = pg_ctx
+    writer = Writer(ctx, seed=3)
+    for _ in range(40):
+        writer.step()
+    counters.ensure_state(ctx.db, 0.5, writer.now)
+    failures: list[BaseException] = []
+    with ctx.db.write_engine.connect() as reader:
+        reader.execute(
+            text("SELECT count(*) FROM supervision_counts")
+        ).scalar_one()  # the summary's first read
+
+        def rebuild() -> None:
+            try:
+                counters.ensure_state(ctx.db, 0.3, writer.now)
+            except BaseException as error:
+                failures.append(error)
+
+        thread = threading.Thread(target=rebuild)
+        thread.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        deadline = time.monotonic() + 10
+        with ctx.db.write_engine.connect() as probe:
+            while not probe.execute(text(waiting)).scalar_one():
+                assert time.monotonic() < deadline, "the rebuild never waited on the summary's lock"
+                time.sleep(0.02)
+        reader.execute(text("SELECT count(*) FROM supervision_items")).scalar_one()  # the rows: not blocked
+        reader.rollback()  # the summary ends; the rebuild takes the tables
+        thread.join(30)
+    assert not thread.is_alive() and not failures, failures
+    with UnitOfWork(ctx.db, write=False) as uow:
+        assert uow.session.execute(text("SELECT amarillo_share FROM supervision_state")).scalar_one() == 0.3

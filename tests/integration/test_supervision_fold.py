@@ -3,6 +3,7 @@ weekend does not: every hour bucket before the current one becomes one row per k
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -44,4 +45,22 @@ def test_a_scheduler_round_folds_the_hours_over_once_an_hour(ctx: Context, clock
     assert _buckets(ctx, hour) == 1  # all of them folded into one row per key
 
     watch = Watch(users.get_user(ctx, "jefa"), clock.now(), None, ctx.settings.semaforo_amarillo)
+    assert _counted(ctx, watch) == _exact(ctx, watch)
+
+
+def test_a_scheduler_started_with_a_changed_amarillo_share_rebuilds_the_counters_before_any_page(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    """After a restart with another PHVA_SEMAFORO_AMARILLO the scheduler's first round rebuilds, so the first
+    supervisor to open the dashboard does not wait for it (minutes at a million open tasks)."""
+    users.add_user(ctx, "jefa", groups="d1", roles="supervisor")
+    writer = Writer(ctx, seed=11)
+    for _ in range(120):
+        writer.step()
+    counters.ensure_state(ctx.db, 0.5, clock.now())
+    restarted = replace(ctx, settings=replace(ctx.settings, semaforo_amarillo=0.3))
+    TimerScheduler(restarted, worker="prueba").run_once()
+    with UnitOfWork(ctx.db, write=False) as uow:
+        assert uow.session.execute(text("SELECT amarillo_share FROM supervision_state")).scalar_one() == 0.3
+    watch = Watch(users.get_user(ctx, "jefa"), clock.now(), None, 0.3)
     assert _counted(ctx, watch) == _exact(ctx, watch)
