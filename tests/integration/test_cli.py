@@ -164,3 +164,18 @@ def phva_sqlite_locked(
     holder.execute("BEGIN IMMEDIATE")
     yield run, holder
     holder.close()
+
+
+def test_init_after_a_changed_amarillo_share_recomputes_the_dashboard(tmp_path: Path) -> None:
+    """The README's way to change PHVA_SEMAFORO_AMARILLO in a large entity: `phva init`, not the first page."""
+    env = {
+        "PHVA_DATABASE_URL": f"sqlite:///{tmp_path / 'phva.db'}",
+        "PHVA_INSTANCE_DIR": str(tmp_path / "instance"),
+        "PHVA_BPMN_DIR": str(tmp_path / "none"),
+    }
+    shares = []
+    for percent in ("50", "30"):
+        assert phva_runner(**env, PHVA_SEMAFORO_AMARILLO=percent)("init").exit_code == 0
+        with sqlite3.connect(tmp_path / "phva.db") as conn:
+            shares.append(conn.execute("SELECT amarillo_share FROM supervision_state").fetchone()[0])
+    assert shares == [0.5, 0.3]
