@@ -31,7 +31,9 @@ BUSY_LOG_EVERY = 60.0  # seconds between two "busy" warnings of one process
 
 # PostgreSQL SQLSTATEs. Class 08 is every connection exception, PgBouncer's own errors included (08P01).
 _OUTAGE_STATES = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, starting up / shutting down
-_BUSY_STATES = {"53300", "53100", "53200"}  # too many connections, disk full, out of memory
+# too many connections, disk full, out of memory; a lock waited on past the operator's lock_timeout (as SQLite's
+# busy timeout: a dashboard rebuild holding its tables, a long migration)
+_BUSY_STATES = {"53300", "53100", "53200", "55P03"}
 # psycopg's client-side failures carry no SQLSTATE: known by their message.
 _OUTAGE_TEXT = (
     "connection refused",

@@ -252,3 +252,30 @@ def test_a_write_on_sqlite_locked_by_another_process_is_a_busy_503_and_changes_n
     assert views.instances(ctx) == []
     assert api.post("/api/v1/process-instances", headers=token, json=start).status_code == 201
     ctx.db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_page_held_past_the_operators_lock_timeout_is_a_busy_503_then_answers(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """With `lock_timeout` set for phva's role (README), a dashboard page that meets its tables taken (by a
+    rebuild after PHVA_SEMAFORO_AMARILLO changed, say) says the database is busy instead of hanging until
+    gunicorn kills the worker; once the lock is gone the page answers."""
+    url = postgres_server.fresh_database("bloqueado")
+    ctx = create_context(
+        Settings(database_url=f"{url}?options=-c%20lock_timeout%3D300", instance_dir=tmp_path / "i")
+    )
+    add_staff(ctx)
+    client = create_app({"TESTING": True, "SECRET_KEY": "test"}, context=ctx).test_client()
+    sign_in(client, "sara")
+    assert client.get("/supervision").status_code == 200
+    holder = create_engine(url)
+    with holder.connect() as conn:
+        conn.execute(text("LOCK TABLE supervision_counts, supervision_items IN ACCESS EXCLUSIVE MODE"))
+        held = client.get("/supervision")
+        assert held.status_code == 503 and held.headers["Retry-After"] == "2"
+        assert "Traceback" not in held.get_data(as_text=True)
+        conn.rollback()
+    assert client.get("/supervision").status_code == 200
+    holder.dispose()
+    ctx.db.dispose()
