@@ -8,10 +8,10 @@ Population (minutes at 1M): the models are deployed and the people created throu
 a few instances are started by the engine itself, then the bulk is cloned in set-based statements (the
 fixture of bench_supervision: per open task one instance, 4 in 5 PQRSD with their case, one completed task
 and one audit event of history, one waiting timer with ⅓ overdue), with the visibility triggers off and the
-visibility rows written in one INSERT … SELECT as migration 0016 does, the dashboard's rows and counters as
-migration 0023 does. Figures: median of the HTTP page
-(Flask test client, rendering included; API pages with a bearer token), statements per page; targets at 1M:
-inbox and API ≤ 50 ms, overdue and dashboard ≤ 200 ms.
+visibility rows written in one INSERT … SELECT as migration 0016 does, the dashboard's rows and counters by
+the rebuild a changed amarillo share runs (supervision_tables.rebuild); a line per step says where the time
+goes. Figures: median of the HTTP page (Flask test client, rendering included; API pages with a bearer token),
+statements per page; targets at 1M: inbox and API ≤ 50 ms, overdue and dashboard ≤ 200 ms.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def populate(ctx: Context, n: int) -> tuple[float, list[str]]:
         conn.execute(text(case_visibility_tables.backfill_sql("postgresql")))  # as migration 0028 does
         step("case_visibility (como la migración 0028)")
         supervision_tables.rebuild(conn, ctx.settings.semaforo_amarillo, hour_of(NOW))  # rows and counters
-        step("tablero: filas y contadores (como la migración 0023)")
+        step("tablero: filas y contadores (supervision_tables.rebuild)")
         for table in ("process_instances", "pqrsd_cases", "tasks", "audit_events", "timers"):
             conn.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")

@@ -14,6 +14,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
+# Backends of this database waiting on a lock: a test knows its transaction queued where it meant it to.
+LOCK_WAITERS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
+
 
 def _pg_bin(name: str) -> str | None:
     found = shutil.which(name)

@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
         found = ctx().db.availability.failed(error)
         if found is None:
             raise error
-        return unavailable_response(found.retry_after)
+        return unavailable_response(found.retry_after, outage=found.outage)
 
     _show_outage_lines(app)
 
@@ -75,12 +75,17 @@ UNAVAILABLE = (
     "El servicio no está disponible en este momento porque la base de datos no responde. "
     "Vuelva a intentarlo en unos segundos."
 )
+BUSY = (  # a lock or the pool held past its wait, or the server short of connections, disk or memory
+    "El servicio no está disponible en este momento porque la base de datos está ocupada. "
+    "Vuelva a intentarlo en unos segundos."
+)
 UNAVAILABLE_WRITE = "Si estaba enviando datos, es posible que no hayan quedado guardados: revíselos antes de enviarlos de nuevo."
 
 
-def unavailable_response(retry_after: int) -> Response:
+def unavailable_response(retry_after: int, *, outage: bool) -> Response:
     writes = request.method not in ("GET", "HEAD", "OPTIONS")
-    message = f"{UNAVAILABLE} {UNAVAILABLE_WRITE}" if writes else UNAVAILABLE
+    said = UNAVAILABLE if outage else BUSY
+    message = f"{said} {UNAVAILABLE_WRITE}" if writes else said
     if request.path.startswith("/api/"):
         response = error_response(message, 503, {"reintentar_en": f"{retry_after} s"})
     elif request.blueprint == "engine_rest":
@@ -88,7 +93,7 @@ def unavailable_response(retry_after: int) -> Response:
         response.status_code = 503
     else:  # get_template, not render_template: no context processor runs (they read the user and the bell)
         page = current_app.jinja_env.get_template("unavailable.html")
-        html = page.render(message=UNAVAILABLE, writes=writes and UNAVAILABLE_WRITE, retry_after=retry_after,
+        html = page.render(message=said, writes=writes and UNAVAILABLE_WRITE, retry_after=retry_after,
                            again=request.full_path.rstrip("?") if request.method == "GET" else None)  # fmt: skip
         response = Response(html, 503, mimetype="text/html")
     response.headers["Retry-After"] = str(retry_after)

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,6 @@ def test_init_after_a_changed_amarillo_share_recomputes_the_dashboard(tmp_path: 
     shares = []
     for percent in ("50", "30"):
         assert phva_runner(**env, PHVA_SEMAFORO_AMARILLO=percent)("init").exit_code == 0
-        with sqlite3.connect(tmp_path / "phva.db") as conn:
+        with closing(sqlite3.connect(tmp_path / "phva.db")) as conn:
             shares.append(conn.execute("SELECT amarillo_share FROM supervision_state").fetchone()[0])
     assert shares == [0.5, 0.3]

@@ -13,6 +13,7 @@ from engine.errors import Conflict, PhvaError
 from engine.modeling.definitions import SourceFile
 from engine.workflow import deployments, instances, tasks, views
 from tests.helpers import SOLICITUD, deploy_files, deploy_xml, process_xml, staff, task_named
+from tests.pg import LOCK_WAITERS
 
 REVIEW = {"concepto": "ok", "folios": 1, "aprobado": True, "canal_respuesta": "correo"}
 
@@ -135,7 +136,7 @@ def test_completions_queued_on_the_instance_lock_give_one_success_and_conflicts(
             thread.start()
         with ctx.db.write_engine.connect() as watcher:
             deadline = time.monotonic() + 20
-            while watcher.scalar(WAITING_ON_LOCKS) != 2:  # both have read the task and wait on the lock
+            while watcher.scalar(text(LOCK_WAITERS)) != 2:  # both have read the task and wait on the lock
                 assert time.monotonic() < deadline, "the completions never queued on the instance lock"
                 time.sleep(0.02)
                 watcher.rollback()
@@ -148,8 +149,3 @@ def test_completions_queued_on_the_instance_lock_give_one_success_and_conflicts(
     assert views.instance(ctx, started.id)["status"] == "completed"
     history = views.instance(ctx, started.id)["history"]
     assert [h["action"] for h in history].count("task_completed") == 1
-
-
-WAITING_ON_LOCKS = text(
-    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-)

@@ -10,7 +10,7 @@ between — equal the exact grouped statements, for the entity and for one depen
 from __future__ import annotations
 
 import random
-import time
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +29,8 @@ from engine.supervision import counters, dashboard, items
 from engine.supervision.filters import SupervisionQuery
 from engine.supervision.scope import Watch
 from tests.helpers import deploy_xml, process_xml
+from tests.pg import LOCK_WAITERS
+from tests.processes import wait_until
 
 GROUPS = ("d1", "d2", "d3")
 KINDS = ("peticion_general", "queja")
@@ -360,33 +362,31 @@ def test_a_summary_reading_while_the_share_rebuild_starts_finishes_and_is_not_de
 ) -> None:
     """The rebuild needs the tables to itself while it drops their indexes; a summary that already read the
     counters goes on to read the rows before the rebuild takes them (it would deadlock the other way round)."""
-    import threading
-
     ctx = pg_ctx
     writer = Writer(ctx, seed=3)
     for _ in range(40):
         writer.step()
     counters.ensure_state(ctx.db, 0.5, writer.now)
     failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            counters.ensure_state(ctx.db, 0.3, writer.now)
+        except BaseException as error:
+            failures.append(error)
+
+    def rebuild_waits() -> bool:
+        with (
+            ctx.db.write_engine.connect() as probe
+        ):  # a transaction of its own: the activity view is a snapshot
+            return bool(probe.execute(text(LOCK_WAITERS)).scalar_one())
+
     with ctx.db.write_engine.connect() as reader:
-        reader.execute(
-            text("SELECT count(*) FROM supervision_counts")
-        ).scalar_one()  # the summary's first read
-
-        def rebuild() -> None:
-            try:
-                counters.ensure_state(ctx.db, 0.3, writer.now)
-            except BaseException as error:
-                failures.append(error)
-
+        # the summary's first read: the counters
+        reader.execute(text("SELECT count(*) FROM supervision_counts")).scalar_one()
         thread = threading.Thread(target=rebuild)
         thread.start()
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        deadline = time.monotonic() + 10
-        with ctx.db.write_engine.connect() as probe:
-            while not probe.execute(text(waiting)).scalar_one():
-                assert time.monotonic() < deadline, "the rebuild never waited on the summary's lock"
-                time.sleep(0.02)
+        wait_until(rebuild_waits, 10, "the rebuild to wait on the summary's lock")
         reader.execute(text("SELECT count(*) FROM supervision_items")).scalar_one()  # the rows: not blocked
         reader.rollback()  # the summary ends; the rebuild takes the tables
         thread.join(30)

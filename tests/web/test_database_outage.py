@@ -246,6 +246,7 @@ def test_a_write_on_sqlite_locked_by_another_process_is_a_busy_503_and_changes_n
         assert refused.status_code == 503, refused.json
         assert refused.headers["Retry-After"] == "2"
         assert refused.json is not None and "no hayan quedado guardados" in refused.json["error"]
+        assert "la base de datos está ocupada" in refused.json["error"]
         holder.execute("ROLLBACK")
     finally:
         holder.close()
@@ -275,6 +276,7 @@ def test_a_page_held_past_the_operators_lock_timeout_is_a_busy_503_then_answers(
         held = client.get("/supervision")
         assert held.status_code == 503 and held.headers["Retry-After"] == "2"
         assert "Traceback" not in held.get_data(as_text=True)
+        assert "la base de datos está ocupada" in held.get_data(as_text=True)
         conn.rollback()
     assert client.get("/supervision").status_code == 200
     holder.dispose()
